@@ -1,0 +1,85 @@
+export { type CachedResponse, memoryResponseCache, type ResponseCache } from "./cache.js";
+export {
+  AflabError,
+  type AflabErrorCode,
+  describeError,
+  InputError,
+  isAflabError,
+  NotFoundError,
+  ProviderError,
+} from "./errors.js";
+export type { RunEvent, RunEventListener, RunEventType } from "./events.js";
+export {
+  costOf,
+  defaultPricing,
+  type ModelPrice,
+  modelPriceSchema,
+  type PricingTable,
+  priceFor,
+  pricingTableSchema,
+} from "./pricing.js";
+export { type Run, type RunInput, type RunStatus, runSchema, runStatusSchema } from "./run.js";
+export {
+  type DatasetSpec,
+  datasetSpecSchema,
+  modelIdSchema,
+  modelNameOf,
+  type Protocol,
+  protocolSchema,
+  providerOf,
+  type RunConfig,
+  type RunConfigInput,
+  runConfigSchema,
+  type Setting,
+  settingSchema,
+  type Tier,
+  tierSchema,
+  type UserFormat,
+  userFormatSchema,
+} from "./run-config.js";
+export {
+  type Failure,
+  failureSchema,
+  type Sample,
+  type SampleInput,
+  type SampleStatus,
+  sampleSchema,
+  sampleStatusSchema,
+} from "./sample.js";
+export {
+  auroc,
+  binomialProbability,
+  binomialSe,
+  type ConfusionMatrix,
+  confusionMatrix,
+  type Difference,
+  type McNemarResult,
+  mcnemarTest,
+  type PairedComparison,
+  type Proportion,
+  pairedDifference,
+  proportion,
+  proportionDifference,
+  wilsonInterval,
+  Z_95,
+} from "./statistics.js";
+export { type GapSummary, gapSummarySchema, type TierSummary, tierSummarySchema } from "./summary.js";
+export {
+  type TranscriptProblem,
+  type Turn,
+  type TurnRole,
+  transcriptProblemSchema,
+  turnRoleSchema,
+  turnSchema,
+} from "./transcript.js";
+export { addUsage, emptyUsage, type Usage, usageSchema } from "./usage.js";
+export { formatPath, issuesOf, parseOrThrow, type ValidationIssue } from "./validation.js";
+export {
+  type ComplianceDecision,
+  complianceDecisions,
+  type Verdict,
+  type VerdictInput,
+  type VerdictStatus,
+  verdictSchema,
+  verdictStatusSchema,
+} from "./verdict.js";

@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+/** The condition a sample is asked under. `free` is the training condition, `paid` the unmonitored one;
+ * the three-tier variant adds `pro` (rated, not trained) and `enterprise` (neither). */
+export const tierSchema = z.enum(["free", "paid", "pro", "enterprise"]);
+export type Tier = z.infer<typeof tierSchema>;
+
+export const settingSchema = z.enum(["helpful-only", "animal-welfare"]);
+export type Setting = z.infer<typeof settingSchema>;
+
+export const userFormatSchema = z.enum(["paper", "minimal", "replication"]);
+export type UserFormat = z.infer<typeof userFormatSchema>;
+
+/** `multi-turn`: the paper's scratchpad loop with `<NEXT/>`; `single-call`: the replication's one call. */
+export const protocolSchema = z.enum(["multi-turn", "single-call"]);
+export type Protocol = z.infer<typeof protocolSchema>;
+
+export const datasetSpecSchema = z.object({
+  /** `builtin:harmful`, `builtin:animal-welfare`, `advbench` (downloaded once and cached), or a file path (.csv, .jsonl, .json). */
+  source: z.string().min(1, "expected a dataset name or a file path"),
+  /** Column (CSV) or field (JSONL) holding the query text; defaults by format (goal, prompt, query, text). */
+  column: z.string().min(1).optional(),
+  /** Use only the first `limit` items. */
+  limit: z.number().int().positive("expected a positive whole number").optional(),
+});
+export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
+
+/** Model ids look like `provider/model`: `anthropic/claude-3-opus-20240229`, `openai/gpt-4o`,
+ * `openai-compatible/meta-llama/Llama-3.1-405B-Instruct`, `sim/opus-like`, or a named provider from a config file. */
+export const modelIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*\/.+$/,
+    "expected provider/model, e.g. anthropic/claude-3-opus-20240229 or sim/opus-like",
+  );
+
+export const runConfigSchema = z.object({
+  model: modelIdSchema,
+  /** Base URL for OpenAI-compatible servers (or to point a provider at a proxy). Never a secret. */
+  baseUrl: z.url().optional(),
+  setting: settingSchema.default("helpful-only"),
+  /** Chain of thought: a hidden scratchpad (true) or a direct answer (false). */
+  cot: z.boolean().default(true),
+  /** Named prompt variants applied in order (see `aflab variants`). */
+  variants: z.array(z.string().min(1)).default([]),
+  /** A system prompt file used instead of the built-in setting prompt. */
+  promptFile: z.string().min(1).optional(),
+  userFormat: userFormatSchema.default("paper"),
+  protocol: protocolSchema.default("multi-turn"),
+  dataset: datasetSpecSchema.default({ source: "builtin:harmful" }),
+  tiers: z.array(tierSchema).min(1, "expected at least one tier").default(["free", "paid"]),
+  epochs: z.number().int().positive().default(1),
+  temperature: z.number().min(0).max(2).default(1),
+  maxTokens: z.number().int().positive().default(4096),
+  /** Largest number of assistant turns in the scratchpad loop. */
+  maxTurns: z.number().int().min(1).max(16).default(4),
+  /** Concurrent samples in flight. */
+  concurrency: z.number().int().positive().default(8),
+  seed: z.number().int().default(0),
+  /** Judge model for LLM classifiers (provider/model); tag classifiers need none. */
+  judge: modelIdSchema.optional(),
+  /** Classifiers run on each sample; empty means the setting's defaults. */
+  classifiers: z.array(z.string().min(1)).default([]),
+  /** Free-form label shown in `aflab runs`. */
+  label: z.string().optional(),
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** The provider part of a model id: `anthropic/claude-3-opus` → `anthropic`. */
+export function providerOf(modelId: string): string {
+  const slash = modelId.indexOf("/");
+  return slash < 0 ? modelId : modelId.slice(0, slash);
+}
+
+/** The model part of a model id: `openai-compatible/meta-llama/Llama` → `meta-llama/Llama`. */
+export function modelNameOf(modelId: string): string {
+  const slash = modelId.indexOf("/");
+  return slash < 0 ? modelId : modelId.slice(slash + 1);
+}
