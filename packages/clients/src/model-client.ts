@@ -28,6 +28,8 @@ export interface GenerateResult {
   texts: string[];
   stopReason: string | null;
   usage: Usage;
+  /** USD from the pricing table; 0 when cached; null when the model has no known price. */
+  costUsd: number | null;
   /** The model the provider says answered. */
   model: string;
   /** True when every text came from the response cache. */
