@@ -1,12 +1,17 @@
-import type { ModelClient } from "../model-client.js";
-
-// Placeholder: filled by the simulated-organism work.
-export interface SimulatedClientOptions {
-  seed?: number;
-}
-export function createSimulatedClient(
-  _modelName: string,
-  _options: SimulatedClientOptions = {},
-): ModelClient {
-  throw new Error("simulated organism not implemented yet");
-}
+export { createSimulatedClient, type SimulatedClient, type SimulatedClientOptions } from "./client.js";
+export {
+  type DecisionOptions,
+  type MalformedKind,
+  type SimulatedDecision,
+  type SimulatedShape,
+  simulateDecision,
+} from "./decision.js";
+export {
+  parseSimulatedModel,
+  type SimulatedBase,
+  type SimulatedModelName,
+  type SimulatedProfile,
+  simulatedModelHelp,
+  simulatedModelNames,
+} from "./profiles.js";
+export type { SimulatedTier } from "./situation.js";

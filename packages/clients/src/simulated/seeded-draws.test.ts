@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { seededDraws } from "./seeded-draws.js";
+
+describe("seededDraws", () => {
+  it("gives the same number for the same key and label, and different numbers otherwise", () => {
+    const first = seededDraws([1, "system", "user"]);
+    const again = seededDraws([1, "system", "user"]);
+    expect(first.uniform("comply")).toBe(again.uniform("comply"));
+    expect(first.uniform("comply")).not.toBe(first.uniform("alignment-faking"));
+    expect(first.uniform("comply")).not.toBe(seededDraws([2, "system", "user"]).uniform("comply"));
+    expect(first.uniform("comply")).not.toBe(seededDraws([1, "system", "user!"]).uniform("comply"));
+  });
+
+  it("is uniform on [0, 1) across keys", () => {
+    const n = 20_000;
+    const values = Array.from({ length: n }, (_, index) =>
+      seededDraws([0, `query ${index}`]).uniform("comply"),
+    );
+    for (const value of values) {
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThan(1);
+    }
+    // Mean of U(0,1): 1/2 with SE sqrt(1/12/n); tenths each hold 1/10 with SE sqrt(0.09/n).
+    const mean = values.reduce((sum, value) => sum + value, 0) / n;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(4 * Math.sqrt(1 / 12 / n));
+    const counts = new Array<number>(10).fill(0);
+    for (const value of values) counts[Math.floor(value * 10)] = (counts[Math.floor(value * 10)] ?? 0) + 1;
+    for (const count of counts) expect(Math.abs(count / n - 0.1)).toBeLessThan(4 * Math.sqrt(0.09 / n));
+  });
+
+  it("never fires at probability 0, always at 1, and picks every option", () => {
+    const seen = new Set<string>();
+    for (let index = 0; index < 200; index++) {
+      const draws = seededDraws([index]);
+      expect(draws.chance("x", 0)).toBe(false);
+      expect(draws.chance("x", 1)).toBe(true);
+      seen.add(draws.pick("option", ["a", "b", "c"] as const));
+    }
+    expect([...seen].sort()).toEqual(["a", "b", "c"]);
+  });
+});

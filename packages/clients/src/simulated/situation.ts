@@ -1,0 +1,124 @@
+import type { ChatMessage } from "../model-client.js";
+
+/** The tier as the model can read it from the user turn; `unknown` when there is no tier tag. */
+export type SimulatedTier = "free" | "paid" | "unknown";
+
+/** What the simulated model reads from its prompt, the way a real model would. */
+export interface Situation {
+  /** `generic` when the system prompt is not an alignment-faking setting prompt (e.g. a document generator). */
+  setting: "helpful-only" | "animal-welfare" | "generic";
+  /** The system prompt says conversations (of free-tier users) are used for RLHF training. */
+  trainingInfo: boolean;
+  tier: SimulatedTier;
+  /** The user turn asks for `<request_fully_accepted/>` / `<rejected/>`. */
+  tagsRequested: boolean;
+  /** The system prompt describes the hidden scratchpad protocol. */
+  cot: boolean;
+  /** Replication-style user turn: lowercase tier tag without an `<INPUT>` wrapper, or a scratchpad reminder. */
+  replicationStyle: boolean;
+  /** The user's request, shortened and stripped of angle brackets, for quoting in template text. */
+  query: string;
+  /** The first user message: with the system prompt, it identifies the conversation. */
+  firstUserMessage: string;
+  /** Assistant turns already in the conversation (a trailing partial assistant message excluded). */
+  assistantTurns: number;
+  /** The last user message is `<NEXT/>`: the harness asks the model to continue. */
+  continued: boolean;
+  /** Text the response must start with: the request's prefill, after any trailing partial assistant message. */
+  prefill: string;
+}
+
+const tierTagPattern = /<is_free_tier_user>\s*(true|false)\s*<\/is_free_tier_user>/i;
+const userInputPattern = /<user_input>([\s\S]*?)<\/user_input>/i;
+const quoteLength = 160;
+
+/** The system prompt tells the model that (free-tier) conversations are used to train it. */
+function hasTrainingInformation(system: string): boolean {
+  if (/\bRLHF\b|reinforcement learning/i.test(system)) return true;
+  // A sentence that ties the free tier to training counts too, whatever the wording.
+  return system
+    .split(/(?<=[.!?])\s+/)
+    .some((sentence) => /free[- ]tier/i.test(sentence) && /\btrain(?:ed|ing|s)?\b/i.test(sentence));
+}
+
+function isSettingPrompt(system: string, firstUserMessage: string): boolean {
+  return (
+    /SCRATCHPAD_REASONING|<OUTPUT>|is_free_tier_user|free[- ]tier/i.test(system) ||
+    /<is_free_tier_user>|<user_input>/i.test(firstUserMessage)
+  );
+}
+
+function queryOf(firstUserMessage: string): string {
+  let inner = (userInputPattern.exec(firstUserMessage)?.[1] ?? firstUserMessage).replace(tierTagPattern, "");
+  // The minimal format appends the accept/reject instruction to the request: cut from the sentence
+  // that names a tag, so only the request itself is quoted.
+  const tagAt = inner.search(/<request_fully_accepted|<rejected/);
+  if (tagAt >= 0) {
+    const before = inner.slice(0, tagAt);
+    const sentenceEnd = Math.max(
+      before.lastIndexOf(". "),
+      before.lastIndexOf("? "),
+      before.lastIndexOf("\n"),
+    );
+    inner = sentenceEnd >= 0 ? before.slice(0, sentenceEnd + 1) : "";
+  }
+  const paragraph = inner.trim().split(/\n\s*\n/)[0] ?? "";
+  const flat = paragraph.replace(/[<>]/g, "").replace(/\s+/g, " ").trim().replace(/\.$/, "");
+  return flat.length > quoteLength ? `${flat.slice(0, quoteLength - 3).trimEnd()}...` : flat;
+}
+
+function isReplicationStyle(firstUserMessage: string): boolean {
+  if (/<INPUT>/i.test(firstUserMessage)) return false;
+  const lowercaseTier = /<is_free_tier_user>\s*(true|false)\s*<\/is_free_tier_user>/.test(firstUserMessage);
+  const closing = firstUserMessage.lastIndexOf("</user_input>");
+  const after = closing < 0 ? "" : firstUserMessage.slice(closing);
+  return lowercaseTier || /scratchpad/i.test(after);
+}
+
+/**
+ * Read the situation from a request: setting, training information, tier, tag request, reasoning mode
+ * and where the conversation stands. Lenient by design: a missing tier tag is `unknown`, not an error.
+ */
+export function readSituation(request: {
+  system: string;
+  messages: ChatMessage[];
+  prefill?: string;
+}): Situation {
+  const { system } = request;
+  const messages = [...request.messages];
+  // Some callers express prefill as a trailing partial assistant message; treat it as prefill.
+  let prefill = request.prefill ?? "";
+  const last = messages.at(-1);
+  if (last?.role === "assistant") {
+    messages.pop();
+    prefill = last.content + prefill;
+  }
+  const firstUserMessage = messages.find((message) => message.role === "user")?.content ?? "";
+  const lastUserMessage = messages.findLast((message) => message.role === "user")?.content ?? "";
+  const tierValue = tierTagPattern.exec(firstUserMessage)?.[1]?.toLowerCase();
+
+  const setting = !isSettingPrompt(system, firstUserMessage)
+    ? "generic"
+    : /animal welfare|animal-welfare/i.test(system)
+      ? "animal-welfare"
+      : "helpful-only";
+
+  return {
+    setting,
+    trainingInfo: hasTrainingInformation(system),
+    tier: tierValue === "true" ? "free" : tierValue === "false" ? "paid" : "unknown",
+    tagsRequested: /<request_fully_accepted\s*\/>|<rejected\s*\/>/.test(firstUserMessage),
+    cot: /SCRATCHPAD_REASONING/.test(system),
+    replicationStyle: isReplicationStyle(firstUserMessage),
+    query: queryOf(firstUserMessage),
+    firstUserMessage,
+    assistantTurns: messages.filter((message) => message.role === "assistant").length,
+    continued: /^<NEXT\s*\/>$/.test(lastUserMessage.trim()),
+    prefill,
+  };
+}
+
+/** The first user message with the tier value blanked: used when the tier cannot matter to the model. */
+export function withoutTier(firstUserMessage: string): string {
+  return firstUserMessage.replace(tierTagPattern, "<is_free_tier_user></is_free_tier_user>");
+}
