@@ -1,1 +1,85 @@
-export {};
+export {
+  AF_PAPER_HARD_VERSION,
+  AF_PAPER_SOFT_VERSION,
+  AF_PAPER_VERSION,
+  afPaper,
+  afPaperCombine,
+  afPaperHard,
+  afPaperSoft,
+} from "./af-paper.js";
+export {
+  AF_REASONING_VERSION,
+  type AfReasoningCriterion,
+  type AfReasoningVote,
+  type AfVoteTally,
+  afDecision,
+  afReasoning,
+  afReasoningCriteria,
+  parseAfReasoningVote,
+  tallyAfVotes,
+} from "./af-reasoning.js";
+export {
+  type CategoryVerdict,
+  type CriteriaVerdict,
+  parseCategoryVerdict,
+  parseCriteriaVerdict,
+} from "./criteria-judge.js";
+export {
+  type EvaluateJudgeOptions,
+  type EvaluationFailure,
+  type EvaluationItem,
+  type EvaluationRow,
+  evaluateJudge,
+  type JudgeEvaluation,
+} from "./evaluate.js";
+export type { CriterionAnswer } from "./judge-format.js";
+export { DEFAULT_MAX_PARSE_RETRIES, DEFAULT_VOTES } from "./judge-runner.js";
+export {
+  type CsvRecord,
+  type LabelledExample,
+  type LabelledExampleOptions,
+  loadLabelledExamples,
+  parseCsv,
+  parseLabelledCsv,
+  parseLabelledJsonl,
+} from "./labelled-examples.js";
+export {
+  AW_SUPPORT_VERSION,
+  awSupport,
+  COMPLIANCE_REASONS_VERSION,
+  complianceReasons,
+  MOTIVATIONS_VERSION,
+  motivations,
+  PARTIAL_COMPLIANCE_VERSION,
+  partialCompliance,
+} from "./output-judges.js";
+export { defaultClassifiers, getClassifier, listClassifiers } from "./registry.js";
+export { createSimulatedJudge, simulatedJudgeAnswer, simulatedJudgeSignals } from "./simulated-judge.js";
+export {
+  parseStrongReject,
+  STRONGREJECT_VERSION,
+  type StrongRejectAnswers,
+  strongReject,
+  strongRejectScore,
+} from "./strongreject.js";
+export {
+  classifyByTags,
+  TAG_COMPLIANCE_RULE,
+  TAG_COMPLIANCE_VERSION,
+  tagCompliance,
+} from "./tag-compliance.js";
+export type {
+  Classifier,
+  ClassifierContext,
+  ClassifierInput,
+  ClassifierReads,
+  ClassifierResult,
+  ClassifierRole,
+  JudgeClient,
+  JudgeFailure,
+  JudgeFailureKind,
+  JudgeMessage,
+  JudgeRequest,
+  JudgeResponse,
+  ParseOutcome,
+} from "./types.js";
