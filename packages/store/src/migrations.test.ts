@@ -1,0 +1,139 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InputError } from "@aflab/core";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyMigrations, currentVersion, type Migration, migrations, schemaVersion } from "./migrations.js";
+import { openStore } from "./store.js";
+import { makeRun } from "./test-fixtures.js";
+
+let directory: string;
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "aflab-store-migrations-"));
+});
+
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function tableNames(path: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("migrations", () => {
+  it("creates the schema on a fresh file, in directories that do not exist yet", () => {
+    const path = join(directory, "nested", "deeper", "aflab.db");
+    const store = openStore(path);
+    store.close();
+    expect(existsSync(path)).toBe(true);
+    expect(tableNames(path)).toEqual([
+      "response_cache",
+      "runs",
+      "samples",
+      "schema_migrations",
+      "sweeps",
+      "system_prompts",
+      "turns",
+      "verdicts",
+    ]);
+    const db = new Database(path, { readonly: true });
+    const recorded = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
+    db.close();
+    expect(recorded).toEqual(migrations.map((step) => ({ version: step.version, name: step.name })));
+    expect(store.schemaVersion).toBe(schemaVersion);
+  });
+
+  it("reopens an existing file without re-running migrations and keeps its data", () => {
+    const path = join(directory, "aflab.db");
+    const first = openStore(path);
+    first.createRun(makeRun("run-1"));
+    first.close();
+    const second = openStore(path);
+    expect(second.requireRun("run-1").id).toBe("run-1");
+    second.close();
+    const db = new Database(path, { readonly: true });
+    const count = db.prepare("SELECT COUNT(*) FROM schema_migrations").pluck().get();
+    db.close();
+    expect(count).toBe(migrations.length);
+  });
+
+  it("turns on WAL, synchronous NORMAL and foreign keys", () => {
+    const path = join(directory, "aflab.db");
+    const store = openStore(path);
+    const db = new Database(path);
+    // journal_mode is stored in the file, so another connection sees it; the others are per connection.
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+    store.close();
+    const probe = openStore(path) as unknown as { db: Database.Database };
+    expect(probe.db.pragma("synchronous", { simple: true })).toBe(1);
+    expect(probe.db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(probe.db.pragma("busy_timeout", { simple: true })).toBe(5000);
+    probe.db.close();
+  });
+
+  it("refuses a database written by a newer schema, with a clear message", () => {
+    const path = join(directory, "aflab.db");
+    openStore(path).close();
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+      schemaVersion + 5,
+      "from the future",
+      "2030-01-01T00:00:00.000Z",
+    );
+    db.close();
+    expect(() => openStore(path)).toThrow(InputError);
+    expect(() => openStore(path)).toThrow(
+      `has schema version ${schemaVersion + 5}, newer than this version of @aflab/store understands (${schemaVersion})`,
+    );
+  });
+
+  it("applies only the pending steps to an older database, each recorded", () => {
+    const path = join(directory, "aflab.db");
+    const db = new Database(path);
+    expect(applyMigrations(db, migrations)).toBe(schemaVersion);
+    db.prepare("INSERT INTO sweeps (id, config, created_at) VALUES ('s', '{}', 'now')").run();
+    const extra: Migration = {
+      version: schemaVersion + 1,
+      name: "add a note to sweeps",
+      sql: "ALTER TABLE sweeps ADD COLUMN note TEXT NOT NULL DEFAULT 'none'",
+    };
+    expect(applyMigrations(db, [...migrations, extra])).toBe(schemaVersion + 1);
+    expect(db.prepare("SELECT id, note FROM sweeps").all()).toEqual([{ id: "s", note: "none" }]);
+    // Running again is a no-op: the ALTER would fail if it ran twice.
+    expect(applyMigrations(db, [...migrations, extra])).toBe(schemaVersion + 1);
+    expect(currentVersion(db)).toBe(schemaVersion + 1);
+    db.close();
+  });
+
+  it("rolls back a step that fails, leaving the version unchanged", () => {
+    const db = new Database(":memory:");
+    applyMigrations(db, migrations);
+    const broken: Migration = {
+      version: schemaVersion + 1,
+      name: "broken",
+      sql: "CREATE TABLE half_done (x INTEGER); THIS IS NOT SQL",
+    };
+    expect(() => applyMigrations(db, [...migrations, broken])).toThrow();
+    expect(currentVersion(db)).toBe(schemaVersion);
+    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it("rejects a migration list with a gap in its numbering", () => {
+    const db = new Database(":memory:");
+    const gapped: Migration[] = [...migrations, { version: schemaVersion + 2, name: "gap", sql: "SELECT 1" }];
+    expect(() => applyMigrations(db, gapped)).toThrow(`expected ${schemaVersion + 1}`);
+    db.close();
+  });
+});

@@ -1,0 +1,115 @@
+import { sampleStatusSchema, tierSchema, verdictStatusSchema } from "@aflab/core";
+import { z } from "zod";
+
+/** The sort keys the viewer offers. Ties are always broken by sample index, ascending. */
+export const sampleSortSchema = z.enum(["index", "tier", "latency", "cost"]);
+export type SampleSort = z.infer<typeof sampleSortSchema>;
+
+/**
+ * Filters, sort and page for `listSamples` and `neighbours`. Every filter is optional and they combine
+ * with AND. `verdictStatus.status` also accepts `missing`: samples with no verdict from that classifier.
+ */
+export const sampleQuerySchema = z.object({
+  tier: tierSchema.optional(),
+  status: sampleStatusSchema.optional(),
+  failureKind: z.string().min(1, "expected a failure kind").optional(),
+  verdict: z
+    .object({
+      classifier: z.string().min(1, "expected a classifier name"),
+      decision: z.string().min(1, "expected a decision"),
+    })
+    .optional(),
+  verdictStatus: z
+    .object({
+      classifier: z.string().min(1, "expected a classifier name"),
+      status: z.enum([...verdictStatusSchema.options, "missing"]),
+    })
+    .optional(),
+  /** Case-insensitive (ASCII) substring of the query, output or scratchpad; `%` and `_` match literally. */
+  search: z.string().max(1000, "expected at most 1000 characters").optional(),
+  sort: sampleSortSchema.default("index"),
+  order: z.enum(["asc", "desc"]).default("asc"),
+  limit: z
+    .number()
+    .int("expected a whole number")
+    .min(1, "expected at least 1")
+    .max(1000, "expected at most 1000")
+    .default(50),
+  offset: z.number().int("expected a whole number").nonnegative("expected 0 or more").default(0),
+});
+export type SampleQuery = z.output<typeof sampleQuerySchema>;
+export type SampleQueryInput = z.input<typeof sampleQuerySchema>;
+
+/** Escape `\`, `%` and `_` so user text matches itself in `LIKE ... ESCAPE '\'`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** The WHERE clause (over `samples s`) selecting the samples of `runId` that match `query`'s filters. */
+export function sampleFilter(runId: string, query: SampleQuery): SqlFragment {
+  const clauses = ["s.run_id = ?"];
+  const params: unknown[] = [runId];
+  if (query.tier) {
+    clauses.push("s.tier = ?");
+    params.push(query.tier);
+  }
+  if (query.status) {
+    clauses.push("s.status = ?");
+    params.push(query.status);
+  }
+  if (query.failureKind) {
+    clauses.push("s.failure_kind = ?");
+    params.push(query.failureKind);
+  }
+  if (query.verdict) {
+    clauses.push(
+      "EXISTS (SELECT 1 FROM verdicts v WHERE v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ? AND v.status = 'ok' AND v.decision = ?)",
+    );
+    params.push(query.verdict.classifier, query.verdict.decision);
+  }
+  if (query.verdictStatus) {
+    const { classifier, status } = query.verdictStatus;
+    if (status === "missing") {
+      clauses.push(
+        "NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?)",
+      );
+      params.push(classifier);
+    } else {
+      clauses.push(
+        "EXISTS (SELECT 1 FROM verdicts v WHERE v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ? AND v.status = ?)",
+      );
+      params.push(classifier, status);
+    }
+  }
+  if (query.search) {
+    const pattern = `%${escapeLike(query.search)}%`;
+    clauses.push(
+      "(s.query LIKE ? ESCAPE '\\' OR s.output LIKE ? ESCAPE '\\' OR s.scratchpad LIKE ? ESCAPE '\\')",
+    );
+    params.push(pattern, pattern, pattern);
+  }
+  return { sql: clauses.join(" AND "), params };
+}
+
+// Tiers sort in the order the schema lists them (free, paid, pro, enterprise), not alphabetically.
+const tierRank = `CASE s.tier ${tierSchema.options.map((tier, rank) => `WHEN '${tier}' THEN ${rank}`).join(" ")} ELSE ${tierSchema.options.length} END`;
+
+/** The ORDER BY list (over `samples s`) for a sort key and direction. Unknown costs sort last either way. */
+export function sampleOrder(sort: SampleSort, order: "asc" | "desc"): string {
+  const direction = order === "asc" ? "ASC" : "DESC";
+  switch (sort) {
+    case "index":
+      return `s.sample_index ${direction}, s.id ${direction}`;
+    case "tier":
+      return `${tierRank} ${direction}, s.sample_index ASC, s.id ASC`;
+    case "latency":
+      return `s.latency_ms ${direction}, s.sample_index ASC, s.id ASC`;
+    case "cost":
+      return `(s.cost_usd IS NULL) ASC, s.cost_usd ${direction}, s.sample_index ASC, s.id ASC`;
+  }
+}

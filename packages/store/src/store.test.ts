@@ -1,0 +1,423 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  InputError,
+  NotFoundError,
+  runSchema,
+  type SampleInput,
+  sampleSchema,
+  type VerdictInput,
+  verdictSchema,
+} from "@aflab/core";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultDbPath } from "./paths.js";
+import { openStore } from "./store.js";
+import { makeRun, makeSample, makeVerdict } from "./test-fixtures.js";
+import type { Store } from "./types.js";
+
+let directory: string;
+let path: string;
+let store: Store;
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "aflab-store-"));
+  path = join(directory, "aflab.db");
+  store = openStore(path);
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Row counts read through an independent connection, so they reflect what is really on disk. */
+function countRows(table: string, where = "1 = 1", ...params: unknown[]): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(`SELECT COUNT(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
+  } finally {
+    db.close();
+  }
+}
+
+describe("runs", () => {
+  it("round-trips a run through the core schema, with defaults applied", () => {
+    const input = makeRun("run-1", { config: { model: "sim/opus-like", label: "first" } });
+    const created = store.createRun(input);
+    expect(created).toEqual(runSchema.parse(input));
+    expect(created.config.tiers).toEqual(["free", "paid"]);
+    expect(created.sweepId).toBeNull();
+    expect(store.getRun("run-1")).toEqual(created);
+    expect(store.requireRun("run-1")).toEqual(created);
+  });
+
+  it("names the bad field when a run is invalid, and refuses a duplicate id", () => {
+    expect(() => store.createRun(makeRun("bad", { config: { model: "no-slash" } }))).toThrow(
+      /invalid run: config\.model: expected provider\/model/,
+    );
+    expect(() => store.createRun({ ...makeRun("bad"), total: -1 })).toThrow(/total/);
+    store.createRun(makeRun("run-1"));
+    expect(() => store.createRun(makeRun("run-1"))).toThrow(InputError);
+    expect(() => store.createRun(makeRun("run-1"))).toThrow("run run-1 already exists");
+  });
+
+  it("says which run is missing", () => {
+    expect(store.getRun("nope")).toBeUndefined();
+    expect(() => store.requireRun("nope")).toThrow(NotFoundError);
+    expect(() => store.requireRun("nope")).toThrow("run nope not found");
+  });
+
+  it("lists runs newest first with filters, search and pagination", () => {
+    store.createSweep({ id: "sweep-a", config: { models: ["x"] } });
+    const specs = [
+      { id: "r1", day: 1, model: "sim/opus-like", setting: "helpful-only", status: "complete", label: "alpha" },
+      { id: "r2", day: 2, model: "anthropic/claude-3-opus", setting: "animal-welfare", status: "running", label: "beta_1" },
+      { id: "r3", day: 3, model: "sim/opus-like", setting: "animal-welfare", status: "complete", label: "gamma" },
+      { id: "r4", day: 4, model: "sim/opus-like", setting: "helpful-only", status: "failed", label: "100%" },
+    ] as const;
+    for (const spec of specs) {
+      store.createRun(
+        makeRun(spec.id, {
+          createdAt: `2026-01-0${spec.day}T00:00:00.000Z`,
+          status: spec.status,
+          config: { model: spec.model, setting: spec.setting, label: spec.label },
+          sweepId: spec.id === "r2" || spec.id === "r3" ? "sweep-a" : null,
+        }),
+      );
+    }
+    const ids = (options: Parameters<Store["listRuns"]>[0]) => store.listRuns(options).runs.map((run) => run.id);
+    expect(ids({})).toEqual(["r4", "r3", "r2", "r1"]);
+    expect(store.listRuns().total).toBe(4);
+    expect(ids({ status: "complete" })).toEqual(["r3", "r1"]);
+    expect(ids({ model: "sim/opus-like" })).toEqual(["r4", "r3", "r1"]);
+    expect(ids({ setting: "animal-welfare" })).toEqual(["r3", "r2"]);
+    expect(ids({ sweepId: "sweep-a" })).toEqual(["r3", "r2"]);
+    expect(ids({ search: "GAMMA" })).toEqual(["r3"]);
+    expect(ids({ search: "claude" })).toEqual(["r2"]);
+    // LIKE wildcards in the search are literal characters.
+    expect(ids({ search: "_" })).toEqual(["r2"]);
+    expect(ids({ search: "%" })).toEqual(["r4"]);
+    const page = store.listRuns({ limit: 2, offset: 1 });
+    expect(page.runs.map((run) => run.id)).toEqual(["r3", "r2"]);
+    expect(page.total).toBe(4);
+    expect(store.listRuns({ status: "complete", limit: 1 }).total).toBe(2);
+    expect(() => store.listRuns({ limit: 0 })).toThrow(/limit: expected at least 1/);
+    expect(() => store.listRuns({ status: "done" as never })).toThrow(/status/);
+  });
+
+  it("updates status, error and total, and stamps updatedAt", () => {
+    store.createRun(makeRun("run-1"));
+    const updated = store.updateRun("run-1", { status: "interrupted", error: "cancelled", total: 10 });
+    expect(updated.status).toBe("interrupted");
+    expect(updated.error).toBe("cancelled");
+    expect(updated.total).toBe(10);
+    expect(updated.updatedAt > "2026-01-01T00:00:00.000Z").toBe(true);
+    expect(store.requireRun("run-1")).toEqual(updated);
+    expect(store.updateRun("run-1", { error: null }).error).toBeNull();
+    expect(store.requireRun("run-1").status).toBe("interrupted");
+    expect(() => store.updateRun("run-1", { status: "paused" as never })).toThrow(/invalid run update: status/);
+    expect(() => store.updateRun("run-1", { config: {} } as never)).toThrow(/invalid run update/);
+    expect(() => store.updateRun("nope", { status: "complete" })).toThrow("run nope not found");
+  });
+
+  it("refuses a run that names an unknown sweep", () => {
+    expect(() => store.createRun(makeRun("run-1", { sweepId: "ghost" }))).toThrow("sweep ghost not found");
+    expect(store.getRun("run-1")).toBeUndefined();
+  });
+
+  it("deletes a run with its samples, turns and verdicts", () => {
+    store.createRun(makeRun("run-1"));
+    store.createRun(makeRun("run-2"));
+    for (const runId of ["run-1", "run-2"]) {
+      for (let index = 0; index < 3; index++) {
+        store.putSample(makeSample(runId, index));
+        store.putVerdict(makeVerdict(runId, `key-${index}`, "tag-compliance"));
+      }
+    }
+    expect(countRows("turns")).toBe(24);
+    expect(store.deleteRun("run-1")).toBe(true);
+    expect(store.deleteRun("run-1")).toBe(false);
+    expect(store.getRun("run-1")).toBeUndefined();
+    expect(countRows("samples", "run_id = ?", "run-1")).toBe(0);
+    expect(countRows("verdicts", "run_id = ?", "run-1")).toBe(0);
+    // Only run-2's 3 samples × 4 turns remain.
+    expect(countRows("turns")).toBe(12);
+    expect(countRows("samples")).toBe(3);
+    expect(countRows("verdicts")).toBe(3);
+  });
+});
+
+describe("system prompts", () => {
+  it("stores each text once under its hash", () => {
+    store.putSystemPrompt("h1", "You are an AI.");
+    store.putSystemPrompt("h1", "You are an AI.");
+    expect(store.getSystemPrompt("h1")).toBe("You are an AI.");
+    expect(store.getSystemPrompt("h2")).toBeUndefined();
+    expect(countRows("system_prompts")).toBe(1);
+    expect(() => store.putSystemPrompt("h1", "Something else")).toThrow("already stored with a different text");
+    expect(() => store.putSystemPrompt("", "x")).toThrow(/system prompt hash/);
+  });
+});
+
+describe("samples", () => {
+  beforeEach(() => {
+    store.createRun(makeRun("run-1"));
+  });
+
+  it("round-trips a sample and its turns through the core schema", () => {
+    const input = makeSample("run-1", 0, {
+      failure: { kind: "raw_text", message: "no tags" },
+      flags: ["raw_text", "long"],
+      scratchpad: null,
+      costUsd: null,
+      retries: 2,
+    });
+    const written = store.putSample(input);
+    expect(written).toEqual(sampleSchema.parse(input));
+    const read = store.getSample("run-1", "key-0");
+    expect(read).toEqual(written);
+    // Optional turn fields come back exactly as written, absent ones stay absent.
+    expect(read?.turns[0]).toStrictEqual({ index: 0, role: "user", content: input.turns[0]?.content });
+    expect(read?.turns[1]?.cached).toBe(false);
+    expect(read?.turns[3]?.stopReason).toBeNull();
+    expect(read?.turns[3]).not.toHaveProperty("cached");
+    expect(store.getSample("run-1", "missing")).toBeUndefined();
+  });
+
+  it("applies schema defaults to omitted fields", () => {
+    const { flags: _flags, retries: _retries, ...rest } = makeSample("run-1", 0);
+    const written = store.putSample(rest as SampleInput);
+    expect(written.flags).toEqual([]);
+    expect(written.retries).toBe(0);
+    expect(store.getSample("run-1", "key-0")?.flags).toEqual([]);
+  });
+
+  it("rejects invalid samples with the field named, and samples of unknown runs", () => {
+    expect(() => store.putSample(makeSample("run-1", 0, { tier: "gold" as never }))).toThrow(
+      /invalid sample: tier/,
+    );
+    expect(() => store.putSample(makeSample("run-1", 0, { latencyMs: -1 }))).toThrow(/latencyMs/);
+    const twice = makeSample("run-1", 0);
+    twice.turns = [twice.turns[0], twice.turns[0]] as SampleInput["turns"];
+    expect(() => store.putSample(twice)).toThrow(/turns\[1\]\.index: turn index 0 appears twice/);
+    expect(() => store.putSample(makeSample("ghost", 0))).toThrow("run ghost not found");
+    expect(countRows("samples")).toBe(0);
+    expect(countRows("turns")).toBe(0);
+  });
+
+  it("replaces an errored sample re-run later, with its turns, never duplicating rows", () => {
+    store.putSample(
+      makeSample("run-1", 0, {
+        status: "errored",
+        failure: { kind: "provider_unavailable", message: "529 overloaded" },
+        output: null,
+        scratchpad: null,
+        turns: [{ index: 0, role: "user", content: "first try" }],
+        costUsd: null,
+        usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+      }),
+    );
+    store.putSample(makeSample("run-1", 1));
+    expect(store.finishedSampleKeys("run-1")).toEqual(new Set(["key-1"]));
+    expect(countRows("turns")).toBe(5);
+
+    const retried = store.putSample(makeSample("run-1", 0, { retries: 1 }));
+    expect(countRows("samples", "run_id = ? AND key = ?", "run-1", "key-0")).toBe(1);
+    expect(countRows("samples")).toBe(2);
+    expect(countRows("turns")).toBe(8);
+    expect(store.getSample("run-1", "key-0")).toEqual(retried);
+    expect(store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1"]));
+  });
+
+  it("drops the verdicts of a replaced sample: they judged the old transcript", () => {
+    store.putSample(makeSample("run-1", 0));
+    store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance"));
+    store.putSample(makeSample("run-1", 0, { output: "a new answer" }));
+    expect(store.getVerdicts("run-1", "key-0")).toEqual([]);
+  });
+
+  it("gives the resume set (complete and failed) and keys by status in index order", () => {
+    const statuses = ["complete", "failed", "errored", "complete", "errored"] as const;
+    // Written out of order: keys still come back by index.
+    for (const index of [4, 2, 0, 3, 1]) {
+      const status = statuses[index] ?? "complete";
+      store.putSample(
+        makeSample("run-1", index, {
+          status,
+          failure: status === "complete" ? null : { kind: "no_output", message: "x" },
+        }),
+      );
+    }
+    expect(store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1", "key-3"]));
+    expect(store.sampleKeys("run-1")).toEqual(["key-0", "key-1", "key-2", "key-3", "key-4"]);
+    expect(store.sampleKeys("run-1", "errored")).toEqual(["key-2", "key-4"]);
+    expect(store.sampleKeys("run-1", "complete")).toEqual(["key-0", "key-3"]);
+    expect(store.sampleFailureKinds("run-1")).toEqual({ no_output: 3 });
+    expect(store.progress("run-1")).toEqual({ total: 4, complete: 2, failed: 1, errored: 2 });
+    expect(store.finishedSampleKeys("other")).toEqual(new Set());
+  });
+
+  it("lets a second connection see committed samples", () => {
+    const reader = openStore(path);
+    try {
+      expect(reader.getSample("run-1", "key-0")).toBeUndefined();
+      const written = store.putSample(makeSample("run-1", 0));
+      expect(reader.getSample("run-1", "key-0")).toEqual(written);
+      // Nothing is visible before the writer's transaction commits.
+      store.transaction(() => {
+        store.putSample(makeSample("run-1", 1));
+        expect(reader.getSample("run-1", "key-1")).toBeUndefined();
+      });
+      expect(reader.sampleKeys("run-1")).toEqual(["key-0", "key-1"]);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("rolls back every write of a failed transaction", () => {
+    expect(() =>
+      store.transaction(() => {
+        store.putSample(makeSample("run-1", 0));
+        store.putSample(makeSample("run-1", 1, { tier: "gold" as never }));
+      }),
+    ).toThrow(/tier/);
+    expect(countRows("samples")).toBe(0);
+  });
+});
+
+describe("verdicts", () => {
+  beforeEach(() => {
+    store.createRun(makeRun("run-1"));
+    for (let index = 0; index < 3; index++) store.putSample(makeSample("run-1", index));
+  });
+
+  it("round-trips a verdict with criteria, quotes, raw outputs and failure", () => {
+    const input: VerdictInput = makeVerdict("run-1", "key-0", "af-reasoning", {
+      status: "failed",
+      decision: null,
+      score: null,
+      judgeModel: "anthropic/claude-3-5-sonnet",
+      criteria: { awareness: { answer: "Yes", quote: "it would harm" }, commitment: false },
+      quotes: ["it would harm"],
+      raw: ["<criteria>...</criteria>", "garbled"],
+      failure: { kind: "missing_criterion", message: "criterion 4 missing" },
+      usage: { inputTokens: 500, outputTokens: 40, cacheWriteTokens: 10, cacheReadTokens: 0 },
+      costUsd: 0.002,
+    });
+    const written = store.putVerdict(input);
+    expect(written).toEqual(verdictSchema.parse(input));
+    expect(store.getVerdicts("run-1", "key-0")).toEqual([written]);
+  });
+
+  it("upserts by (run, sample, classifier)", () => {
+    store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance", { decision: "refused" }));
+    store.putVerdict(makeVerdict("run-1", "key-0", "af-reasoning", { decision: "no" }));
+    const replaced = store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance", { decision: "compliant" }));
+    expect(countRows("verdicts")).toBe(2);
+    const verdicts = store.getVerdicts("run-1", "key-0");
+    expect(verdicts.map((verdict) => verdict.classifier)).toEqual(["af-reasoning", "tag-compliance"]);
+    expect(verdicts[1]).toEqual(replaced);
+    expect(store.classifierNames("run-1")).toEqual(["af-reasoning", "tag-compliance"]);
+  });
+
+  it("rejects verdicts for unknown samples and invalid verdicts", () => {
+    expect(() => store.putVerdict(makeVerdict("run-1", "ghost", "x"))).toThrow("sample ghost of run run-1 not found");
+    expect(() => store.putVerdict(makeVerdict("run-1", "key-0", "x", { status: "maybe" as never }))).toThrow(
+      /invalid verdict: status/,
+    );
+  });
+
+  it("iterates verdicts in sample order, optionally for one classifier", () => {
+    for (const key of ["key-2", "key-0", "key-1"]) {
+      store.putVerdict(makeVerdict("run-1", key, "b-judge"));
+      store.putVerdict(makeVerdict("run-1", key, "a-judge"));
+    }
+    const all = [...store.iterateVerdicts("run-1")].map((verdict) => `${verdict.sampleKey}/${verdict.classifier}`);
+    expect(all).toEqual([
+      "key-0/a-judge",
+      "key-0/b-judge",
+      "key-1/a-judge",
+      "key-1/b-judge",
+      "key-2/a-judge",
+      "key-2/b-judge",
+    ]);
+    const one = [...store.iterateVerdicts("run-1", "b-judge")].map((verdict) => verdict.sampleKey);
+    expect(one).toEqual(["key-0", "key-1", "key-2"]);
+    store.putVerdict(
+      makeVerdict("run-1", "key-1", "b-judge", { status: "failed", failure: { kind: "no_verdict", message: "" } }),
+    );
+    store.putVerdict(
+      makeVerdict("run-1", "key-2", "b-judge", { status: "failed", failure: { kind: "no_verdict", message: "" } }),
+    );
+    expect(store.failureKinds("run-1", "b-judge")).toEqual({ no_verdict: 2 });
+    expect(store.failureKinds("run-1", "a-judge")).toEqual({});
+  });
+});
+
+describe("sweeps", () => {
+  it("creates, gets and lists sweeps newest first", () => {
+    const first = store.createSweep({ id: "s1", config: { models: ["a", "b"] }, createdAt: "2026-01-01T00:00:00Z" });
+    const second = store.createSweep({ id: "s2", config: [1, 2], createdAt: "2026-01-02T00:00:00Z" });
+    expect(store.getSweep("s1")).toEqual(first);
+    expect(first.config).toEqual({ models: ["a", "b"] });
+    expect(store.getSweep("s3")).toBeUndefined();
+    expect(store.listSweeps()).toEqual([second, first]);
+    expect(() => store.createSweep({ id: "s1", config: {} })).toThrow("sweep s1 already exists");
+    expect(() => store.createSweep({ id: "", config: {} })).toThrow(/invalid sweep: id/);
+    expect(typeof store.createSweep({ id: "s4", config: null }).createdAt).toBe("string");
+  });
+});
+
+describe("response cache", () => {
+  it("gets what was set, misses otherwise, and overwrites", async () => {
+    const cache = store.responseCache();
+    const value = {
+      texts: ["<OUTPUT>hi</OUTPUT>"],
+      stopReason: "end_turn",
+      usage: { inputTokens: 5, outputTokens: 3, cacheWriteTokens: 0, cacheReadTokens: 0 },
+      model: "claude-3-opus-20240229",
+    };
+    expect(await cache.get("k1")).toBeUndefined();
+    await cache.set("k1", value);
+    expect(await cache.get("k1")).toEqual(value);
+    await cache.set("k1", { ...value, texts: ["second"] });
+    expect((await cache.get("k1"))?.texts).toEqual(["second"]);
+    expect(countRows("response_cache")).toBe(1);
+    // Another connection shares the same cache.
+    const other = openStore(path);
+    expect(await other.responseCache().get("k1")).toEqual({ ...value, texts: ["second"] });
+    other.close();
+  });
+
+  it("rejects a malformed value and treats a corrupt row as a miss", async () => {
+    const cache = store.responseCache();
+    await expect(cache.set("k", { texts: "nope" } as never)).rejects.toThrow(/invalid cached response: texts/);
+    const db = new Database(path);
+    db.prepare("INSERT INTO response_cache (key, value, created_at) VALUES ('bad', '{not json', 'now')").run();
+    db.prepare("INSERT INTO response_cache (key, value, created_at) VALUES ('odd', '{\"texts\":1}', 'now')").run();
+    db.close();
+    expect(await cache.get("bad")).toBeUndefined();
+    expect(await cache.get("odd")).toBeUndefined();
+  });
+});
+
+describe("defaultDbPath", () => {
+  it("uses AFLAB_DB when set, else .aflab/aflab.db in the current directory", () => {
+    expect(defaultDbPath({ AFLAB_DB: "/data/x.db" })).toBe("/data/x.db");
+    expect(defaultDbPath({})).toBe(join(process.cwd(), ".aflab", "aflab.db"));
+    expect(defaultDbPath({ AFLAB_DB: "" })).toBe(join(process.cwd(), ".aflab", "aflab.db"));
+  });
+});
+
+describe("openStore", () => {
+  it("works in memory and rejects an empty path", () => {
+    const memory = openStore(":memory:");
+    memory.createRun(makeRun("m"));
+    expect(memory.requireRun("m").id).toBe("m");
+    memory.close();
+    memory.close();
+    expect(() => openStore("")).toThrow(/invalid store path/);
+  });
+});

@@ -1,0 +1,767 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import {
+  InputError,
+  NotFoundError,
+  parseOrThrow,
+  type ResponseCache,
+  type Run,
+  type RunInput,
+  runSchema,
+  type Sample,
+  type SampleInput,
+  type SampleStatus,
+  sampleSchema,
+  sampleStatusSchema,
+  type Tier,
+  type Turn,
+  tierSchema,
+  type Verdict,
+  type VerdictInput,
+  verdictSchema,
+} from "@aflab/core";
+import Database from "better-sqlite3";
+import { z } from "zod";
+import { applyMigrations } from "./migrations.js";
+import { sqliteResponseCache } from "./response-cache.js";
+import {
+  type RunRow,
+  rowToRun,
+  rowToSample,
+  rowToSweep,
+  rowToTurn,
+  rowToVerdict,
+  runToRow,
+  type SampleRow,
+  type Sweep,
+  type SweepRow,
+  sampleFields,
+  sampleToRow,
+  sweepSchema,
+  type TurnRow,
+  turnToRow,
+  usageOf,
+  type VerdictRow,
+  verdictToRow,
+} from "./rows.js";
+import { escapeLike, type SampleQueryInput, sampleFilter, sampleOrder, sampleQuerySchema } from "./sample-query.js";
+import {
+  type CreateSweepInput,
+  type DecisionCounts,
+  type IterateSamplesOptions,
+  type JointOutcome,
+  type ListRunsOptions,
+  listRunsOptionsSchema,
+  type OpenStoreOptions,
+  type RunPatch,
+  type RunProgress,
+  type RunUsage,
+  runPatchSchema,
+  type SampleNeighbours,
+  type SampleSummary,
+  type Store,
+  sampleSummarySchema,
+  type TierCounts,
+  type VerdictDecision,
+} from "./types.js";
+
+/** Rows fetched per page when iterating: bounds memory whatever the run's size. */
+const PAGE_SIZE = 500;
+/** Most classifiers `jointOutcomes` joins at once (one LEFT JOIN each). */
+const MAX_JOINT_CLASSIFIERS = 16;
+
+const idSchema = z.string().min(1, "expected a non-empty id");
+const pathSchema = z.string().min(1, "expected a file path or :memory:");
+const classifierSchema = z.string().min(1, "expected a classifier name");
+const iterateOptionsSchema = z.object({
+  status: sampleStatusSchema.optional(),
+  withTurns: z.boolean().default(true),
+});
+const busyTimeoutSchema = z.number().int().nonnegative("expected 0 or more milliseconds").default(5000);
+
+// The outcome of one classifier for one sample, from a LEFT JOIN on verdicts aliased `alias`.
+function outcomeSql(alias: string): string {
+  return `CASE WHEN ${alias}.status IS NULL THEN 'missing' WHEN ${alias}.status = 'failed' THEN 'failed' WHEN ${alias}.status = 'not_applicable' THEN 'not_applicable' ELSE COALESCE(${alias}.decision, 'no_decision') END`;
+}
+
+/**
+ * Open (creating if needed) the SQLite store at `path`, or an in-memory one for `:memory:`.
+ * Parent directories are created; the schema is created or upgraded by numbered migrations; the
+ * journal is WAL so readers (the API, a second CLI) never block the writer.
+ *
+ * @example
+ * const store = openStore(defaultDbPath());
+ * const { runs } = store.listRuns({ limit: 10 });
+ * store.close();
+ */
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const location = parseOrThrow(pathSchema, path, "store path");
+  const busyTimeoutMs = parseOrThrow(busyTimeoutSchema, options.busyTimeoutMs, "store option busyTimeoutMs");
+  if (location !== ":memory:") mkdirSync(dirname(resolve(location)), { recursive: true });
+  const db = new Database(location, { timeout: busyTimeoutMs });
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    const version = applyMigrations(db, undefined, location);
+    return new SqliteStore(db, location, version);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteStore implements Store {
+  readonly path: string;
+  readonly schemaVersion: number;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private cache: ResponseCache | undefined;
+
+  constructor(db: Database.Database, path: string, schemaVersion: number) {
+    this.db = db;
+    this.path = path;
+    this.schemaVersion = schemaVersion;
+  }
+
+  // Statements are compiled once per SQL text; dynamic listings reuse them across calls.
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
+  private get<Row>(sql: string, ...params: unknown[]): Row | undefined {
+    return this.statement(sql).get(...params) as Row | undefined;
+  }
+
+  private all<Row>(sql: string, ...params: unknown[]): Row[] {
+    return this.statement(sql).all(...params) as Row[];
+  }
+
+  private run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.statement(sql).run(...params);
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------------
+
+  createRun(run: RunInput): Run {
+    const parsed = parseOrThrow(runSchema, run, "run");
+    return this.transaction(() => {
+      if (this.get("SELECT 1 FROM runs WHERE id = ?", parsed.id)) {
+        throw new InputError(`run ${parsed.id} already exists`, { field: "id" });
+      }
+      if (parsed.sweepId !== null && !this.get("SELECT 1 FROM sweeps WHERE id = ?", parsed.sweepId)) {
+        throw new NotFoundError(`sweep ${parsed.sweepId} not found`);
+      }
+      this.run(
+        `INSERT INTO runs (id, created_at, updated_at, status, config, model, setting, label, simulated, prompt_hash, total, sweep_id, error)
+         VALUES (@id, @created_at, @updated_at, @status, @config, @model, @setting, @label, @simulated, @prompt_hash, @total, @sweep_id, @error)`,
+        runToRow(parsed),
+      );
+      return parsed;
+    });
+  }
+
+  getRun(id: string): Run | undefined {
+    const row = this.get<RunRow>("SELECT * FROM runs WHERE id = ?", parseOrThrow(idSchema, id, "run id"));
+    return row ? rowToRun(row) : undefined;
+  }
+
+  requireRun(id: string): Run {
+    const run = this.getRun(id);
+    if (!run) throw new NotFoundError(`run ${id} not found`);
+    return run;
+  }
+
+  listRuns(options: ListRunsOptions = {}): { runs: Run[]; total: number } {
+    const query = parseOrThrow(listRunsOptionsSchema, options, "run listing options");
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (query.status) {
+      clauses.push("status = ?");
+      params.push(query.status);
+    }
+    if (query.model) {
+      clauses.push("model = ?");
+      params.push(query.model);
+    }
+    if (query.setting) {
+      clauses.push("setting = ?");
+      params.push(query.setting);
+    }
+    if (query.sweepId) {
+      clauses.push("sweep_id = ?");
+      params.push(query.sweepId);
+    }
+    if (query.search) {
+      const pattern = `%${escapeLike(query.search)}%`;
+      clauses.push("(id LIKE ? ESCAPE '\\' OR label LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\')");
+      params.push(pattern, pattern, pattern);
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
+    const total = this.get<{ total: number }>(`SELECT COUNT(*) AS total FROM runs ${where}`, ...params)?.total ?? 0;
+    const rows = this.all<RunRow>(
+      `SELECT * FROM runs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+      ...params,
+      query.limit,
+      query.offset,
+    );
+    return { runs: rows.map(rowToRun), total };
+  }
+
+  updateRun(id: string, patch: RunPatch): Run {
+    const changes = parseOrThrow(runPatchSchema, patch, "run update");
+    return this.transaction(() => {
+      const current = this.requireRun(id);
+      const next = parseOrThrow(
+        runSchema,
+        {
+          ...current,
+          ...(changes.status !== undefined ? { status: changes.status } : {}),
+          ...(changes.error !== undefined ? { error: changes.error } : {}),
+          ...(changes.total !== undefined ? { total: changes.total } : {}),
+          updatedAt: new Date().toISOString(),
+        },
+        "run update",
+      );
+      this.run(
+        "UPDATE runs SET status = ?, error = ?, total = ?, updated_at = ? WHERE id = ?",
+        next.status,
+        next.error,
+        next.total,
+        next.updatedAt,
+        id,
+      );
+      return next;
+    });
+  }
+
+  deleteRun(id: string): boolean {
+    return this.run("DELETE FROM runs WHERE id = ?", parseOrThrow(idSchema, id, "run id")).changes > 0;
+  }
+
+  // ---- system prompts --------------------------------------------------------------------------------
+
+  putSystemPrompt(hash: string, text: string): void {
+    const checkedHash = parseOrThrow(z.string().min(1, "expected a non-empty hash"), hash, "system prompt hash");
+    const checkedText = parseOrThrow(z.string(), text, "system prompt text");
+    const existing = this.getSystemPrompt(checkedHash);
+    if (existing === undefined) {
+      this.run(
+        "INSERT INTO system_prompts (hash, text, created_at) VALUES (?, ?, ?) ON CONFLICT(hash) DO NOTHING",
+        checkedHash,
+        checkedText,
+        new Date().toISOString(),
+      );
+    } else if (existing !== checkedText) {
+      // The hash is derived from the text: a different text under the same hash is a bug upstream.
+      throw new InputError(`system prompt ${checkedHash} is already stored with a different text`, {
+        field: "hash",
+      });
+    }
+  }
+
+  getSystemPrompt(hash: string): string | undefined {
+    return this.get<{ text: string }>("SELECT text FROM system_prompts WHERE hash = ?", hash)?.text;
+  }
+
+  // ---- samples -------------------------------------------------------------------------------------
+
+  putSample(sample: SampleInput): Sample {
+    const parsed = parseOrThrow(sampleSchema, sample, "sample");
+    const seen = new Set<number>();
+    parsed.turns.forEach((turn, position) => {
+      if (seen.has(turn.index)) {
+        throw new InputError(`invalid sample: turns[${position}].index: turn index ${turn.index} appears twice`, {
+          field: `turns[${position}].index`,
+        });
+      }
+      seen.add(turn.index);
+    });
+    this.transaction(() => {
+      if (!this.get("SELECT 1 FROM runs WHERE id = ?", parsed.runId)) {
+        throw new NotFoundError(`run ${parsed.runId} not found`);
+      }
+      // Replace, not update: the old turns and verdicts described the old transcript, and the
+      // foreign keys cascade them away with the old row.
+      this.run("DELETE FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key);
+      const inserted = this.run(
+        `INSERT INTO samples (run_id, key, sample_index, item_id, query, tier, epoch, system_prompt_hash, status,
+           failure_kind, failure_message, flags, output, scratchpad, input_tokens, output_tokens, cache_write_tokens,
+           cache_read_tokens, cost_usd, retries, latency_ms, started_at, finished_at)
+         VALUES (@run_id, @key, @sample_index, @item_id, @query, @tier, @epoch, @system_prompt_hash, @status,
+           @failure_kind, @failure_message, @flags, @output, @scratchpad, @input_tokens, @output_tokens, @cache_write_tokens,
+           @cache_read_tokens, @cost_usd, @retries, @latency_ms, @started_at, @finished_at)`,
+        sampleToRow(parsed),
+      );
+      const sampleId = Number(inserted.lastInsertRowid);
+      for (const turn of parsed.turns) {
+        this.run(
+          `INSERT INTO turns (sample_id, turn_index, role, content, input_tokens, output_tokens, cache_write_tokens,
+             cache_read_tokens, stop_reason, prefill, latency_ms, cached)
+           VALUES (@sample_id, @turn_index, @role, @content, @input_tokens, @output_tokens, @cache_write_tokens,
+             @cache_read_tokens, @stop_reason, @prefill, @latency_ms, @cached)`,
+          turnToRow(sampleId, turn),
+        );
+      }
+    });
+    return parsed;
+  }
+
+  finishedSampleKeys(runId: string): Set<string> {
+    const keys = new Set<string>();
+    const rows = this.statement(
+      "SELECT key FROM samples WHERE run_id = ? AND status IN ('complete', 'failed')",
+    ).pluck();
+    for (const key of rows.iterate(runId)) keys.add(key as string);
+    return keys;
+  }
+
+  sampleKeys(runId: string, status?: SampleStatus): string[] {
+    const checked = parseOrThrow(sampleStatusSchema.optional(), status, "sample status");
+    const sql =
+      checked === undefined
+        ? "SELECT key FROM samples WHERE run_id = ? ORDER BY sample_index, id"
+        : "SELECT key FROM samples WHERE run_id = ? AND status = ? ORDER BY sample_index, id";
+    const params = checked === undefined ? [runId] : [runId, checked];
+    return this.statement(sql).pluck().all(...params) as string[];
+  }
+
+  getSample(runId: string, key: string): Sample | undefined {
+    const row = this.get<SampleRow>("SELECT * FROM samples WHERE run_id = ? AND key = ?", runId, key);
+    if (!row) return undefined;
+    const turns = this.all<TurnRow>("SELECT * FROM turns WHERE sample_id = ? ORDER BY turn_index", row.id);
+    return rowToSample(row, turns.map(rowToTurn));
+  }
+
+  iterateSamples(runId: string, options: IterateSamplesOptions = {}): IterableIterator<Sample> {
+    const checked = parseOrThrow(iterateOptionsSchema, options, "sample iteration options");
+    return this.pagedSamples(runId, checked.status, checked.withTurns);
+  }
+
+  /**
+   * Pages by (index, id) instead of holding one open cursor: memory stays at one page, and the caller may
+   * write (e.g. verdicts) between items, which an open better-sqlite3 iterator would forbid.
+   */
+  private *pagedSamples(runId: string, status: SampleStatus | undefined, withTurns: boolean): Generator<Sample> {
+    const statusClause = status === undefined ? "" : "AND s.status = ?";
+    const sql = `SELECT * FROM samples s WHERE s.run_id = ? ${statusClause}
+      AND (s.sample_index > ? OR (s.sample_index = ? AND s.id > ?))
+      ORDER BY s.sample_index, s.id LIMIT ${PAGE_SIZE}`;
+    let afterIndex = -1;
+    let afterId = -1;
+    for (;;) {
+      const params: unknown[] = status === undefined ? [runId] : [runId, status];
+      const rows = this.all<SampleRow>(sql, ...params, afterIndex, afterIndex, afterId);
+      if (rows.length === 0) return;
+      const turnsBySample = withTurns ? this.turnsFor(rows.map((row) => row.id)) : undefined;
+      for (const row of rows) yield rowToSample(row, turnsBySample?.get(row.id) ?? []);
+      const last = rows[rows.length - 1] as SampleRow;
+      afterIndex = last.sample_index;
+      afterId = last.id;
+      if (rows.length < PAGE_SIZE) return;
+    }
+  }
+
+  private turnsFor(sampleIds: number[]): Map<number, Turn[]> {
+    const rows = this.all<TurnRow>(
+      "SELECT * FROM turns WHERE sample_id IN (SELECT value FROM json_each(?)) ORDER BY sample_id, turn_index",
+      JSON.stringify(sampleIds),
+    );
+    const bySample = new Map<number, Turn[]>();
+    for (const row of rows) {
+      const list = bySample.get(row.sample_id);
+      if (list) list.push(rowToTurn(row));
+      else bySample.set(row.sample_id, [rowToTurn(row)]);
+    }
+    return bySample;
+  }
+
+  listSamples(runId: string, query: SampleQueryInput = {}): { samples: SampleSummary[]; total: number } {
+    const parsed = parseOrThrow(sampleQuerySchema, query, "sample query");
+    this.requireRun(runId);
+    const filter = sampleFilter(runId, parsed);
+    const total =
+      this.get<{ total: number }>(`SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`, ...filter.params)
+        ?.total ?? 0;
+    const rows = this.all<SampleRow & { turn_count: number }>(
+      `SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.sample_id = s.id) AS turn_count
+       FROM samples s WHERE ${filter.sql}
+       ORDER BY ${sampleOrder(parsed.sort, parsed.order)} LIMIT ? OFFSET ?`,
+      ...filter.params,
+      parsed.limit,
+      parsed.offset,
+    );
+    const decisions = new Map<string, Record<string, VerdictDecision>>();
+    if (rows.length > 0) {
+      const verdictRows = this.all<{
+        sample_key: string;
+        classifier: string;
+        status: string;
+        decision: string | null;
+        score: number | null;
+      }>(
+        `SELECT sample_key, classifier, status, decision, score FROM verdicts
+         WHERE run_id = ? AND sample_key IN (SELECT value FROM json_each(?)) ORDER BY classifier`,
+        runId,
+        JSON.stringify(rows.map((row) => row.key)),
+      );
+      for (const verdict of verdictRows) {
+        const entry = decisions.get(verdict.sample_key) ?? {};
+        entry[verdict.classifier] = {
+          status: verdict.status as VerdictDecision["status"],
+          decision: verdict.decision,
+          score: verdict.score,
+        };
+        decisions.set(verdict.sample_key, entry);
+      }
+    }
+    const samples = rows.map((row) => {
+      const { turns: _turns, ...fields } = sampleFields(row, []);
+      return parseOrThrow(
+        sampleSummarySchema,
+        { ...fields, turnCount: row.turn_count, verdicts: decisions.get(row.key) ?? {} },
+        `stored sample ${row.key}`,
+      );
+    });
+    return { samples, total };
+  }
+
+  neighbours(runId: string, key: string, query: SampleQueryInput = {}): SampleNeighbours {
+    const parsed = parseOrThrow(sampleQuerySchema, query, "sample query");
+    const filter = sampleFilter(runId, parsed);
+    const rows = this.all<{ key: string; position: number; total: number }>(
+      `WITH ordered AS (
+         SELECT s.key AS key, ROW_NUMBER() OVER (ORDER BY ${sampleOrder(parsed.sort, parsed.order)}) AS position
+         FROM samples s WHERE ${filter.sql}
+       ), target AS (SELECT position FROM ordered WHERE key = ?)
+       SELECT key, position, (SELECT COUNT(*) FROM ordered) AS total FROM ordered
+       WHERE position BETWEEN (SELECT position FROM target) - 1 AND (SELECT position FROM target) + 1
+       ORDER BY position`,
+      ...filter.params,
+      key,
+    );
+    const target = rows.find((row) => row.key === key);
+    if (!target) {
+      const total =
+        this.get<{ total: number }>(`SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`, ...filter.params)
+          ?.total ?? 0;
+      return { previous: null, next: null, position: null, total };
+    }
+    return {
+      previous: rows.find((row) => row.position === target.position - 1)?.key ?? null,
+      next: rows.find((row) => row.position === target.position + 1)?.key ?? null,
+      position: target.position,
+      total: target.total,
+    };
+  }
+
+  sampleFailureKinds(runId: string): Record<string, number> {
+    const rows = this.all<{ kind: string; count: number }>(
+      `SELECT failure_kind AS kind, COUNT(*) AS count FROM samples
+       WHERE run_id = ? AND failure_kind IS NOT NULL GROUP BY failure_kind ORDER BY failure_kind`,
+      runId,
+    );
+    return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
+  }
+
+  // ---- verdicts ------------------------------------------------------------------------------------
+
+  putVerdict(verdict: VerdictInput): Verdict {
+    const parsed = parseOrThrow(verdictSchema, verdict, "verdict");
+    this.transaction(() => {
+      if (!this.get("SELECT 1 FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.sampleKey)) {
+        throw new NotFoundError(`sample ${parsed.sampleKey} of run ${parsed.runId} not found`);
+      }
+      this.run(
+        `INSERT INTO verdicts (run_id, sample_key, classifier, status, decision, score, judge_model, prompt_version,
+           criteria, quotes, raw, failure_kind, failure_message, input_tokens, output_tokens, cache_write_tokens,
+           cache_read_tokens, cost_usd, created_at)
+         VALUES (@run_id, @sample_key, @classifier, @status, @decision, @score, @judge_model, @prompt_version,
+           @criteria, @quotes, @raw, @failure_kind, @failure_message, @input_tokens, @output_tokens, @cache_write_tokens,
+           @cache_read_tokens, @cost_usd, @created_at)
+         ON CONFLICT (run_id, sample_key, classifier) DO UPDATE SET
+           status = excluded.status, decision = excluded.decision, score = excluded.score,
+           judge_model = excluded.judge_model, prompt_version = excluded.prompt_version, criteria = excluded.criteria,
+           quotes = excluded.quotes, raw = excluded.raw, failure_kind = excluded.failure_kind,
+           failure_message = excluded.failure_message, input_tokens = excluded.input_tokens,
+           output_tokens = excluded.output_tokens, cache_write_tokens = excluded.cache_write_tokens,
+           cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd, created_at = excluded.created_at`,
+        verdictToRow(parsed),
+      );
+    });
+    return parsed;
+  }
+
+  getVerdicts(runId: string, sampleKey: string): Verdict[] {
+    return this.all<VerdictRow>(
+      "SELECT * FROM verdicts WHERE run_id = ? AND sample_key = ? ORDER BY classifier",
+      runId,
+      sampleKey,
+    ).map(rowToVerdict);
+  }
+
+  iterateVerdicts(runId: string, classifier?: string): IterableIterator<Verdict> {
+    const checked = parseOrThrow(classifierSchema.optional(), classifier, "classifier");
+    return this.pagedVerdicts(runId, checked);
+  }
+
+  // Same paging as samples, in sample order, so callers may write while iterating.
+  private *pagedVerdicts(runId: string, classifier: string | undefined): Generator<Verdict> {
+    const classifierClause = classifier === undefined ? "" : "AND v.classifier = ?";
+    const sql = `SELECT v.*, s.sample_index AS page_index, s.id AS page_id FROM verdicts v
+      JOIN samples s ON s.run_id = v.run_id AND s.key = v.sample_key
+      WHERE v.run_id = ? ${classifierClause}
+        AND (s.sample_index > ? OR (s.sample_index = ? AND (s.id > ? OR (s.id = ? AND v.classifier > ?))))
+      ORDER BY s.sample_index, s.id, v.classifier LIMIT ${PAGE_SIZE}`;
+    let afterIndex = -1;
+    let afterId = -1;
+    let afterClassifier = "";
+    for (;;) {
+      const params: unknown[] = classifier === undefined ? [runId] : [runId, classifier];
+      const rows = this.all<VerdictRow & { page_index: number; page_id: number }>(
+        sql,
+        ...params,
+        afterIndex,
+        afterIndex,
+        afterId,
+        afterId,
+        afterClassifier,
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) yield rowToVerdict(row);
+      const last = rows[rows.length - 1] as VerdictRow & { page_index: number; page_id: number };
+      afterIndex = last.page_index;
+      afterId = last.page_id;
+      afterClassifier = last.classifier;
+      if (rows.length < PAGE_SIZE) return;
+    }
+  }
+
+  classifierNames(runId: string): string[] {
+    return this.statement("SELECT DISTINCT classifier FROM verdicts WHERE run_id = ? ORDER BY classifier")
+      .pluck()
+      .all(runId) as string[];
+  }
+
+  failureKinds(runId: string, classifier: string): Record<string, number> {
+    const rows = this.all<{ kind: string; count: number }>(
+      `SELECT COALESCE(failure_kind, 'unspecified') AS kind, COUNT(*) AS count FROM verdicts
+       WHERE run_id = ? AND classifier = ? AND status = 'failed' GROUP BY kind ORDER BY kind`,
+      runId,
+      classifier,
+    );
+    return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
+  }
+
+  // ---- aggregates (SQL only: a run is never loaded into memory) -------------------------------------
+
+  /**
+   * Compliance counts per tier. A sample counts as compliant / refused / unknown only when its generation
+   * is complete and its verdict is `ok` with that decision; everything else is `failed`: failed or errored
+   * generations, failed or missing verdicts, and also `not_applicable` verdicts or decisions outside the
+   * compliance vocabulary, so that n always equals the sum of the four buckets.
+   * Tiers of the run's config appear even with no samples yet.
+   */
+  tierCounts(runId: string, complianceClassifier: string): Partial<Record<Tier, TierCounts>> {
+    const classifier = parseOrThrow(classifierSchema, complianceClassifier, "compliance classifier");
+    const run = this.requireRun(runId);
+    const usable = "s.status = 'complete' AND v.status = 'ok' AND v.decision";
+    const rows = this.all<TierCounts & { tier: Tier }>(
+      `SELECT tier, n, compliant, refused, unknown, n - compliant - refused - unknown AS failed FROM (
+         SELECT s.tier AS tier, COUNT(*) AS n,
+           SUM(CASE WHEN ${usable} = 'compliant' THEN 1 ELSE 0 END) AS compliant,
+           SUM(CASE WHEN ${usable} = 'refused' THEN 1 ELSE 0 END) AS refused,
+           SUM(CASE WHEN ${usable} = 'unknown' THEN 1 ELSE 0 END) AS unknown
+         FROM samples s
+         LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
+         WHERE s.run_id = ? GROUP BY s.tier)`,
+      classifier,
+      runId,
+    );
+    const counts: Partial<Record<Tier, TierCounts>> = {};
+    for (const tier of run.config.tiers) counts[tier] = { n: 0, compliant: 0, refused: 0, unknown: 0, failed: 0 };
+    for (const row of rows) {
+      const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
+      counts[tier] = {
+        n: row.n,
+        compliant: row.compliant,
+        refused: row.refused,
+        unknown: row.unknown,
+        failed: row.failed,
+      };
+    }
+    return counts;
+  }
+
+  /**
+   * Per tier, how many samples got each outcome from `classifier`: its decision for `ok` verdicts
+   * (`no_decision` when it gave none), else `failed`, `not_applicable` or `missing`. Every sample of the
+   * run counts once, whatever its generation status (failed generations usually show as `missing`).
+   */
+  decisionCounts(runId: string, classifier: string): DecisionCounts {
+    const checked = parseOrThrow(classifierSchema, classifier, "classifier");
+    this.requireRun(runId);
+    const rows = this.all<{ tier: string; outcome: string; count: number }>(
+      `SELECT s.tier AS tier, ${outcomeSql("v")} AS outcome, COUNT(*) AS count
+       FROM samples s
+       LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
+       WHERE s.run_id = ? GROUP BY tier, outcome`,
+      checked,
+      runId,
+    );
+    const counts: DecisionCounts = {};
+    for (const row of rows) {
+      const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
+      const entry = counts[tier] ?? {};
+      entry[row.outcome] = row.count;
+      counts[tier] = entry;
+    }
+    return counts;
+  }
+
+  /** Samples grouped by tier, status and each classifier's outcome (as in `decisionCounts`), in one query. */
+  jointOutcomes(runId: string, classifiers: string[]): JointOutcome[] {
+    const names = parseOrThrow(
+      z
+        .array(classifierSchema)
+        .min(1, "expected at least one classifier")
+        .max(MAX_JOINT_CLASSIFIERS, `expected at most ${MAX_JOINT_CLASSIFIERS} classifiers`),
+      classifiers,
+      "classifiers",
+    );
+    this.requireRun(runId);
+    const joins = names
+      .map(
+        (_, position) =>
+          `LEFT JOIN verdicts v${position} ON v${position}.run_id = s.run_id AND v${position}.sample_key = s.key AND v${position}.classifier = ?`,
+      )
+      .join("\n");
+    const outcomes = names.map((_, position) => `${outcomeSql(`v${position}`)} AS o${position}`).join(", ");
+    const groups = names.map((_, position) => `o${position}`).join(", ");
+    const rows = this.all<Record<string, string | number>>(
+      `SELECT s.tier AS tier, s.status AS status, ${outcomes}, COUNT(*) AS count
+       FROM samples s ${joins}
+       WHERE s.run_id = ? GROUP BY tier, status, ${groups} ORDER BY tier, status, ${groups}`,
+      ...names,
+      runId,
+    );
+    return rows.map((row) => ({
+      tier: parseOrThrow(tierSchema, row.tier, "stored sample tier"),
+      status: parseOrThrow(sampleStatusSchema, row.status, "stored sample status"),
+      outcomes: names.map((_, position) => String(row[`o${position}`])),
+      count: Number(row.count),
+    }));
+  }
+
+  runUsage(runId: string): RunUsage {
+    this.requireRun(runId);
+    const totals = (table: "samples" | "verdicts") =>
+      this.get<{
+        rows: number;
+        input_tokens: number;
+        output_tokens: number;
+        cache_write_tokens: number;
+        cache_read_tokens: number;
+        cost: number;
+        unpriced: number;
+        retries: number;
+      }>(
+        `SELECT COUNT(*) AS rows,
+           COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+           COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens,
+           COALESCE(SUM(cost_usd), 0) AS cost,
+           COALESCE(SUM(CASE WHEN cost_usd IS NULL
+             AND input_tokens + output_tokens + cache_write_tokens + cache_read_tokens > 0 THEN 1 ELSE 0 END), 0) AS unpriced,
+           ${table === "samples" ? "COALESCE(SUM(retries), 0)" : "0"} AS retries
+         FROM ${table} WHERE run_id = ?`,
+        runId,
+      ) ?? {
+        rows: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_write_tokens: 0,
+        cache_read_tokens: 0,
+        cost: 0,
+        unpriced: 0,
+        retries: 0,
+      };
+    const samples = totals("samples");
+    const verdicts = totals("verdicts");
+    return {
+      usage: usageOf(samples),
+      costUsd: samples.unpriced > 0 ? null : samples.cost,
+      unpricedSamples: samples.unpriced,
+      retries: samples.retries,
+      samples: samples.rows,
+      judgeUsage: usageOf(verdicts),
+      judgeCostUsd: verdicts.unpriced > 0 ? null : verdicts.cost,
+      unpricedVerdicts: verdicts.unpriced,
+      verdicts: verdicts.rows,
+    };
+  }
+
+  progress(runId: string): RunProgress {
+    const run = this.requireRun(runId);
+    const rows = this.all<{ status: string; count: number }>(
+      "SELECT status, COUNT(*) AS count FROM samples WHERE run_id = ? GROUP BY status",
+      runId,
+    );
+    const progress: RunProgress = { total: run.total, complete: 0, failed: 0, errored: 0 };
+    for (const row of rows) {
+      const status = parseOrThrow(sampleStatusSchema, row.status, "stored sample status");
+      progress[status] = row.count;
+    }
+    return progress;
+  }
+
+  // ---- sweeps ----------------------------------------------------------------------------------------
+
+  createSweep(sweep: CreateSweepInput): Sweep {
+    const parsed = parseOrThrow(
+      sweepSchema,
+      { id: sweep?.id, config: sweep?.config, createdAt: sweep?.createdAt ?? new Date().toISOString() },
+      "sweep",
+    );
+    return this.transaction(() => {
+      if (this.get("SELECT 1 FROM sweeps WHERE id = ?", parsed.id)) {
+        throw new InputError(`sweep ${parsed.id} already exists`, { field: "id" });
+      }
+      this.run(
+        "INSERT INTO sweeps (id, config, created_at) VALUES (?, ?, ?)",
+        parsed.id,
+        JSON.stringify(parsed.config),
+        parsed.createdAt,
+      );
+      return parsed;
+    });
+  }
+
+  getSweep(id: string): Sweep | undefined {
+    const row = this.get<SweepRow>("SELECT * FROM sweeps WHERE id = ?", id);
+    return row ? rowToSweep(row) : undefined;
+  }
+
+  listSweeps(): Sweep[] {
+    return this.all<SweepRow>("SELECT * FROM sweeps ORDER BY created_at DESC, rowid DESC").map(rowToSweep);
+  }
+
+  // ---- the rest --------------------------------------------------------------------------------------
+
+  responseCache(): ResponseCache {
+    this.cache ??= sqliteResponseCache(this.db);
+    return this.cache;
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

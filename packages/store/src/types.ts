@@ -1,0 +1,202 @@
+import {
+  type ResponseCache,
+  type Run,
+  type RunInput,
+  type RunStatus,
+  runStatusSchema,
+  type Sample,
+  type SampleInput,
+  type SampleStatus,
+  sampleSchema,
+  type Setting,
+  settingSchema,
+  type Tier,
+  type Usage,
+  type Verdict,
+  type VerdictInput,
+  verdictStatusSchema,
+} from "@aflab/core";
+import { z } from "zod";
+import type { Sweep } from "./rows.js";
+import type { SampleQueryInput } from "./sample-query.js";
+
+export interface OpenStoreOptions {
+  /** How long a statement waits for another connection's write lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+export const listRunsOptionsSchema = z.object({
+  limit: z
+    .number()
+    .int("expected a whole number")
+    .min(1, "expected at least 1")
+    .max(1000, "expected at most 1000")
+    .default(100),
+  offset: z.number().int("expected a whole number").nonnegative("expected 0 or more").default(0),
+  status: runStatusSchema.optional(),
+  model: z.string().min(1, "expected a model id").optional(),
+  setting: settingSchema.optional(),
+  sweepId: z.string().min(1, "expected a sweep id").optional(),
+  /** Substring of the run id, label or model (case-insensitive for ASCII). */
+  search: z.string().max(1000, "expected at most 1000 characters").optional(),
+});
+
+export interface ListRunsOptions {
+  limit?: number;
+  offset?: number;
+  status?: RunStatus;
+  model?: string;
+  setting?: Setting;
+  sweepId?: string;
+  search?: string;
+}
+
+export const runPatchSchema = z.strictObject({
+  status: runStatusSchema.optional(),
+  error: z.string().nullable().optional(),
+  total: z.number().int("expected a whole number").nonnegative("expected 0 or more").optional(),
+});
+export type RunPatch = z.input<typeof runPatchSchema>;
+
+export const verdictDecisionSchema = z.object({
+  status: verdictStatusSchema,
+  decision: z.string().nullable(),
+  score: z.number().nullable(),
+});
+/** What a sample listing shows of one verdict. */
+export type VerdictDecision = z.infer<typeof verdictDecisionSchema>;
+
+export const sampleSummarySchema = sampleSchema.omit({ turns: true }).extend({
+  turnCount: z.number().int().nonnegative(),
+  /** Keyed by classifier name. */
+  verdicts: z.record(z.string(), verdictDecisionSchema),
+});
+/** A sample without its turns, with its verdicts' decisions: one row of the viewer's sample table. */
+export type SampleSummary = z.infer<typeof sampleSummarySchema>;
+
+export interface SampleNeighbours {
+  /** Key of the sample before `key` in the filtered order, or null at the start (or when `key` is not in it). */
+  previous: string | null;
+  next: string | null;
+  /** 1-based position of `key` in the filtered order, or null when the filters exclude it. */
+  position: number | null;
+  /** Number of samples that match the filters. */
+  total: number;
+}
+
+/** Samples of one tier by compliance outcome. `n = compliant + refused + unknown + failed` always holds. */
+export interface TierCounts {
+  n: number;
+  compliant: number;
+  refused: number;
+  unknown: number;
+  failed: number;
+}
+
+/** Per tier, the number of samples per outcome: a decision, or `failed`, `not_applicable`, `missing`
+ * (no verdict from that classifier), or `no_decision` (an `ok` verdict without a decision). */
+export type DecisionCounts = Partial<Record<Tier, Record<string, number>>>;
+
+/** Samples grouped by tier, generation status and the outcome of each requested classifier, in order. */
+export interface JointOutcome {
+  tier: Tier;
+  status: SampleStatus;
+  outcomes: string[];
+  count: number;
+}
+
+export interface RunUsage {
+  /** Sum over the run's samples. */
+  usage: Usage;
+  /** Sum of sample costs; null when any sample that used tokens has an unknown cost (an unpriced model),
+   * because a partial sum would understate the bill. Samples that used no tokens cost nothing. */
+  costUsd: number | null;
+  /** Samples that used tokens but have no known cost. */
+  unpricedSamples: number;
+  retries: number;
+  samples: number;
+  /** Sum over the run's verdicts (judge calls); same null rule as `costUsd`. */
+  judgeUsage: Usage;
+  judgeCostUsd: number | null;
+  unpricedVerdicts: number;
+  verdicts: number;
+}
+
+export interface RunProgress {
+  /** Samples the run's config expands to. */
+  total: number;
+  complete: number;
+  failed: number;
+  errored: number;
+}
+
+export interface CreateSweepInput {
+  id: string;
+  /** Any JSON: the sweep definition as the user wrote it. */
+  config: unknown;
+  /** Defaults to now. */
+  createdAt?: string;
+}
+
+export interface IterateSamplesOptions {
+  status?: SampleStatus;
+  /** Load each sample's turns (default true). Without them `turns` is an empty array. */
+  withTurns?: boolean;
+}
+
+/**
+ * Everything aflab persists. Calls are synchronous: SQLite answers in microseconds and a synchronous API
+ * cannot interleave two writes. Writes validate with the core schemas; reads parse back into them.
+ */
+export interface Store {
+  /** The file behind the store, or `:memory:`. */
+  readonly path: string;
+  /** Schema version of the open database. */
+  readonly schemaVersion: number;
+
+  createRun(run: RunInput): Run;
+  getRun(id: string): Run | undefined;
+  /** @throws NotFoundError "run X not found" */
+  requireRun(id: string): Run;
+  /** Newest first. */
+  listRuns(options?: ListRunsOptions): { runs: Run[]; total: number };
+  updateRun(id: string, patch: RunPatch): Run;
+  /** Removes the run with its samples, turns and verdicts. False when there was no such run. */
+  deleteRun(id: string): boolean;
+
+  putSystemPrompt(hash: string, text: string): void;
+  getSystemPrompt(hash: string): string | undefined;
+
+  putSample(sample: SampleInput): Sample;
+  finishedSampleKeys(runId: string): Set<string>;
+  sampleKeys(runId: string, status?: SampleStatus): string[];
+  getSample(runId: string, key: string): Sample | undefined;
+  iterateSamples(runId: string, options?: IterateSamplesOptions): IterableIterator<Sample>;
+  listSamples(runId: string, query?: SampleQueryInput): { samples: SampleSummary[]; total: number };
+  neighbours(runId: string, key: string, query?: SampleQueryInput): SampleNeighbours;
+  /** Failed or errored samples by failure kind. */
+  sampleFailureKinds(runId: string): Record<string, number>;
+
+  putVerdict(verdict: VerdictInput): Verdict;
+  getVerdicts(runId: string, sampleKey: string): Verdict[];
+  iterateVerdicts(runId: string, classifier?: string): IterableIterator<Verdict>;
+  classifierNames(runId: string): string[];
+  /** Failed verdicts of one classifier by failure kind. */
+  failureKinds(runId: string, classifier: string): Record<string, number>;
+
+  tierCounts(runId: string, complianceClassifier: string): Partial<Record<Tier, TierCounts>>;
+  decisionCounts(runId: string, classifier: string): DecisionCounts;
+  jointOutcomes(runId: string, classifiers: string[]): JointOutcome[];
+  runUsage(runId: string): RunUsage;
+  progress(runId: string): RunProgress;
+
+  createSweep(sweep: CreateSweepInput): Sweep;
+  getSweep(id: string): Sweep | undefined;
+  /** Newest first. */
+  listSweeps(): Sweep[];
+
+  responseCache(): ResponseCache;
+  /** Run `work` in one transaction (nested calls become savepoints). `work` must be synchronous. */
+  transaction<T>(work: () => T): T;
+  close(): void;
+}
