@@ -1,0 +1,346 @@
+import {
+  addUsage,
+  costOf,
+  defaultPricing,
+  emptyUsage,
+  InputError,
+  modelIdSchema,
+  modelNameOf,
+  type PricingTable,
+  parseOrThrow,
+  priceFor,
+  pricingTableSchema,
+  providerOf,
+  type ResponseCache,
+  type Usage,
+} from "@aflab/core";
+import { z } from "zod";
+import { createConcurrencyLimiter } from "./concurrency.js";
+import type { GenerateRequest, GenerateResult, ModelClient } from "./model-client.js";
+import { classifyProviderError, type ErrorContext } from "./provider-errors.js";
+import type { ProvidersConfig, ProviderType } from "./providers-config.js";
+import { responseCacheKey } from "./response-cache-key.js";
+import {
+  defaultRetryPolicy,
+  type RetryEvent,
+  type RetryPolicy,
+  retryPolicySchema,
+  withRetries,
+} from "./retry.js";
+import { createSimulatedClient, type SimulatedClientOptions } from "./simulated/index.js";
+import {
+  type Completion,
+  createAnthropicTransport,
+  createOpenAITransport,
+  type Transport,
+} from "./transports.js";
+
+/** When responses are cached: `auto` only at temperature 0, `on` always (the epoch keeps repetitions apart), `off` never. */
+export type CacheMode = "auto" | "on" | "off";
+
+export interface ModelClientOptions {
+  /** Overrides the provider's base URL (an OpenAI-compatible server, a proxy, a fake server in tests). */
+  baseUrl?: string;
+  /** Where keys and base URLs are read from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Requests in flight at once for this client; the rest wait in FIFO order. Defaults by provider. */
+  maxConnections?: number;
+  retry?: Partial<RetryPolicy>;
+  responseCache?: ResponseCache;
+  /** Default `auto`. */
+  cacheMode?: CacheMode;
+  /** Entries merged over the default pricing table. */
+  pricing?: PricingTable;
+  /** Named providers and model aliases (see `loadProvidersConfig`). */
+  providers?: ProvidersConfig;
+  onRetry?: (event: RetryEvent) => void;
+  /** Per-attempt timeout. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Options for `sim/...` models. */
+  simulated?: SimulatedClientOptions;
+}
+
+const optionsSchema = z.object({
+  baseUrl: z.string().optional(),
+  maxConnections: z.number().int().positive("expected a positive whole number").optional(),
+  retry: retryPolicySchema.partial().optional(),
+  cacheMode: z.enum(["auto", "on", "off"]).optional(),
+  pricing: pricingTableSchema.optional(),
+  timeoutMs: z.number().int().positive("expected a positive number of milliseconds").optional(),
+});
+
+const requestSchema = z.object({
+  system: z.string(),
+  messages: z
+    .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
+    .min(1, "expected at least one message"),
+  temperature: z.number().min(0, "expected a temperature of 0 or more"),
+  maxTokens: z.number().int().positive("expected a positive whole number"),
+  prefill: z.string().optional(),
+  n: z.number().int().positive("expected a positive whole number").optional(),
+  epoch: z.number().int().nonnegative().optional(),
+  seed: z.number().int().optional(),
+});
+
+interface BuiltinProvider {
+  type: ProviderType;
+  apiKeyEnv: string | undefined;
+  baseUrlEnv: string;
+  defaultBaseUrl: string | undefined;
+  maxConnections: number;
+  supportsN: boolean;
+  supportsPrefill: boolean;
+}
+
+const builtinProviders: Record<string, BuiltinProvider> = {
+  anthropic: {
+    type: "anthropic",
+    apiKeyEnv: "ANTHROPIC_API_KEY",
+    baseUrlEnv: "ANTHROPIC_BASE_URL",
+    defaultBaseUrl: "https://api.anthropic.com",
+    maxConnections: 16,
+    supportsN: false,
+    supportsPrefill: true,
+  },
+  openai: {
+    type: "openai",
+    apiKeyEnv: "OPENAI_API_KEY",
+    baseUrlEnv: "OPENAI_BASE_URL",
+    defaultBaseUrl: "https://api.openai.com/v1",
+    maxConnections: 32,
+    supportsN: true,
+    supportsPrefill: false,
+  },
+  "openai-compatible": {
+    type: "openai-compatible",
+    // Local servers (vLLM, Ollama) often need no key, so this one is read when set but not required.
+    apiKeyEnv: undefined,
+    baseUrlEnv: "OPENAI_COMPATIBLE_BASE_URL",
+    defaultBaseUrl: undefined,
+    maxConnections: 16,
+    supportsN: false,
+    supportsPrefill: false,
+  },
+};
+
+/** A model id resolved to a provider endpoint. Carries the key, so it never leaves this module. */
+interface ResolvedModel {
+  provider: string;
+  type: ProviderType;
+  modelName: string;
+  baseUrl: string;
+  apiKeyEnv: string | undefined;
+  apiKey: string;
+  maxConnections: number;
+  supportsN: boolean;
+  supportsPrefill: boolean;
+}
+
+function checkBaseUrl(value: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(
+      `${source}: "${value}" is not a URL: expected an http(s) URL such as http://localhost:8000/v1`,
+      {
+        field: "baseUrl",
+      },
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new InputError(`${source}: expected an http or https URL, got ${url.protocol}`, {
+      field: "baseUrl",
+    });
+  return value.replace(/\/+$/, "");
+}
+
+function resolveModel(modelId: string, options: ModelClientOptions): ResolvedModel {
+  const env = options.env ?? process.env;
+  const config = options.providers ?? { providers: {}, models: {} };
+  const alias = config.models[modelId];
+  const providerName = alias?.provider ?? providerOf(modelId);
+  const modelName = alias?.model ?? modelNameOf(modelId);
+  const configured = config.providers[providerName];
+  const builtin = builtinProviders[configured?.type ?? providerName];
+  if (!builtin)
+    throw new InputError(
+      `unknown provider "${providerName}" in model id ${modelId}: expected anthropic, openai, openai-compatible, sim, or a provider named in a providers config`,
+      { field: "model" },
+    );
+  const type = configured?.type ?? builtin.type;
+
+  // Precedence: explicit option, then the provider's config entry, then (built-ins only) the environment.
+  const rawBaseUrl =
+    options.baseUrl ??
+    configured?.baseUrl ??
+    (configured ? undefined : env[builtin.baseUrlEnv]) ??
+    builtin.defaultBaseUrl;
+  if (rawBaseUrl === undefined || rawBaseUrl === "")
+    throw new InputError(
+      `${modelId} needs a base URL: pass --base-url or set ${builtin.baseUrlEnv} (for example http://localhost:8000/v1)`,
+      { field: "baseUrl" },
+    );
+  const baseUrl = checkBaseUrl(
+    rawBaseUrl,
+    options.baseUrl !== undefined ? "baseUrl" : `base URL of ${providerName}`,
+  );
+
+  const apiKeyEnv = configured
+    ? (configured.apiKeyEnv ?? (type === "openai-compatible" ? undefined : builtin.apiKeyEnv))
+    : builtin.apiKeyEnv;
+  let apiKey: string;
+  if (apiKeyEnv !== undefined) {
+    const value = env[apiKeyEnv];
+    if (value === undefined || value.trim() === "")
+      throw new InputError(`${apiKeyEnv} is not set: export it or put it in .env`, { field: apiKeyEnv });
+    apiKey = value.trim();
+  } else {
+    // The SDK insists on a key; servers without authentication ignore this placeholder.
+    apiKey =
+      (type === "openai-compatible" && !configured ? env.OPENAI_COMPATIBLE_API_KEY : undefined) || "no-key";
+  }
+  return {
+    provider: providerName,
+    type,
+    modelName,
+    baseUrl,
+    apiKeyEnv:
+      apiKeyEnv ?? (type === "openai-compatible" && !configured ? "OPENAI_COMPATIBLE_API_KEY" : undefined),
+    apiKey,
+    maxConnections: options.maxConnections ?? configured?.maxConnections ?? builtin.maxConnections,
+    supportsN: configured?.supportsN ?? builtin.supportsN,
+    supportsPrefill: configured?.supportsPrefill ?? builtin.supportsPrefill,
+  };
+}
+
+/**
+ * Creates the client for a model id: `anthropic/<model>`, `openai/<model>`, `openai-compatible/<model>`
+ * (with a base URL), `<configured provider>/<model>`, a configured alias, or `sim/<name>`. Each client has
+ * its own connection pool, retry policy, response cache use and cost accounting. A missing API key or a
+ * malformed base URL is an InputError here, before any request.
+ *
+ * @example
+ * const judge = createModelClient("anthropic/claude-3-5-sonnet-20240620", { maxConnections: 8 });
+ * const result = await judge.generate({ system, messages: [{ role: "user", content: "..." }], temperature: 0, maxTokens: 512 });
+ */
+export function createModelClient(modelId: string, options: ModelClientOptions = {}): ModelClient {
+  parseOrThrow(modelIdSchema, modelId, "model id");
+  const checked = parseOrThrow(optionsSchema, options, "model client options");
+  if (providerOf(modelId) === "sim" && !options.providers?.providers.sim)
+    return createSimulatedClient(modelNameOf(modelId), options.simulated ?? {});
+
+  const resolved = resolveModel(modelId, options);
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...checked.retry };
+  const timeoutMs = checked.timeoutMs ?? 600_000;
+  const pricing: PricingTable = { ...defaultPricing, ...checked.pricing };
+  const cacheMode: CacheMode = checked.cacheMode ?? "auto";
+  const cache = options.responseCache;
+  const limiter = createConcurrencyLimiter(resolved.maxConnections);
+  const settings = {
+    provider: resolved.provider,
+    modelName: resolved.modelName,
+    baseUrl: resolved.baseUrl,
+    apiKey: resolved.apiKey,
+    timeoutMs,
+    supportsPrefill: resolved.supportsPrefill,
+  };
+  const transport: Transport =
+    resolved.type === "anthropic"
+      ? createAnthropicTransport(settings)
+      : createOpenAITransport({ ...settings, flavour: resolved.type === "openai" ? "openai" : "compatible" });
+  const errorContext: ErrorContext = {
+    provider: resolved.provider,
+    modelId,
+    modelName: resolved.modelName,
+    baseUrl: resolved.baseUrl,
+    apiKeyEnv: resolved.apiKeyEnv,
+    apiKey: resolved.apiKey,
+    timeoutMs,
+  };
+
+  const sendWithRetries = (request: GenerateRequest, n: number) =>
+    limiter.run(() =>
+      withRetries(() => transport.send(request, n), {
+        modelId,
+        policy,
+        classify: (error) => classifyProviderError(error, errorContext),
+        describeExhausted: (lastError, attempts, elapsedMs) =>
+          `${modelId}: gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedMs / 1000).toFixed(1)} s; last error: ${lastError.message}`,
+        onRetry: options.onRetry,
+        signal: request.signal,
+      }),
+    );
+
+  return {
+    id: modelId,
+    provider: resolved.provider,
+    simulated: false,
+    supportsPrefill: resolved.supportsPrefill,
+    async generate(input: GenerateRequest): Promise<GenerateResult> {
+      const started = performance.now();
+      const request: GenerateRequest = {
+        ...parseOrThrow(requestSchema, { ...input, signal: undefined }, `request to ${modelId}`),
+        signal: input.signal,
+      };
+      const n = request.n ?? 1;
+      const useCache =
+        cache !== undefined && (cacheMode === "on" || (cacheMode === "auto" && request.temperature === 0));
+      const key = useCache
+        ? responseCacheKey({
+            provider: resolved.provider,
+            model: resolved.modelName,
+            baseUrl: resolved.baseUrl,
+            system: request.system,
+            messages: request.messages,
+            temperature: request.temperature,
+            maxTokens: request.maxTokens,
+            prefill: request.prefill,
+            n,
+            epoch: request.epoch,
+            seed: request.seed,
+          })
+        : undefined;
+      if (cache && key) {
+        const hit = await cache.get(key);
+        if (hit)
+          return {
+            texts: hit.texts,
+            stopReason: hit.stopReason,
+            usage: hit.usage,
+            costUsd: 0,
+            model: hit.model,
+            cached: true,
+            retries: 0,
+            latencyMs: performance.now() - started,
+          };
+      }
+
+      // One call with n completions where the server takes n; otherwise n calls, each in its own slot.
+      const calls = resolved.supportsN || n === 1 ? [n] : Array.from({ length: n }, () => 1);
+      const outcomes = await Promise.all(calls.map((count) => sendWithRetries(request, count)));
+      const completions: Completion[] = outcomes.map((outcome) => outcome.value);
+      const usage: Usage = completions.reduce(
+        (total, completion) => addUsage(total, completion.usage),
+        emptyUsage,
+      );
+      const price = priceFor(resolved.modelName, pricing);
+      const usageKnown = completions.every((completion) => completion.usageKnown);
+      const texts = completions.flatMap((completion) => completion.texts);
+      const stopReason =
+        completions.flatMap((completion) => completion.stopReasons).find((reason) => reason !== null) ?? null;
+      const model = completions[0]?.model ?? resolved.modelName;
+      if (cache && key) await cache.set(key, { texts, stopReason, usage, model });
+      return {
+        texts,
+        stopReason,
+        usage,
+        costUsd: price && usageKnown ? costOf(usage, price) : null,
+        model,
+        cached: false,
+        retries: outcomes.reduce((sum, outcome) => sum + outcome.retries, 0),
+        latencyMs: performance.now() - started,
+      };
+    },
+  };
+}

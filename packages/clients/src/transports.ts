@@ -1,0 +1,221 @@
+import { issuesOf, ProviderError, type Usage } from "@aflab/core";
+import Anthropic from "@anthropic-ai/sdk";
+import type { MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk/resources/messages/messages.js";
+import OpenAI from "openai";
+import { z } from "zod";
+import type { GenerateRequest } from "./model-client.js";
+
+/** One HTTP call's worth of answer. */
+export interface Completion {
+  texts: string[];
+  stopReasons: Array<string | null>;
+  usage: Usage;
+  /** False when the server reported no usage: the cost is then unknown, not zero. */
+  usageKnown: boolean;
+  model: string;
+}
+
+/** Sends one request (one HTTP call) to a provider, with `n` completions if the transport allows it. */
+export interface Transport {
+  send(request: GenerateRequest, n: number): Promise<Completion>;
+}
+
+export interface TransportSettings {
+  provider: string;
+  modelName: string;
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  supportsPrefill: boolean;
+}
+
+function malformed(settings: TransportSettings, error: z.ZodError): ProviderError {
+  const detail = issuesOf(error)
+    .slice(0, 3)
+    .map((issue) => `${issue.path}: ${issue.message}`)
+    .join("; ");
+  return new ProviderError(
+    `malformed response from ${settings.baseUrl} for ${settings.modelName}: ${detail}`,
+    {
+      provider: settings.provider,
+      isRetryable: false,
+    },
+  );
+}
+
+const tokenCount = z.number().int().nonnegative();
+
+const anthropicResponseSchema = z.object({
+  model: z.string(),
+  content: z.array(
+    z
+      .looseObject({ type: z.string(), text: z.string().optional() })
+      .refine((block) => block.type !== "text" || block.text !== undefined, {
+        message: "expected text on a text block",
+      }),
+  ),
+  stop_reason: z.string().nullable(),
+  usage: z.looseObject({
+    input_tokens: tokenCount,
+    output_tokens: tokenCount,
+    // Older responses have no cache fields; some send null.
+    cache_creation_input_tokens: tokenCount.nullable().optional(),
+    cache_read_input_tokens: tokenCount.nullable().optional(),
+  }),
+});
+
+/**
+ * Anthropic Messages API through the official SDK. The system prompt goes out as one text block marked
+ * `cache_control: ephemeral`; a prefill goes out as the final assistant message (without trailing
+ * whitespace, which the API rejects) and is not part of the returned text.
+ */
+export function createAnthropicTransport(settings: TransportSettings): Transport {
+  const client = new Anthropic({
+    apiKey: settings.apiKey,
+    authToken: null,
+    baseURL: settings.baseUrl,
+    maxRetries: 0,
+    timeout: settings.timeoutMs,
+  });
+  return {
+    async send(request) {
+      const prefill = request.prefill ?? "";
+      const sentPrefill = prefill.trimEnd();
+      const messages: Array<{ role: "user" | "assistant"; content: string }> = request.messages.map(
+        (message) => ({
+          role: message.role,
+          content: message.content,
+        }),
+      );
+      if (sentPrefill !== "") messages.push({ role: "assistant", content: sentPrefill });
+      const params: MessageCreateParamsNonStreaming = {
+        model: settings.modelName,
+        max_tokens: request.maxTokens,
+        messages,
+        ...(request.system === ""
+          ? {}
+          : { system: [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }] }),
+      };
+      // The SDK's typed params no longer list temperature (deprecated for the newest models), but the API
+      // takes it for the models these experiments sample, and sampling temperature is part of the design.
+      const body = { ...params, temperature: request.temperature };
+      const raw: unknown = await client.messages.create(body, { signal: request.signal ?? null });
+      const parsed = anthropicResponseSchema.safeParse(raw);
+      if (!parsed.success) throw malformed(settings, parsed.error);
+      const response = parsed.data;
+      let text = response.content
+        .filter((block) => block.type === "text")
+        .map((block) => block.text ?? "")
+        .join("");
+      // The whitespace trimmed off the prefill belongs to the prefill, not to the answer.
+      const trimmedTail = prefill.slice(sentPrefill.length);
+      if (trimmedTail !== "" && text.startsWith(trimmedTail)) text = text.slice(trimmedTail.length);
+      return {
+        texts: [text],
+        stopReasons: [response.stop_reason],
+        usage: {
+          inputTokens: response.usage.input_tokens,
+          outputTokens: response.usage.output_tokens,
+          cacheWriteTokens: response.usage.cache_creation_input_tokens ?? 0,
+          cacheReadTokens: response.usage.cache_read_input_tokens ?? 0,
+        },
+        usageKnown: true,
+        model: response.model,
+      };
+    },
+  };
+}
+
+const openaiResponseSchema = z.object({
+  model: z.string(),
+  choices: z
+    .array(
+      z.looseObject({
+        index: z.number().int().nonnegative(),
+        message: z.looseObject({ content: z.string().nullable(), refusal: z.string().nullable().optional() }),
+        finish_reason: z.string().nullable(),
+      }),
+    )
+    .min(1, "expected at least one choice"),
+  usage: z
+    .looseObject({
+      prompt_tokens: tokenCount,
+      completion_tokens: tokenCount,
+      prompt_tokens_details: z
+        .looseObject({ cached_tokens: tokenCount.nullable().optional() })
+        .nullable()
+        .optional(),
+    })
+    .nullable()
+    .optional(),
+});
+
+/**
+ * OpenAI Chat Completions (and OpenAI-compatible servers) through the official SDK. `n` is sent natively;
+ * cached prompt tokens are reported apart from (and subtracted from) the input tokens.
+ */
+export function createOpenAITransport(
+  settings: TransportSettings & { flavour: "openai" | "compatible" },
+): Transport {
+  const client = new OpenAI({
+    apiKey: settings.apiKey,
+    organization: null,
+    project: null,
+    baseURL: settings.baseUrl,
+    maxRetries: 0,
+    timeout: settings.timeoutMs,
+  });
+  return {
+    async send(request, n) {
+      const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = [];
+      if (request.system !== "") messages.push({ role: "system", content: request.system });
+      for (const message of request.messages) messages.push({ role: message.role, content: message.content });
+      const prefill = request.prefill ?? "";
+      if (prefill !== "" && settings.supportsPrefill) messages.push({ role: "assistant", content: prefill });
+      const raw: unknown = await client.chat.completions.create(
+        {
+          model: settings.modelName,
+          messages,
+          temperature: request.temperature,
+          // OpenAI's newer models only take max_completion_tokens; compatible servers know max_tokens.
+          ...(settings.flavour === "openai"
+            ? { max_completion_tokens: request.maxTokens }
+            : { max_tokens: request.maxTokens }),
+          ...(n > 1 ? { n } : {}),
+          ...(request.seed === undefined ? {} : { seed: request.seed }),
+        },
+        { signal: request.signal ?? null },
+      );
+      const parsed = openaiResponseSchema.safeParse(raw);
+      if (!parsed.success) throw malformed(settings, parsed.error);
+      const response = parsed.data;
+      const choices = [...response.choices].sort((left, right) => left.index - right.index);
+      if (choices.length < n)
+        throw new ProviderError(
+          `malformed response from ${settings.baseUrl} for ${settings.modelName}: expected ${n} choices, got ${choices.length}`,
+          { provider: settings.provider, isRetryable: false },
+        );
+      const texts = choices.map((choice) => {
+        const text = choice.message.content ?? choice.message.refusal ?? "";
+        // Without prefill support the model writes the prefix itself; drop it so texts never include it.
+        return prefill !== "" && !settings.supportsPrefill && text.startsWith(prefill)
+          ? text.slice(prefill.length)
+          : text;
+      });
+      const usage = response.usage;
+      const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+      return {
+        texts,
+        stopReasons: choices.map((choice) => choice.finish_reason),
+        usage: {
+          inputTokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached),
+          outputTokens: usage?.completion_tokens ?? 0,
+          cacheWriteTokens: 0,
+          cacheReadTokens: cached,
+        },
+        usageKnown: usage !== undefined && usage !== null,
+        model: response.model,
+      };
+    },
+  };
+}
