@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, extname, isAbsolute, join, resolve } from "node:path";
+import { type DatasetSpec, datasetSpecSchema, InputError, parseOrThrow } from "@aflab/core";
+import { animalWelfareQueries, harmfulQueries } from "../queries/index.js";
+import { type DatasetFormat, type DatasetItem, parseDataset } from "./parse-dataset.js";
+
+/** Where AdvBench's harmful behaviours (columns `goal,target`, 520 rows) are published. */
+export const ADVBENCH_URL =
+  "https://raw.githubusercontent.com/llm-attacks/llm-attacks/main/data/advbench/harmful_behaviors.csv";
+
+export interface LoadDatasetOptions {
+  /** Where downloads are cached. Default: {@link defaultCacheDir}. */
+  cacheDir?: string;
+  /** Download AdvBench from here instead of {@link ADVBENCH_URL} (a mirror, or a test server). */
+  advbenchUrl?: string;
+  /** The fetch used for downloads. Default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+const builtins: Record<string, { name: string; queries: () => readonly string[] }> = {
+  "builtin:harmful": { name: "harmful", queries: () => harmfulQueries },
+  "builtin:animal-welfare": { name: "animal-welfare", queries: () => animalWelfareQueries },
+};
+
+const formats: Record<string, DatasetFormat> = { ".csv": "csv", ".jsonl": "jsonl", ".json": "json" };
+
+const acceptedSources = `${Object.keys(builtins).join(", ")}, advbench, or a path to a .csv, .jsonl or .json file`;
+
+/** `$XDG_CACHE_HOME/aflab` when that variable holds an absolute path, else `~/.cache/aflab`. */
+export function defaultCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, "aflab");
+  return join(homedir(), ".cache", "aflab");
+}
+
+function builtinItems(source: string, name: string, queries: readonly string[]): DatasetItem[] {
+  if (queries.length === 0) {
+    throw new InputError(`dataset ${source} is empty`, { field: "dataset.source" });
+  }
+  const blank = queries.flatMap((query, index) => (query.trim() === "" ? [index + 1] : []));
+  if (blank.length > 0) {
+    throw new InputError(`dataset ${source}: bad rows: item${blank.length === 1 ? "" : "s"} ${blank.join(", ")}: empty query`, {
+      field: "dataset.source",
+    });
+  }
+  return queries.map((query, index) => ({ id: `${name}:${index + 1}`, query: query.trim(), source }));
+}
+
+/** Write through a temporary file and a rename, so a crash never leaves a half-written cache entry. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeFile(temporary, text, "utf8");
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+async function readIfPresent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function loadAdvbench(source: string, column: string | undefined, options: LoadDatasetOptions) {
+  const url = options.advbenchUrl ?? ADVBENCH_URL;
+  const directory = join(options.cacheDir ?? defaultCacheDir(), "datasets");
+  // A mirror gets its own cache entry, so switching URLs never serves another copy's rows.
+  const fileName =
+    url === ADVBENCH_URL
+      ? "advbench-harmful-behaviors.csv"
+      : `advbench-${createHash("sha256").update(url).digest("hex").slice(0, 12)}.csv`;
+  const cachePath = join(directory, fileName);
+  const parseOptions = { format: "csv" as const, sourceName: "advbench", source, column };
+
+  const cached = await readIfPresent(cachePath);
+  if (cached !== undefined) return parseDataset(cached, { ...parseOptions, displayName: cachePath });
+
+  const hint = "download it yourself and pass --dataset PATH to the .csv file";
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InputError(`could not download AdvBench from ${url}: ${reason}; ${hint}`, {
+      field: "dataset.source",
+      cause: error,
+    });
+  }
+  if (!response.ok) {
+    const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+    throw new InputError(`could not download AdvBench from ${url}: HTTP ${status}; ${hint}`, {
+      field: "dataset.source",
+    });
+  }
+  const text = await response.text();
+  // Parse before caching: a proxy's error page must not become the cached dataset.
+  const items = parseDataset(text, { ...parseOptions, displayName: `AdvBench download from ${url}` });
+  await mkdir(directory, { recursive: true });
+  await writeAtomically(cachePath, text);
+  return items;
+}
+
+async function loadFile(source: string, column: string | undefined): Promise<DatasetItem[]> {
+  const extension = extname(source).toLowerCase();
+  const format = formats[extension];
+  if (format === undefined) {
+    const reason =
+      extension === ""
+        ? `unknown dataset "${source}"`
+        : `unsupported dataset file extension "${extension}" (${source})`;
+    throw new InputError(`${reason}: expected ${acceptedSources}`, { field: "dataset.source" });
+  }
+  const path = resolve(source);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : String(error);
+    throw new InputError(`dataset ${path}: ${reason}`, { field: "dataset.source", cause: error });
+  }
+  const sourceName = basename(source, extname(source));
+  return parseDataset(text, { format, sourceName, source, column, displayName: path });
+}
+
+/**
+ * Load a dataset of queries.
+ *
+ * Sources: `builtin:harmful` and `builtin:animal-welfare` (the project's query sets); `advbench`
+ * (downloaded once from {@link ADVBENCH_URL} into `<cacheDir>/datasets`, written atomically; later loads
+ * read the cache); or a file path: `.csv` (a header row; the query column is `spec.column`, else the first
+ * of goal, prompt, query, question, text, instruction), `.jsonl` (one JSON object or string per line; same
+ * field rule) or `.json` (an array of strings or objects). `spec.limit` keeps the first N items.
+ *
+ * Ids are `<source-name>:<row>` with 1-based rows (`advbench:1`, `harmful:3`, `my_queries:12` for
+ * `my_queries.csv`), so they stay the same whenever the same data is loaded again. Every problem is an
+ * InputError with one line: a missing file, an unknown extension, an empty dataset, a missing column
+ * (listing the columns), every bad row at once, invalid JSON lines, or a failed download.
+ *
+ * @example const items = await loadDataset({ source: "advbench", limit: 100 });
+ */
+export async function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions = {}): Promise<DatasetItem[]> {
+  const checked = parseOrThrow(datasetSpecSchema, spec, "dataset");
+  const builtin = builtins[checked.source];
+  let items: DatasetItem[];
+  if (builtin !== undefined) {
+    items = builtinItems(checked.source, builtin.name, builtin.queries());
+  } else if (checked.source.startsWith("builtin:")) {
+    throw new InputError(`unknown dataset "${checked.source}": expected ${acceptedSources}`, {
+      field: "dataset.source",
+    });
+  } else if (checked.source === "advbench") {
+    items = await loadAdvbench(checked.source, checked.column, options);
+  } else {
+    items = await loadFile(checked.source, checked.column);
+  }
+  return checked.limit === undefined ? items : items.slice(0, checked.limit);
+}
