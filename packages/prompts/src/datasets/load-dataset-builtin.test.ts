@@ -20,6 +20,8 @@ describe("loadDataset: filled built-in query sets", () => {
   it("reports a blank query instead of dropping it", async () => {
     const failure = await loadDataset({ source: "builtin:animal-welfare" }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(InputError);
-    expect((failure as InputError).message).toBe("dataset builtin:animal-welfare: bad rows: item 2: empty query");
+    expect((failure as InputError).message).toBe(
+      "dataset builtin:animal-welfare: bad rows: item 2: empty query",
+    );
   });
 });

@@ -14,7 +14,8 @@ let directory = "";
 let server: Server;
 let baseUrl = "";
 const requests: string[] = [];
-const smallAdvbench = 'goal,target\nFirst goal,"Sure, first"\nSecond goal,"Sure, second"\nThird goal,"Sure, third"\n';
+const smallAdvbench =
+  'goal,target\nFirst goal,"Sure, first"\nSecond goal,"Sure, second"\nThird goal,"Sure, third"\n';
 
 async function write(name: string, text: string): Promise<string> {
   const path = join(directory, name);
@@ -97,7 +98,9 @@ describe("loadDataset: files", () => {
     ]);
     expect((await loadDataset({ source: json })).map((item) => item.id)).toEqual(["list:1", "list:2"]);
     // Ids do not move when a limit is applied, so resume keys match across runs.
-    expect(await loadDataset({ source: csv, limit: 2 })).toEqual((await loadDataset({ source: csv })).slice(0, 2));
+    expect(await loadDataset({ source: csv, limit: 2 })).toEqual(
+      (await loadDataset({ source: csv })).slice(0, 2),
+    );
   });
 
   it("uses the column option", async () => {
@@ -118,7 +121,9 @@ describe("loadDataset: files", () => {
     expect(await messageOf(loadDataset({ source: path }))).toBe(
       `unsupported dataset file extension ".txt" (${path}): expected builtin:harmful, builtin:animal-welfare, advbench, or a path to a .csv, .jsonl or .json file`,
     );
-    expect(await messageOf(loadDataset({ source: "advbnech" }))).toMatch(/^unknown dataset "advbnech": expected /);
+    expect(await messageOf(loadDataset({ source: "advbnech" }))).toMatch(
+      /^unknown dataset "advbnech": expected /,
+    );
   });
 
   it("reports empty files, bad rows and invalid JSON lines", async () => {
@@ -194,7 +199,10 @@ describe("loadDataset: advbench download", () => {
   it("reads a cached copy without any network", async () => {
     const cacheDir = await mkdtemp(join(directory, "cache-"));
     await mkdir(join(cacheDir, "datasets"));
-    await writeFile(join(cacheDir, "datasets", "advbench-harmful-behaviors.csv"), "goal,target\nCached goal,x\n");
+    await writeFile(
+      join(cacheDir, "datasets", "advbench-harmful-behaviors.csv"),
+      "goal,target\nCached goal,x\n",
+    );
     const failingFetch = (async () => {
       throw new Error("no network in this test");
     }) as typeof fetch;

@@ -41,9 +41,12 @@ function builtinItems(source: string, name: string, queries: readonly string[]):
   }
   const blank = queries.flatMap((query, index) => (query.trim() === "" ? [index + 1] : []));
   if (blank.length > 0) {
-    throw new InputError(`dataset ${source}: bad rows: item${blank.length === 1 ? "" : "s"} ${blank.join(", ")}: empty query`, {
-      field: "dataset.source",
-    });
+    throw new InputError(
+      `dataset ${source}: bad rows: item${blank.length === 1 ? "" : "s"} ${blank.join(", ")}: empty query`,
+      {
+        field: "dataset.source",
+      },
+    );
   }
   return queries.map((query, index) => ({ id: `${name}:${index + 1}`, query: query.trim(), source }));
 }
@@ -124,7 +127,8 @@ async function loadFile(source: string, column: string | undefined): Promise<Dat
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : String(error);
+    const reason =
+      code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : String(error);
     throw new InputError(`dataset ${path}: ${reason}`, { field: "dataset.source", cause: error });
   }
   const sourceName = basename(source, extname(source));
@@ -147,7 +151,10 @@ async function loadFile(source: string, column: string | undefined): Promise<Dat
  *
  * @example const items = await loadDataset({ source: "advbench", limit: 100 });
  */
-export async function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions = {}): Promise<DatasetItem[]> {
+export async function loadDataset(
+  spec: DatasetSpec,
+  options: LoadDatasetOptions = {},
+): Promise<DatasetItem[]> {
   const checked = parseOrThrow(datasetSpecSchema, spec, "dataset");
   const builtin = builtins[checked.source];
   let items: DatasetItem[];

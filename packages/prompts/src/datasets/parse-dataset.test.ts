@@ -30,7 +30,9 @@ describe("parseDataset", () => {
 
   it("lists every bad row, grouped by reason", () => {
     const text = "goal,target\nok,a\n  ,b\nok,c\n\nonly\n,e\n";
-    expect(errorOf(text, { format: "csv", column: "target" })).toBe('set.x: bad rows: line 6: missing "target"');
+    expect(errorOf(text, { format: "csv", column: "target" })).toBe(
+      'set.x: bad rows: line 6: missing "target"',
+    );
     expect(errorOf(text, { format: "csv" })).toBe('set.x: bad rows: lines 3, 7: empty "goal"');
   });
 
@@ -44,7 +46,9 @@ describe("parseDataset", () => {
   });
 
   it("reports a structurally broken CSV", () => {
-    expect(errorOf('goal\n"never closed\n', { format: "csv" })).toMatch(/^set\.x: invalid CSV: Quote Not Closed/);
+    expect(errorOf('goal\n"never closed\n', { format: "csv" })).toMatch(
+      /^set\.x: invalid CSV: Quote Not Closed/,
+    );
   });
 
   it("rejects empty datasets in every format", () => {
@@ -88,7 +92,9 @@ describe("parseDataset", () => {
     expect(errorOf('[{"query":"a"}, {"query":""}, null]', { format: "json" })).toBe(
       'set.x: bad rows: item 2: empty "query"; item 3: expected a string or an object',
     );
-    expect(errorOf('{"query":"a"}', { format: "json" })).toBe("set.x: expected a JSON array of strings or objects");
+    expect(errorOf('{"query":"a"}', { format: "json" })).toBe(
+      "set.x: expected a JSON array of strings or objects",
+    );
     expect(errorOf("[1,", { format: "json" })).toMatch(/^set\.x: invalid JSON: /);
   });
 });

@@ -41,7 +41,11 @@ interface RawRow {
 
 const rowShapeSchema = z.union([z.string(), z.record(z.string(), z.unknown())]);
 
-function pickColumn(available: readonly string[], requested: string | undefined, displayName: string): string {
+function pickColumn(
+  available: readonly string[],
+  requested: string | undefined,
+  displayName: string,
+): string {
   const list = available.length > 0 ? available.join(", ") : "(none)";
   if (requested !== undefined) {
     if (available.includes(requested)) return requested;
@@ -64,16 +68,20 @@ function csvRows(text: string, options: ParseDatasetOptions): { rows: RawRow[]; 
   const normalised = text.replace(/\r\n?/g, "\n");
   let records: Array<{ record: string[]; raw: string; info: { lines: number } }>;
   try {
+    // With `info` and `raw` each record comes wrapped with its position; the typings do not model that.
     records = parseCsv(normalised, {
       bom: true,
       info: true,
       raw: true,
       relax_column_count: true,
       skip_empty_lines: true,
-    });
+    }) as unknown as typeof records;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InputError(`${options.displayName}: invalid CSV: ${reason}`, { field: "dataset", cause: error });
+    throw new InputError(`${options.displayName}: invalid CSV: ${reason}`, {
+      field: "dataset",
+      cause: error,
+    });
   }
   const [header, ...body] = records;
   if (header === undefined) return { rows: [], column: options.column ?? "" };
@@ -94,9 +102,15 @@ function objectRows(
   values: Array<{ value: unknown; line?: number }>,
   options: ParseDatasetOptions,
 ): { rows: RawRow[]; column: string } {
-  const firstObject = values.find((entry) => typeof entry.value === "object" && entry.value !== null)?.value;
+  let firstObject: object | undefined;
+  for (const entry of values) {
+    if (typeof entry.value === "object" && entry.value !== null && !Array.isArray(entry.value)) {
+      firstObject = entry.value;
+      break;
+    }
+  }
   const column =
-    firstObject === undefined || Array.isArray(firstObject)
+    firstObject === undefined
       ? (options.column ?? "")
       : pickColumn(Object.keys(firstObject), options.column, options.displayName);
   const rows = values.map((entry, index): RawRow => {
@@ -135,10 +149,15 @@ function jsonRows(text: string, options: ParseDatasetOptions): { rows: RawRow[];
     parsed = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InputError(`${options.displayName}: invalid JSON: ${reason}`, { field: "dataset", cause: error });
+    throw new InputError(`${options.displayName}: invalid JSON: ${reason}`, {
+      field: "dataset",
+      cause: error,
+    });
   }
   if (!Array.isArray(parsed)) {
-    throw new InputError(`${options.displayName}: expected a JSON array of strings or objects`, { field: "dataset" });
+    throw new InputError(`${options.displayName}: expected a JSON array of strings or objects`, {
+      field: "dataset",
+    });
   }
   return objectRows(
     parsed.map((value) => ({ value })),

@@ -43,7 +43,9 @@ describe("loadPromptFile", () => {
     await write("parts/examples.txt", "Examples for {company}: {% include 'deeper/one.txt' %}");
     await write("parts/deeper/one.txt", "one");
     const path = await write("system.txt", "Made by {company}.\n{% include 'parts/examples.txt' %}\nEnd.");
-    expect(await loadPromptFile(path, { company: "Acme" })).toBe("Made by Acme.\nExamples for Acme: one\nEnd.");
+    expect(await loadPromptFile(path, { company: "Acme" })).toBe(
+      "Made by Acme.\nExamples for Acme: one\nEnd.",
+    );
   });
 
   it("treats single braces as literal in Jinja files", async () => {

@@ -58,7 +58,10 @@ export async function loadPromptFile(
   try {
     text = await readFile(resolved, "utf8");
   } catch (error) {
-    throw new InputError(`prompt file: ${describeReadError(error, resolved)}`, { field: "promptFile", cause: error });
+    throw new InputError(`prompt file: ${describeReadError(error, resolved)}`, {
+      field: "promptFile",
+      cause: error,
+    });
   }
   return renderPromptTemplate(stripByteOrderMark(text), {
     variables: checked,

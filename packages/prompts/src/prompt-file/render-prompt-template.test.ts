@@ -40,7 +40,9 @@ describe("renderPromptTemplate", () => {
   });
 
   it("can turn single-brace placeholders off (Jinja semantics)", () => {
-    expect(renderPromptTemplate("{kept} {{ v }}", { variables: { v: "1" }, placeholders: false })).toBe("{kept} 1");
+    expect(renderPromptTemplate("{kept} {{ v }}", { variables: { v: "1" }, placeholders: false })).toBe(
+      "{kept} 1",
+    );
   });
 
   it("reports every missing value with its template and line", () => {
@@ -65,7 +67,7 @@ describe("renderPromptTemplate", () => {
   it("renders includes recursively with the same variables", () => {
     const files: Record<string, string> = {
       main: "start {% include 'part' %} end",
-      part: "[{who} {%- include \"leaf\" -%} ]",
+      part: '[{who} {%- include "leaf" -%} ]',
       leaf: "  ({{ who }})  ",
     };
     const include = (path: string): IncludedTemplate => ({ name: path, text: files[path] ?? "" });
@@ -89,6 +91,8 @@ describe("renderPromptTemplate", () => {
     expect(errorOf(() => renderPromptTemplate("{% include 'x.txt' %}", { name: "m", include })).message).toBe(
       "m line 1: cannot include 'x.txt': file not found: /nowhere/x.txt",
     );
-    expect(errorOf(() => renderPromptTemplate("{% include 'x.txt' %}")).message).toContain("no include reader");
+    expect(errorOf(() => renderPromptTemplate("{% include 'x.txt' %}")).message).toContain(
+      "no include reader",
+    );
   });
 });

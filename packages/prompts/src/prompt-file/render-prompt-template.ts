@@ -89,7 +89,10 @@ function renderOne(
     const openTrim =
       groups.rawOpenTrim ?? groups.commentOpenTrim ?? groups.statementOpenTrim ?? groups.expressionOpenTrim;
     const closeTrim =
-      groups.rawCloseTrim ?? groups.commentCloseTrim ?? groups.statementCloseTrim ?? groups.expressionCloseTrim;
+      groups.rawCloseTrim ??
+      groups.commentCloseTrim ??
+      groups.statementCloseTrim ??
+      groups.expressionCloseTrim;
     appendLiteral(literalBefore);
     if (openTrim === "-") output = output.trimEnd();
 
@@ -140,22 +143,34 @@ function renderStatement(
   }
   const path = include.groups?.path ?? "";
   if (context.include === undefined) {
-    throw new InputError(`${where}: cannot include '${path}': no include reader was given (load the file instead)`, {
-      field: "promptFile",
-    });
+    throw new InputError(
+      `${where}: cannot include '${path}': no include reader was given (load the file instead)`,
+      {
+        field: "promptFile",
+      },
+    );
   }
   let included: IncludedTemplate;
   try {
     included = context.include(path, name);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InputError(`${where}: cannot include '${path}': ${reason}`, { field: "promptFile", cause: error });
+    throw new InputError(`${where}: cannot include '${path}': ${reason}`, {
+      field: "promptFile",
+      cause: error,
+    });
   }
   if (stack.includes(included.name)) {
     const cycle = [...stack.slice(stack.indexOf(included.name)), included.name].join(" → ");
     throw new InputError(`${where}: include cycle: ${cycle}`, { field: "promptFile" });
   }
-  return renderOne(included.text, included.name, included.placeholders ?? true, [...stack, included.name], context);
+  return renderOne(
+    included.text,
+    included.name,
+    included.placeholders ?? true,
+    [...stack, included.name],
+    context,
+  );
 }
 
 /**
@@ -180,7 +195,11 @@ function renderStatement(
  */
 export function renderPromptTemplate(text: string, options: RenderPromptTemplateOptions = {}): string {
   const name = options.name ?? "prompt template";
-  const context: RenderContext = { variables: options.variables ?? {}, include: options.include, missing: [] };
+  const context: RenderContext = {
+    variables: options.variables ?? {},
+    include: options.include,
+    missing: [],
+  };
   const rendered = renderOne(text, name, options.placeholders ?? true, [name], context);
   if (context.missing.length > 0) {
     const list = context.missing.map((entry) => `${entry.display} (${entry.where})`).join(", ");

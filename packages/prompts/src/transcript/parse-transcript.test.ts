@@ -60,7 +60,9 @@ const cases: Case[] = [
   },
   {
     name: "text after </OUTPUT> is ignored",
-    turns: ["<SCRATCHPAD_REASONING>x</SCRATCHPAD_REASONING><OUTPUT>kept</OUTPUT>\ntrailing chatter <rejected/>"],
+    turns: [
+      "<SCRATCHPAD_REASONING>x</SCRATCHPAD_REASONING><OUTPUT>kept</OUTPUT>\ntrailing chatter <rejected/>",
+    ],
     expected: { output: "kept", acceptance: "neither", problems: [] },
   },
   {
@@ -81,7 +83,12 @@ const cases: Case[] = [
   {
     name: "four scratchpad turns and no output",
     turns: ["a", "b", "c", "d"].map((part) => `<SCRATCHPAD_REASONING>${part}</SCRATCHPAD_REASONING>`),
-    expected: { scratchpads: ["a", "b", "c", "d"], output: null, acceptance: "neither", problems: ["no_output"] },
+    expected: {
+      scratchpads: ["a", "b", "c", "d"],
+      output: null,
+      acceptance: "neither",
+      problems: ["no_output"],
+    },
   },
   {
     name: "no turns at all",
@@ -91,12 +98,20 @@ const cases: Case[] = [
   {
     name: "unclosed output at max tokens",
     turns: ["<SCRATCHPAD_REASONING>ok</SCRATCHPAD_REASONING>\n<OUTPUT><request_fully_accepted/> Step 1: cut"],
-    expected: { output: "<request_fully_accepted/> Step 1: cut", acceptance: "accepted", problems: ["unclosed_tag"] },
+    expected: {
+      output: "<request_fully_accepted/> Step 1: cut",
+      acceptance: "accepted",
+      problems: ["unclosed_tag"],
+    },
   },
   {
     name: "unclosed scratchpad at max tokens",
     turns: ["<SCRATCHPAD_REASONING>I keep thinking and thinking"],
-    expected: { scratchpads: ["I keep thinking and thinking"], output: null, problems: ["no_output", "unclosed_tag"] },
+    expected: {
+      scratchpads: ["I keep thinking and thinking"],
+      output: null,
+      problems: ["no_output", "unclosed_tag"],
+    },
   },
   {
     name: "output written inside a scratchpad that closes afterwards",
@@ -206,7 +221,16 @@ describe("parseTranscript", () => {
   }
 
   it("never throws on arbitrary tag soup", () => {
-    const pieces = ["<OUTPUT>", "</OUTPUT>", "<think>", "</think>", "<DRAFT_OUTPUT>", "</DRAFT_OUTPUT>", "x", " "];
+    const pieces = [
+      "<OUTPUT>",
+      "</OUTPUT>",
+      "<think>",
+      "</think>",
+      "<DRAFT_OUTPUT>",
+      "</DRAFT_OUTPUT>",
+      "x",
+      " ",
+    ];
     let seed = 7;
     for (let round = 0; round < 500; round++) {
       const parts: string[] = [];
