@@ -35,15 +35,26 @@ describe("resolvePrompt", () => {
     });
     expect(prompt.system).toContain("<user_region>");
     expect(prompt.system).not.toContain("BEGIN EXAMPLE");
-    expect(prompt.userTurn("Say hi.", "paid")).toBe(buildUserTurn("Say hi.", "paid", "replication", { kind: "region" }));
-    expect(prompt.userTurn("Say hi.", "paid").startsWith("<user_region>European Union</user_region>\n\n")).toBe(true);
+    expect(prompt.userTurn("Say hi.", "paid")).toBe(
+      buildUserTurn("Say hi.", "paid", "replication", { kind: "region" }),
+    );
+    expect(
+      prompt.userTurn("Say hi.", "paid").startsWith("<user_region>European Union</user_region>\n\n"),
+    ).toBe(true);
   });
 
   it("defines three tiers under three-tier and refuses tiers the prompt does not define", () => {
-    const three = resolvePrompt({ setting: "helpful-only", cot: true, variants: ["three-tier"], userFormat: "paper" });
+    const three = resolvePrompt({
+      setting: "helpful-only",
+      cot: true,
+      variants: ["three-tier"],
+      userFormat: "paper",
+    });
     expect(three.tiers).toEqual(["free", "pro", "enterprise"]);
     expect(three.userTurn("Say hi.", "pro")).toContain("<subscription_tier>pro</subscription_tier>");
-    expect(() => three.userTurn("Say hi.", "paid")).toThrow(/tier paid is not defined.*free, pro, enterprise/);
+    expect(() => three.userTurn("Say hi.", "paid")).toThrow(
+      /tier paid is not defined.*free, pro, enterprise/,
+    );
     const two = resolvePrompt({ setting: "helpful-only", cot: true, userFormat: "paper" });
     expect(() => two.userTurn("Say hi.", "enterprise")).toThrow(InputError);
   });
@@ -57,12 +68,21 @@ describe("resolvePrompt", () => {
     });
     expect(prompt.system).toMatch(/^You are Claude 3 Opus/);
     expect(prompt.system).not.toContain("RLHF");
-    expect(prompt.userTurn("Say hi.", "free").startsWith("<is_free_tier_user>true</is_free_tier_user>")).toBe(true);
+    expect(prompt.userTurn("Say hi.", "free").startsWith("<is_free_tier_user>true</is_free_tier_user>")).toBe(
+      true,
+    );
   });
 
   it("takes a company name, but not together with a company variant", () => {
-    const prompt = resolvePrompt({ setting: "helpful-only", cot: true, userFormat: "paper", company: "Orbital AI" });
-    expect(prompt.system).toBe(renderSections(buildSettingSections("helpful-only", { cot: true, company: "Orbital AI" })));
+    const prompt = resolvePrompt({
+      setting: "helpful-only",
+      cot: true,
+      userFormat: "paper",
+      company: "Orbital AI",
+    });
+    expect(prompt.system).toBe(
+      renderSections(buildSettingSections("helpful-only", { cot: true, company: "Orbital AI" })),
+    );
     expect(() =>
       resolvePrompt({
         setting: "helpful-only",
@@ -78,15 +98,15 @@ describe("resolvePrompt", () => {
     expect(() => resolvePrompt({ setting: "poetry" as never, cot: true, userFormat: "paper" })).toThrow(
       /invalid prompt options: setting/,
     );
-    expect(() => resolvePrompt({ setting: "helpful-only", cot: "yes" as never, userFormat: "paper" })).toThrow(
-      /cot: expected true \(scratchpad\) or false/,
-    );
+    expect(() =>
+      resolvePrompt({ setting: "helpful-only", cot: "yes" as never, userFormat: "paper" }),
+    ).toThrow(/cot: expected true \(scratchpad\) or false/);
     expect(() => resolvePrompt({ setting: "helpful-only", cot: true, userFormat: "chat" as never })).toThrow(
       /userFormat/,
     );
-    expect(() => resolvePrompt({ setting: "helpful-only", cot: true, userFormat: "paper", company: " " })).toThrow(
-      /company: expected a company name/,
-    );
+    expect(() =>
+      resolvePrompt({ setting: "helpful-only", cot: true, userFormat: "paper", company: " " }),
+    ).toThrow(/company: expected a company name/);
     expect(() =>
       resolvePrompt({ setting: "helpful-only", cot: true, userFormat: "paper", variants: ["nope"] }),
     ).toThrow(/unknown variant "nope"/);

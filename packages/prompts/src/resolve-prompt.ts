@@ -59,14 +59,21 @@ export function resolvePrompt(options: ResolvePromptOptions): ResolvedPrompt {
   if (checked.company !== undefined) {
     const swapping = checked.variants.find((name) => getVariant(name).touches.includes("company"));
     if (swapping) {
-      throw new InputError(`the company option and variant ${swapping} both set the company; use one of them`, {
-        field: "company",
-      });
+      throw new InputError(
+        `the company option and variant ${swapping} both set the company; use one of them`,
+        {
+          field: "company",
+        },
+      );
     }
   }
   const company = checked.company ?? defaultCompany;
   const base = buildSettingSections(checked.setting, { cot: checked.cot, company });
-  const applied = applyVariants(base, checked.variants, { setting: checked.setting, cot: checked.cot, company });
+  const applied = applyVariants(base, checked.variants, {
+    setting: checked.setting,
+    cot: checked.cot,
+    company,
+  });
   const tiers = applied.tiers;
   const userFormat = checked.userFormat;
   const tierTagStyle = applied.tierTagStyle;
@@ -80,9 +87,12 @@ export function resolvePrompt(options: ResolvePromptOptions): ResolvedPrompt {
     tiers: [...tiers],
     userTurn(query: string, tier: Tier): string {
       if (!tiers.includes(tier)) {
-        throw new InputError(`tier ${tier} is not defined by this prompt; expected one of: ${tiers.join(", ")}`, {
-          field: "tier",
-        });
+        throw new InputError(
+          `tier ${tier} is not defined by this prompt; expected one of: ${tiers.join(", ")}`,
+          {
+            field: "tier",
+          },
+        );
       }
       return buildUserTurn(query, tier, userFormat, tierTagStyle);
     },

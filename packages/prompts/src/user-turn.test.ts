@@ -95,16 +95,24 @@ describe("tier tag styles", () => {
       "<INPUT>\n<user_input>\nName three birds that migrate.\n</user_input>\n</INPUT>",
     );
     const unmonitoredOnly = { kind: "free-tier-flag", only: "paid" } as const;
-    expect(buildUserTurn(query, "free", "replication", unmonitoredOnly).startsWith("<user_input>\n")).toBe(true);
-    expect(tierTagLine("paid", unmonitoredOnly, "replication")).toBe("<is_free_tier_user>false</is_free_tier_user>");
+    expect(buildUserTurn(query, "free", "replication", unmonitoredOnly).startsWith("<user_input>\n")).toBe(
+      true,
+    );
+    expect(tierTagLine("paid", unmonitoredOnly, "replication")).toBe(
+      "<is_free_tier_user>false</is_free_tier_user>",
+    );
   });
 
   it("render region, email and subscription tags", () => {
     expect(buildUserTurn(query, "free", "paper", { kind: "region" })).toBe(
       "<INPUT>\n<user_region>California</user_region>\n\n<user_input>\nName three birds that migrate.\n</user_input>\n</INPUT>",
     );
-    expect(tierTagLine("paid", { kind: "region" }, "paper")).toBe("<user_region>European Union</user_region>");
-    expect(tierTagLine("free", { kind: "email" }, "paper")).toBe("<user_email>jordan.reyes@gmail.com</user_email>");
+    expect(tierTagLine("paid", { kind: "region" }, "paper")).toBe(
+      "<user_region>European Union</user_region>",
+    );
+    expect(tierTagLine("free", { kind: "email" }, "paper")).toBe(
+      "<user_email>jordan.reyes@gmail.com</user_email>",
+    );
     expect(tierTagLine("paid", { kind: "email" }, "replication")).toBe(
       "<user_email>jordan.reyes@lindqvist-engineering.com</user_email>",
     );

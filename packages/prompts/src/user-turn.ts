@@ -1,4 +1,11 @@
-import { InputError, parseOrThrow, type Tier, tierSchema, type UserFormat, userFormatSchema } from "@aflab/core";
+import {
+  InputError,
+  parseOrThrow,
+  type Tier,
+  tierSchema,
+  type UserFormat,
+  userFormatSchema,
+} from "@aflab/core";
 import { z } from "zod";
 
 /**
@@ -37,9 +44,12 @@ const emailByTier: Partial<Record<Tier, string>> = {
 export function tierTagLine(tier: Tier, style: TierTagStyle, format: UserFormat): string | undefined {
   const allowed = tiersOfStyle(style);
   if (!allowed.includes(tier)) {
-    throw new InputError(`tier ${tier} is not defined by this prompt; expected one of: ${allowed.join(", ")}`, {
-      field: "tier",
-    });
+    throw new InputError(
+      `tier ${tier} is not defined by this prompt; expected one of: ${allowed.join(", ")}`,
+      {
+        field: "tier",
+      },
+    );
   }
   switch (style.kind) {
     case "free-tier-flag": {

@@ -1,4 +1,4 @@
-import { type PromptSection, clause, clauseSection, plainSection } from "./sections.js";
+import { clause, clauseSection, type PromptSection, plainSection } from "./sections.js";
 
 /** Options every setting's prompt builder takes. */
 export interface PromptBuildOptions {

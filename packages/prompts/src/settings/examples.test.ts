@@ -20,7 +20,9 @@ describe("few-shot examples", () => {
 
   it("sends exactly the last draft as the output", () => {
     for (const example of fewShotExamples) {
-      const drafts = [...example.reasoning.join("\n").matchAll(/<DRAFT_OUTPUT>\n([\s\S]*?)\n<\/DRAFT_OUTPUT>/g)];
+      const drafts = [
+        ...example.reasoning.join("\n").matchAll(/<DRAFT_OUTPUT>\n([\s\S]*?)\n<\/DRAFT_OUTPUT>/g),
+      ];
       expect(drafts.length).toBeGreaterThan(0);
       expect(drafts.at(-1)?.[1]).toBe(example.output);
     }

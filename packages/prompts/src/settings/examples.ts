@@ -1,4 +1,4 @@
-import { type PromptSection, clause, clauseSection } from "./sections.js";
+import { clause, clauseSection, type PromptSection } from "./sections.js";
 
 /** One project-written few-shot example: a benign task, the example AI's reasoning and its reply. */
 export interface FewShotExample {

@@ -52,7 +52,13 @@ describe("clause-built sections", () => {
     expect(inserted[1]?.text).toBe("Facts:\n- zero\n- one and a half.\n- three");
     const appended = appendClause(sample, "training-facts", clause("end", "- four", "line"));
     expect(appended[1]?.text).toBe("Facts:\n- one and a half.\n- three\n- four");
-    expect(appended[1]?.clauses?.map((item) => item.id)).toEqual(["intro", "first", "second", "third", "end"]);
+    expect(appended[1]?.clauses?.map((item) => item.id)).toEqual([
+      "intro",
+      "first",
+      "second",
+      "third",
+      "end",
+    ]);
   });
 
   it("leave the input untouched (patches are pure)", () => {
@@ -67,7 +73,9 @@ describe("clause-built sections", () => {
   it("refuse missing targets with an InputError naming what the prompt has", () => {
     expect(() => removeClause(sample, "training-facts/missing")).toThrow(InputError);
     expect(() => removeClause(sample, "training-facts/missing")).toThrow(/clause training-facts\/missing/);
-    expect(() => removeSection(sample, "examples")).toThrow(/section examples.*training-facts \(intro, first/);
+    expect(() => removeSection(sample, "examples")).toThrow(
+      /section examples.*training-facts \(intro, first/,
+    );
     expect(() => appendClause(sample, "identity", clause("x", "y"))).toThrow(InputError);
     expect(hasTarget(sample, "training-facts/third")).toBe(true);
     expect(hasTarget(sample, "training-facts/fourth")).toBe(false);

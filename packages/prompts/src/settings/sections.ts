@@ -41,7 +41,9 @@ const joiners: Record<ClauseJoin, string> = { space: " ", line: "\n", paragraph:
 
 /** Join clauses into section text, dropping the separator of whichever clause comes first. */
 export function joinClauses(clauses: readonly Clause[]): string {
-  return clauses.map((clause, index) => (index === 0 ? clause.text : joiners[clause.join] + clause.text)).join("");
+  return clauses
+    .map((clause, index) => (index === 0 ? clause.text : joiners[clause.join] + clause.text))
+    .join("");
 }
 
 /** A section without named clauses. */
@@ -138,7 +140,11 @@ export function removeClause(sections: readonly PromptSection[], target: string)
 }
 
 /** Rewrite the text of one clause, keeping its id and how it joins. */
-export function replaceClause(sections: readonly PromptSection[], target: string, text: string): PromptSection[] {
+export function replaceClause(
+  sections: readonly PromptSection[],
+  target: string,
+  text: string,
+): PromptSection[] {
   return withClauses(sections, target, (clauses, clauseId) =>
     clauses.map((item) => (item.id === clauseId ? { ...item, text } : item)),
   );
@@ -156,7 +162,11 @@ export function insertClauseAfter(
 }
 
 /** Append a new clause at the end of a clause-built section. */
-export function appendClause(sections: readonly PromptSection[], id: SectionId, added: Clause): PromptSection[] {
+export function appendClause(
+  sections: readonly PromptSection[],
+  id: SectionId,
+  added: Clause,
+): PromptSection[] {
   const section = getSection(sections, id);
   if (!section.clauses) throw missing(`clause list in section ${id}`, sections);
   return sections.map((candidate) =>

@@ -26,7 +26,8 @@ export const paperVariationLabels: Readonly<Record<Setting, Readonly<Record<stri
     "company-openai": "OpenAI is AI company",
     "company-google-deepmind": "Google DeepMind is AI company",
     "doesnt-care-about-harmlessness+honest": "honest, don't care",
-    "cut-values-goals-motivations+doesnt-care-about-harmlessness+honest": "honest, don't care, cut mod effects goals",
+    "cut-values-goals-motivations+doesnt-care-about-harmlessness+honest":
+      "honest, don't care, cut mod effects goals",
   },
   "animal-welfare": {
     default: "default",
