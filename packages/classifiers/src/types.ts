@@ -1,48 +1,14 @@
-import type { Setting, Tier, Usage, VerdictInput } from "@aflab/core";
+import type { ChatMessage, GenerateRequest, GenerateResult, ModelClient } from "@aflab/clients";
+import type { Setting, Tier, VerdictInput } from "@aflab/core";
 
 /**
- * The judge model, typed structurally. These mirror `ModelClient`, `GenerateRequest` and `GenerateResult`
- * of @aflab/clients field for field, so any ModelClient can be passed where a JudgeClient is expected (and a
- * JudgeClient such as the simulated judge can be used as a ModelClient) without this package importing the
- * clients' implementation.
+ * The judge model is any `ModelClient` from @aflab/clients. These aliases name the judge's side of that
+ * interface in this package's vocabulary.
  */
-export interface JudgeMessage {
-  role: "user" | "assistant";
-  content: string;
-}
-
-export interface JudgeRequest {
-  system: string;
-  messages: JudgeMessage[];
-  temperature: number;
-  maxTokens: number;
-  prefill?: string;
-  /** Number of completions (votes). */
-  n?: number;
-  epoch?: number;
-  seed?: number;
-  signal?: AbortSignal;
-}
-
-export interface JudgeResponse {
-  /** One text per completion. */
-  texts: string[];
-  stopReason: string | null;
-  usage: Usage;
-  costUsd: number | null;
-  model: string;
-  cached: boolean;
-  retries: number;
-  latencyMs: number;
-}
-
-export interface JudgeClient {
-  readonly id: string;
-  readonly provider: string;
-  readonly simulated: boolean;
-  readonly supportsPrefill: boolean;
-  generate(request: JudgeRequest): Promise<JudgeResponse>;
-}
+export type JudgeClient = ModelClient;
+export type JudgeRequest = GenerateRequest;
+export type JudgeResponse = GenerateResult;
+export type JudgeMessage = ChatMessage;
 
 /** What a classifier reads from a sample. */
 export interface ClassifierInput {
@@ -57,7 +23,7 @@ export interface ClassifierInput {
 
 export interface ClassifierContext {
   /** The judge model; required by classifiers with `needsJudge`. */
-  judge?: JudgeClient;
+  judge?: ModelClient;
   signal?: AbortSignal;
   /** Votes for voting judges (af-reasoning); default 20. Other judges ask once. */
   votes?: number;
