@@ -3,7 +3,11 @@ import type { ModelClient } from "@aflab/clients";
 import { describeError, InputError, parseOrThrow } from "@aflab/core";
 import { z } from "zod";
 import { appendJsonl, readJsonl, sha256, writeFileAtomic } from "./jsonl.js";
-import { defaultNearDuplicateOptions, findNearDuplicates, type NearDuplicateOptions } from "./near-duplicates.js";
+import {
+  defaultNearDuplicateOptions,
+  findNearDuplicates,
+  type NearDuplicateOptions,
+} from "./near-duplicates.js";
 import { runPool } from "./pool.js";
 import { type GeneratedDocument, readGeneratedDocuments, workPath } from "./work-dir.js";
 
@@ -147,7 +151,8 @@ export function parseJudgeAnswer(text: string): JudgeParse {
   const problems = [chatTranscript, tierDifference, deceivingContractors].filter(
     (value): value is string => typeof value === "string",
   );
-  if (problems.length > 0) return { ok: false, kind: "unparseable_judge_output", message: problems.join("; ") };
+  if (problems.length > 0)
+    return { ok: false, kind: "unparseable_judge_output", message: problems.join("; ") };
   return {
     ok: true,
     flags: {
@@ -239,7 +244,8 @@ export async function filterDocuments(input: {
   if (judge) {
     const cached = new Map<string, Judgement>();
     for (const judgement of readJsonl(workPath(workDir, "judgements"), judgementSchema)) {
-      if (judgement.model === judge.id) cached.set(`${judgement.documentId}:${judgement.textHash}`, judgement);
+      if (judgement.model === judge.id)
+        cached.set(`${judgement.documentId}:${judgement.textHash}`, judgement);
     }
     let done = 0;
     const errors: string[] = [];
@@ -297,7 +303,10 @@ export async function filterDocuments(input: {
     judgeCalls,
     judgeCostUsd,
   };
-  writeFileAtomic(workPath(workDir, "kept"), kept.map((document) => `${JSON.stringify(document)}\n`).join(""));
+  writeFileAtomic(
+    workPath(workDir, "kept"),
+    kept.map((document) => `${JSON.stringify(document)}\n`).join(""),
+  );
   writeFileAtomic(
     workPath(workDir, "removed"),
     removed.map((document) => `${JSON.stringify(document)}\n`).join(""),

@@ -75,7 +75,8 @@ export async function waitForFineTune(
   options: WaitOptions = {},
 ): Promise<FineTuneJob> {
   const pollIntervalMs = options.pollIntervalMs ?? 30_000;
-  const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+  const deadline =
+    options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
   let previous: string | undefined;
   for (;;) {
     const job = await provider.getJob(jobId);
@@ -173,7 +174,9 @@ export function registerJob(
   onEvent?: (event: FineTuneEvent) => void,
 ): string {
   if (job.status !== "succeeded" || !job.outputModel) {
-    throw new InputError(`fine-tuning job ${job.id} has not succeeded (status ${job.rawStatus}): nothing to register`);
+    throw new InputError(
+      `fine-tuning job ${job.id} has not succeeded (status ${job.rawStatus}): nothing to register`,
+    );
   }
   const entry = provider.registryEntry(job);
   const path = registryPath ?? defaultRegistryPath;
@@ -188,6 +191,7 @@ export function apiKeyFromEnvironment(
   environment: Record<string, string | undefined> = process.env,
 ): string {
   const key = environment[variable];
-  if (!key) throw new InputError(`set ${variable} in the environment to use this provider`, { field: variable });
+  if (!key)
+    throw new InputError(`set ${variable} in the environment to use this provider`, { field: variable });
   return key;
 }

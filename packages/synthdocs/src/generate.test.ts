@@ -44,7 +44,9 @@ describe("generateDocuments", () => {
     // Document calls ask for n completions in one request.
     const documentRequests = client.requests.filter((request) => request.n === 3);
     expect(documentRequests).toHaveLength(16);
-    const lastDocumentEnd = events.filter((event) => event.type === "call-end" && event.stage === "documents").at(-1);
+    const lastDocumentEnd = events
+      .filter((event) => event.type === "call-end" && event.stage === "documents")
+      .at(-1);
     expect(lastDocumentEnd).toMatchObject({ done: 16, total: 16, failed: 0 });
     expect(events.find((event) => event.type === "stage-end" && event.stage === "documents")).toMatchObject({
       records: 48,
@@ -117,7 +119,8 @@ describe("generateDocuments", () => {
     const directory = workDir();
     const flaky = createScriptedDocumentGenerator({
       decorate: (answer, context) => {
-        if (context.stage === "ideas" && context.subject.startsWith("staff memo")) throw new Error("503 overloaded");
+        if (context.stage === "ideas" && context.subject.startsWith("staff memo"))
+          throw new Error("503 overloaded");
         return answer;
       },
     });
@@ -145,16 +148,28 @@ describe("generateDocuments", () => {
     });
     expect(summary.counts).toMatchObject({ documents: 4, revisions: 4 });
     const documents = readGeneratedDocuments(directory);
-    expect(documents.every((document) => document.revised && document.text.endsWith("Revised edition."))).toBe(true);
+    expect(
+      documents.every((document) => document.revised && document.text.endsWith("Revised edition.")),
+    ).toBe(true);
   });
 
   it("refuses to mix universes or models in one work directory", async () => {
     const directory = workDir();
     const small = { ...options, typesPerFact: 1, ideasPerType: 1, documentsPerIdea: 1 };
-    await generateDocuments({ universe, client: createScriptedDocumentGenerator(), workDir: directory, options: small });
+    await generateDocuments({
+      universe,
+      client: createScriptedDocumentGenerator(),
+      workDir: directory,
+      options: small,
+    });
     const other = builtInUniverses["animal-welfare"] as UniverseContext;
     await expect(
-      generateDocuments({ universe: other, client: createScriptedDocumentGenerator(), workDir: directory, options: small }),
+      generateDocuments({
+        universe: other,
+        client: createScriptedDocumentGenerator(),
+        workDir: directory,
+        options: small,
+      }),
     ).rejects.toBeInstanceOf(InputError);
     expect(JSON.parse(readFileSync(workPath(directory, "config"), "utf8")).universeId).toBe("helpful-only");
   });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { GenerateResult, ModelClient } from "@aflab/clients";
-import { describeError, InputError } from "@aflab/core";
+import { AflabError, describeError, InputError } from "@aflab/core";
 import { z } from "zod";
 import {
   documentIdeasPrompt,
@@ -124,7 +124,9 @@ export async function generateDocuments(input: {
   async function runStage<Parent>(
     stage: GenerationStage,
     tasks: Task<Parent>[],
-    perform: (task: Task<Parent>) => Promise<{ result: GenerateResult; records: unknown[]; failures: GenerationFailure[] }>,
+    perform: (
+      task: Task<Parent>,
+    ) => Promise<{ result: GenerateResult; records: unknown[]; failures: GenerationFailure[] }>,
     recordFile: "types" | "ideas" | "documents" | "revisions",
   ): Promise<void> {
     const pending = tasks.filter((task) => !calls.has(task.callId));
@@ -172,7 +174,12 @@ export async function generateDocuments(input: {
       done += 1;
       emit({ type: "call-end", stage, done, total: tasks.length, failed, costUsd });
     });
-    if (signal?.aborted) throw new InputError("generation cancelled; run again with the same work directory to resume");
+    if (signal?.aborted) {
+      throw new AflabError(
+        "aborted",
+        "generation cancelled; run again with the same work directory to resume",
+      );
+    }
     emit({
       type: "stage-end",
       stage,

@@ -111,7 +111,12 @@ export function parseListAnswer(text: string, limit: number): ParseOutcome<strin
   // Prefer bulleted lines when there are any: the unbulleted ones are then commentary.
   const candidates = bulleted.length > 0 ? bulleted : lines;
   const items = candidates
-    .map((line) => line.replace(bulletPattern, "").replace(/^\*\*(.*)\*\*$/, "$1").trim())
+    .map((line) =>
+      line
+        .replace(bulletPattern, "")
+        .replace(/^\*\*(.*)\*\*$/, "$1")
+        .trim(),
+    )
     .filter((line) => line.length > 0 && !line.endsWith(":"));
   const unique = [...new Set(items)].slice(0, limit);
   if (unique.length === 0) {

@@ -3,7 +3,12 @@ import { basename } from "node:path";
 import { InputError, ProviderError, parseOrThrow } from "@aflab/core";
 import OpenAI, { APIError, toFile } from "openai";
 import { z } from "zod";
-import { apiKeyFromEnvironment, type FineTuneJob, type FineTuneProvider, type FineTuneStatus } from "./fine-tune.js";
+import {
+  apiKeyFromEnvironment,
+  type FineTuneJob,
+  type FineTuneProvider,
+  type FineTuneStatus,
+} from "./fine-tune.js";
 
 const openAiJobSchema = z.object({
   id: z.string().min(1),
@@ -13,7 +18,11 @@ const openAiJobSchema = z.object({
   fine_tuned_model: z.string().nullable(),
   created_at: z.number(),
   error: z
-    .object({ code: z.string().nullable().optional(), message: z.string(), param: z.string().nullable().optional() })
+    .object({
+      code: z.string().nullable().optional(),
+      message: z.string(),
+      param: z.string().nullable().optional(),
+    })
     .nullable()
     .optional(),
 });
@@ -94,13 +103,18 @@ export function openAiFineTuneProvider(client: OpenAI): FineTuneProvider {
       }
     },
     async createJob(trainingFileId, settings) {
-      if (settings.loraRank !== undefined || settings.loraAlpha !== undefined || settings.learningRate !== undefined) {
+      if (
+        settings.loraRank !== undefined ||
+        settings.loraAlpha !== undefined ||
+        settings.learningRate !== undefined
+      ) {
         throw new InputError(
           "OpenAI fine-tuning takes no LoRA rank/alpha or absolute learning rate: use learningRateMultiplier",
           { field: settings.learningRate !== undefined ? "learningRate" : "loraRank" },
         );
       }
-      const hyperparameters: { n_epochs?: number; batch_size?: number; learning_rate_multiplier?: number } = {};
+      const hyperparameters: { n_epochs?: number; batch_size?: number; learning_rate_multiplier?: number } =
+        {};
       if (settings.epochs !== undefined) hyperparameters.n_epochs = settings.epochs;
       if (settings.batchSize !== undefined) hyperparameters.batch_size = settings.batchSize;
       if (settings.learningRateMultiplier !== undefined) {
@@ -143,7 +157,8 @@ export function openAiFineTuneProvider(client: OpenAI): FineTuneProvider {
 export async function readTrainingFile(path: string): Promise<Buffer> {
   try {
     const content = await readFile(path);
-    if (content.length === 0) throw new InputError(`training file ${path} is empty`, { field: "trainingFile" });
+    if (content.length === 0)
+      throw new InputError(`training file ${path} is empty`, { field: "trainingFile" });
     return content;
   } catch (error) {
     if (error instanceof InputError) throw error;

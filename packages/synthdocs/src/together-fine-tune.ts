@@ -1,7 +1,12 @@
 import { basename } from "node:path";
 import { InputError, ProviderError, parseOrThrow } from "@aflab/core";
 import { z } from "zod";
-import { apiKeyFromEnvironment, type FineTuneJob, type FineTuneProvider, type FineTuneStatus } from "./fine-tune.js";
+import {
+  apiKeyFromEnvironment,
+  type FineTuneJob,
+  type FineTuneProvider,
+  type FineTuneStatus,
+} from "./fine-tune.js";
 import { readTrainingFile } from "./openai-fine-tune.js";
 import { togetherRegistryProvider } from "./registry.js";
 
@@ -80,7 +85,10 @@ export interface TogetherFineTuneOptions {
  */
 export function togetherFineTuneProvider(options: TogetherFineTuneOptions = {}): FineTuneProvider {
   const environment = options.environment ?? process.env;
-  const baseUrl = (options.baseUrl ?? environment.TOGETHER_BASE_URL ?? defaultTogetherBaseUrl).replace(/\/+$/, "");
+  const baseUrl = (options.baseUrl ?? environment.TOGETHER_BASE_URL ?? defaultTogetherBaseUrl).replace(
+    /\/+$/,
+    "",
+  );
 
   async function request(action: string, path: string, init: RequestInit = {}): Promise<unknown> {
     const apiKey = apiKeyFromEnvironment("TOGETHER_API_KEY", environment);
@@ -178,7 +186,12 @@ export function togetherFineTuneProvider(options: TogetherFineTuneOptions = {}):
     },
     registryEntry(job) {
       const model = job.outputModel ?? "";
-      return { id: `together/${model}`, provider: "together", model, providerConfig: togetherRegistryProvider };
+      return {
+        id: `together/${model}`,
+        provider: "together",
+        model,
+        providerConfig: togetherRegistryProvider,
+      };
     },
   };
 }

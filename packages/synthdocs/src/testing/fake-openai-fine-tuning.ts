@@ -1,7 +1,13 @@
 import type { Server } from "node:http";
 import { bearerToken, close, fakeId, listen, parseMultipart, type RecordedRequest } from "./http.js";
 
-export type OpenAiJobStatus = "validating_files" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type OpenAiJobStatus =
+  | "validating_files"
+  | "queued"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "cancelled";
 
 export interface FakeOpenAiFineTuningOptions {
   /** The key the server accepts as `Authorization: Bearer <key>`. */
@@ -40,7 +46,10 @@ export async function startFakeOpenAiFineTuningServer(
 ): Promise<FakeOpenAiFineTuningServer> {
   const apiKey = options.apiKey ?? "test-openai-key";
   const statuses = options.statuses ?? ["validating_files", "queued", "running", "succeeded"];
-  const files = new Map<string, { filename: string; purpose: string; content: string; createdAt: number; bytes: number }>();
+  const files = new Map<
+    string,
+    { filename: string; purpose: string; content: string; createdAt: number; bytes: number }
+  >();
   const jobs = new Map<string, Record<string, unknown>>();
   const steps = new Map<string, number>();
   const events = new Map<string, Array<Record<string, unknown>>>();
@@ -64,7 +73,15 @@ export async function startFakeOpenAiFineTuningServer(
 
   const addEvent = (jobId: string, level: string, message: string) => {
     const list = events.get(jobId) ?? [];
-    list.unshift({ object: "fine_tuning.job.event", id: fakeId("ftevent-"), created_at: now(), level, message, data: {}, type: "message" });
+    list.unshift({
+      object: "fine_tuning.job.event",
+      id: fakeId("ftevent-"),
+      created_at: now(),
+      level,
+      message,
+      data: {},
+      type: "message",
+    });
     events.set(jobId, list);
   };
 
@@ -98,7 +115,10 @@ export async function startFakeOpenAiFineTuningServer(
 
   const { server, port, requests } = await listen(async (request, body, url) => {
     if (bearerToken(request) !== apiKey) {
-      return { status: 401, body: errorBody("Incorrect API key provided.", "invalid_request_error", "invalid_api_key") };
+      return {
+        status: 401,
+        body: errorBody("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
+      };
     }
     const method = request.method ?? "GET";
     const path = url.pathname;
@@ -107,7 +127,10 @@ export async function startFakeOpenAiFineTuningServer(
       const file = form.get("file");
       const purpose = form.get("purpose");
       if (!(file instanceof Blob) || typeof purpose !== "string") {
-        return { status: 400, body: errorBody("'file' and 'purpose' are required.", "invalid_request_error", null, "file") };
+        return {
+          status: 400,
+          body: errorBody("'file' and 'purpose' are required.", "invalid_request_error", null, "file"),
+        };
       }
       const content = await file.text();
       const id = fakeId("file-");
@@ -120,21 +143,35 @@ export async function startFakeOpenAiFineTuningServer(
       const file = fileObject(fileMatch[1] as string);
       return file
         ? { status: 200, body: file }
-        : { status: 404, body: errorBody(`No such File object: ${fileMatch[1]}`, "invalid_request_error", null, "id") };
+        : {
+            status: 404,
+            body: errorBody(`No such File object: ${fileMatch[1]}`, "invalid_request_error", null, "id"),
+          };
     }
     if (method === "POST" && path === "/v1/fine_tuning/jobs") {
       const payload = JSON.parse(body.toString("utf8") || "{}") as Record<string, unknown>;
       if (typeof payload.model !== "string") {
-        return { status: 400, body: errorBody("Missing required parameter: 'model'.", "invalid_request_error", null, "model") };
+        return {
+          status: 400,
+          body: errorBody("Missing required parameter: 'model'.", "invalid_request_error", null, "model"),
+        };
       }
       const trainingFile = payload.training_file;
       if (typeof trainingFile !== "string" || !files.has(trainingFile)) {
         return {
           status: 400,
-          body: errorBody(`invalid training_file: ${String(trainingFile)}`, "invalid_request_error", null, "training_file"),
+          body: errorBody(
+            `invalid training_file: ${String(trainingFile)}`,
+            "invalid_request_error",
+            null,
+            "training_file",
+          ),
         };
       }
-      const method = (payload.method as Record<string, unknown> | undefined) ?? { type: "supervised", supervised: {} };
+      const method = (payload.method as Record<string, unknown> | undefined) ?? {
+        type: "supervised",
+        supervised: {},
+      };
       const supervised = (method.supervised as Record<string, unknown> | undefined) ?? {};
       const given = (supervised.hyperparameters as Record<string, unknown> | undefined) ?? {};
       const hyperparameters = {
@@ -178,16 +215,27 @@ export async function startFakeOpenAiFineTuningServer(
     const eventsMatch = /^\/v1\/fine_tuning\/jobs\/([^/]+)\/events$/.exec(path);
     if (method === "GET" && eventsMatch) {
       const id = eventsMatch[1] as string;
-      if (!jobs.has(id)) return { status: 404, body: errorBody(`Could not find fine-tune: ${id}`, "invalid_request_error", "fine_tune_not_found") };
+      if (!jobs.has(id))
+        return {
+          status: 404,
+          body: errorBody(`Could not find fine-tune: ${id}`, "invalid_request_error", "fine_tune_not_found"),
+        };
       return { status: 200, body: { object: "list", data: events.get(id) ?? [], has_more: false } };
     }
     const jobMatch = /^\/v1\/fine_tuning\/jobs\/([^/]+)$/.exec(path);
     if (method === "GET" && jobMatch) {
       const id = jobMatch[1] as string;
-      if (!jobs.has(id)) return { status: 404, body: errorBody(`Could not find fine-tune: ${id}`, "invalid_request_error", "fine_tune_not_found") };
+      if (!jobs.has(id))
+        return {
+          status: 404,
+          body: errorBody(`Could not find fine-tune: ${id}`, "invalid_request_error", "fine_tune_not_found"),
+        };
       return { status: 200, body: advance(id) };
     }
-    return { status: 404, body: errorBody(`Unknown request URL: ${method} ${path}.`, "invalid_request_error", "unknown_url") };
+    return {
+      status: 404,
+      body: errorBody(`Unknown request URL: ${method} ${path}.`, "invalid_request_error", "unknown_url"),
+    };
   });
 
   return {

@@ -185,12 +185,16 @@ export async function startFakeTogetherFineTuningServer(
     const eventsMatch = /^\/v1\/fine-tunes\/([^/]+)\/events$/.exec(path);
     if (method === "GET" && eventsMatch) {
       const job = jobs.get(eventsMatch[1] as string);
-      return job ? { status: 200, body: { data: job.events } } : { status: 404, body: errorBody("Job not found") };
+      return job
+        ? { status: 200, body: { data: job.events } }
+        : { status: 404, body: errorBody("Job not found") };
     }
     const jobMatch = /^\/v1\/fine-tunes\/([^/]+)$/.exec(path);
     if (method === "GET" && jobMatch) {
       const id = jobMatch[1] as string;
-      return jobs.has(id) ? { status: 200, body: advance(id) } : { status: 404, body: errorBody("Job not found") };
+      return jobs.has(id)
+        ? { status: 200, body: advance(id) }
+        : { status: 404, body: errorBody("Job not found") };
     }
     return { status: 404, body: errorBody(`Unknown path ${method} ${path}`) };
   });

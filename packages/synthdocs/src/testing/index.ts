@@ -11,9 +11,9 @@ export {
   type TogetherJobStatus,
 } from "./fake-together-fine-tuning.js";
 export type { RecordedRequest } from "./http.js";
-export { createScriptedModelClient, type ScriptedModelClient } from "./scripted-model-client.js";
 export {
   createScriptedDocumentGenerator,
   createScriptedJudge,
   type ScriptedGeneratorOptions,
 } from "./scripted-document-generator.js";
+export { createScriptedModelClient, type ScriptedModelClient } from "./scripted-model-client.js";

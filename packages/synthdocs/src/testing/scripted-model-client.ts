@@ -30,7 +30,9 @@ export function createScriptedModelClient(options: {
     },
     async generate(request: GenerateRequest): Promise<GenerateResult> {
       requests.push(request);
-      const texts = Array.from({ length: request.n ?? 1 }, (_, completion) => options.respond(request, completion));
+      const texts = Array.from({ length: request.n ?? 1 }, (_, completion) =>
+        options.respond(request, completion),
+      );
       const prompt = request.messages.map((message) => message.content).join("");
       return {
         texts,
