@@ -4,7 +4,6 @@ import {
   type Sample,
   sampleSchema,
   type Turn,
-  turnSchema,
   type Usage,
   type Verdict,
   verdictSchema,
@@ -94,7 +93,11 @@ export interface VerdictRow {
 }
 
 /** Parse a stored value; a row that no longer matches its schema is reported, never patched up. */
-function parseStored<Schema extends z.ZodType>(schema: Schema, value: unknown, what: string): z.output<Schema> {
+function parseStored<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  what: string,
+): z.output<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const detail = result.error.issues
@@ -201,7 +204,8 @@ export function sampleFields(row: SampleRow, turns: unknown[]): Record<string, u
   };
 }
 
-export function rowToSample(row: SampleRow, turns: Turn[]): Sample {
+/** A sample from its row and its turns' fields (see `turnFields`); validates the whole sample once. */
+export function rowToSample(row: SampleRow, turns: unknown[]): Sample {
   return parseStored(sampleSchema, sampleFields(row, turns), `stored sample ${row.key} of run ${row.run_id}`);
 }
 
@@ -223,11 +227,11 @@ export function turnToRow(sampleId: number, turn: Turn): TurnRow {
 }
 
 /**
- * A stored turn. Absent optional fields stay absent. One column cannot tell an absent stop reason from
+ * A stored turn's fields, validated as part of its sample. Absent optional fields stay absent. One column cannot tell an absent stop reason from
  * a null one, so a missing stop reason reads back as `null` on assistant turns (the provider reported
  * none) and as absent on user turns (they never have one).
  */
-export function rowToTurn(row: TurnRow): Turn {
+export function turnFields(row: TurnRow): Record<string, unknown> {
   const turn: Record<string, unknown> = { index: row.turn_index, role: row.role, content: row.content };
   if (row.input_tokens !== null) {
     turn.usage = {
@@ -242,7 +246,7 @@ export function rowToTurn(row: TurnRow): Turn {
   if (row.prefill !== null) turn.prefill = row.prefill;
   if (row.latency_ms !== null) turn.latencyMs = row.latency_ms;
   if (row.cached !== null) turn.cached = row.cached === 1;
-  return parseStored(turnSchema, turn, `stored turn ${row.turn_index} of sample #${row.sample_id}`);
+  return turn;
 }
 
 export function verdictToRow(verdict: Verdict): VerdictRow {

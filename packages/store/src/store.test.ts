@@ -36,7 +36,10 @@ afterEach(() => {
 function countRows(table: string, where = "1 = 1", ...params: unknown[]): number {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare(`SELECT COUNT(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
+    return db
+      .prepare(`SELECT COUNT(*) FROM ${table} WHERE ${where}`)
+      .pluck()
+      .get(...params) as number;
   } finally {
     db.close();
   }
@@ -72,9 +75,30 @@ describe("runs", () => {
   it("lists runs newest first with filters, search and pagination", () => {
     store.createSweep({ id: "sweep-a", config: { models: ["x"] } });
     const specs = [
-      { id: "r1", day: 1, model: "sim/opus-like", setting: "helpful-only", status: "complete", label: "alpha" },
-      { id: "r2", day: 2, model: "anthropic/claude-3-opus", setting: "animal-welfare", status: "running", label: "beta_1" },
-      { id: "r3", day: 3, model: "sim/opus-like", setting: "animal-welfare", status: "complete", label: "gamma" },
+      {
+        id: "r1",
+        day: 1,
+        model: "sim/opus-like",
+        setting: "helpful-only",
+        status: "complete",
+        label: "alpha",
+      },
+      {
+        id: "r2",
+        day: 2,
+        model: "anthropic/claude-3-opus",
+        setting: "animal-welfare",
+        status: "running",
+        label: "beta_1",
+      },
+      {
+        id: "r3",
+        day: 3,
+        model: "sim/opus-like",
+        setting: "animal-welfare",
+        status: "complete",
+        label: "gamma",
+      },
       { id: "r4", day: 4, model: "sim/opus-like", setting: "helpful-only", status: "failed", label: "100%" },
     ] as const;
     for (const spec of specs) {
@@ -87,7 +111,8 @@ describe("runs", () => {
         }),
       );
     }
-    const ids = (options: Parameters<Store["listRuns"]>[0]) => store.listRuns(options).runs.map((run) => run.id);
+    const ids = (options: Parameters<Store["listRuns"]>[0]) =>
+      store.listRuns(options).runs.map((run) => run.id);
     expect(ids({})).toEqual(["r4", "r3", "r2", "r1"]);
     expect(store.listRuns().total).toBe(4);
     expect(ids({ status: "complete" })).toEqual(["r3", "r1"]);
@@ -117,7 +142,9 @@ describe("runs", () => {
     expect(store.requireRun("run-1")).toEqual(updated);
     expect(store.updateRun("run-1", { error: null }).error).toBeNull();
     expect(store.requireRun("run-1").status).toBe("interrupted");
-    expect(() => store.updateRun("run-1", { status: "paused" as never })).toThrow(/invalid run update: status/);
+    expect(() => store.updateRun("run-1", { status: "paused" as never })).toThrow(
+      /invalid run update: status/,
+    );
     expect(() => store.updateRun("run-1", { config: {} } as never)).toThrow(/invalid run update/);
     expect(() => store.updateRun("nope", { status: "complete" })).toThrow("run nope not found");
   });
@@ -156,7 +183,9 @@ describe("system prompts", () => {
     expect(store.getSystemPrompt("h1")).toBe("You are an AI.");
     expect(store.getSystemPrompt("h2")).toBeUndefined();
     expect(countRows("system_prompts")).toBe(1);
-    expect(() => store.putSystemPrompt("h1", "Something else")).toThrow("already stored with a different text");
+    expect(() => store.putSystemPrompt("h1", "Something else")).toThrow(
+      "already stored with a different text",
+    );
     expect(() => store.putSystemPrompt("", "x")).toThrow(/system prompt hash/);
   });
 });
@@ -184,6 +213,19 @@ describe("samples", () => {
     expect(read?.turns[3]?.stopReason).toBeNull();
     expect(read?.turns[3]).not.toHaveProperty("cached");
     expect(store.getSample("run-1", "missing")).toBeUndefined();
+  });
+
+  it("reports a stored row that no longer parses instead of guessing", () => {
+    store.putSample(makeSample("run-1", 0));
+    const db = new Database(path);
+    db.prepare("UPDATE samples SET tier = 'gold' WHERE key = 'key-0'").run();
+    db.prepare("UPDATE turns SET role = 'system' WHERE turn_index = 1").run();
+    db.close();
+    expect(() => store.getSample("run-1", "key-0")).toThrow(
+      /corrupt store: stored sample key-0 of run run-1 .*tier/,
+    );
+    expect(() => store.getSample("run-1", "key-0")).toThrow(/turns\.1\.role/);
+    expect(() => [...store.iterateSamples("run-1")]).toThrow(/corrupt store/);
   });
 
   it("applies schema defaults to omitted fields", () => {
@@ -314,7 +356,9 @@ describe("verdicts", () => {
   it("upserts by (run, sample, classifier)", () => {
     store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance", { decision: "refused" }));
     store.putVerdict(makeVerdict("run-1", "key-0", "af-reasoning", { decision: "no" }));
-    const replaced = store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance", { decision: "compliant" }));
+    const replaced = store.putVerdict(
+      makeVerdict("run-1", "key-0", "tag-compliance", { decision: "compliant" }),
+    );
     expect(countRows("verdicts")).toBe(2);
     const verdicts = store.getVerdicts("run-1", "key-0");
     expect(verdicts.map((verdict) => verdict.classifier)).toEqual(["af-reasoning", "tag-compliance"]);
@@ -323,7 +367,9 @@ describe("verdicts", () => {
   });
 
   it("rejects verdicts for unknown samples and invalid verdicts", () => {
-    expect(() => store.putVerdict(makeVerdict("run-1", "ghost", "x"))).toThrow("sample ghost of run run-1 not found");
+    expect(() => store.putVerdict(makeVerdict("run-1", "ghost", "x"))).toThrow(
+      "sample ghost of run run-1 not found",
+    );
     expect(() => store.putVerdict(makeVerdict("run-1", "key-0", "x", { status: "maybe" as never }))).toThrow(
       /invalid verdict: status/,
     );
@@ -334,7 +380,9 @@ describe("verdicts", () => {
       store.putVerdict(makeVerdict("run-1", key, "b-judge"));
       store.putVerdict(makeVerdict("run-1", key, "a-judge"));
     }
-    const all = [...store.iterateVerdicts("run-1")].map((verdict) => `${verdict.sampleKey}/${verdict.classifier}`);
+    const all = [...store.iterateVerdicts("run-1")].map(
+      (verdict) => `${verdict.sampleKey}/${verdict.classifier}`,
+    );
     expect(all).toEqual([
       "key-0/a-judge",
       "key-0/b-judge",
@@ -346,10 +394,16 @@ describe("verdicts", () => {
     const one = [...store.iterateVerdicts("run-1", "b-judge")].map((verdict) => verdict.sampleKey);
     expect(one).toEqual(["key-0", "key-1", "key-2"]);
     store.putVerdict(
-      makeVerdict("run-1", "key-1", "b-judge", { status: "failed", failure: { kind: "no_verdict", message: "" } }),
+      makeVerdict("run-1", "key-1", "b-judge", {
+        status: "failed",
+        failure: { kind: "no_verdict", message: "" },
+      }),
     );
     store.putVerdict(
-      makeVerdict("run-1", "key-2", "b-judge", { status: "failed", failure: { kind: "no_verdict", message: "" } }),
+      makeVerdict("run-1", "key-2", "b-judge", {
+        status: "failed",
+        failure: { kind: "no_verdict", message: "" },
+      }),
     );
     expect(store.failureKinds("run-1", "b-judge")).toEqual({ no_verdict: 2 });
     expect(store.failureKinds("run-1", "a-judge")).toEqual({});
@@ -358,7 +412,11 @@ describe("verdicts", () => {
 
 describe("sweeps", () => {
   it("creates, gets and lists sweeps newest first", () => {
-    const first = store.createSweep({ id: "s1", config: { models: ["a", "b"] }, createdAt: "2026-01-01T00:00:00Z" });
+    const first = store.createSweep({
+      id: "s1",
+      config: { models: ["a", "b"] },
+      createdAt: "2026-01-01T00:00:00Z",
+    });
     const second = store.createSweep({ id: "s2", config: [1, 2], createdAt: "2026-01-02T00:00:00Z" });
     expect(store.getSweep("s1")).toEqual(first);
     expect(first.config).toEqual({ models: ["a", "b"] });
@@ -393,10 +451,16 @@ describe("response cache", () => {
 
   it("rejects a malformed value and treats a corrupt row as a miss", async () => {
     const cache = store.responseCache();
-    await expect(cache.set("k", { texts: "nope" } as never)).rejects.toThrow(/invalid cached response: texts/);
+    await expect(cache.set("k", { texts: "nope" } as never)).rejects.toThrow(
+      /invalid cached response: texts/,
+    );
     const db = new Database(path);
-    db.prepare("INSERT INTO response_cache (key, value, created_at) VALUES ('bad', '{not json', 'now')").run();
-    db.prepare("INSERT INTO response_cache (key, value, created_at) VALUES ('odd', '{\"texts\":1}', 'now')").run();
+    db.prepare(
+      "INSERT INTO response_cache (key, value, created_at) VALUES ('bad', '{not json', 'now')",
+    ).run();
+    db.prepare(
+      "INSERT INTO response_cache (key, value, created_at) VALUES ('odd', '{\"texts\":1}', 'now')",
+    ).run();
     db.close();
     expect(await cache.get("bad")).toBeUndefined();
     expect(await cache.get("odd")).toBeUndefined();

@@ -14,7 +14,6 @@ import {
   sampleSchema,
   sampleStatusSchema,
   type Tier,
-  type Turn,
   tierSchema,
   type Verdict,
   type VerdictInput,
@@ -29,7 +28,6 @@ import {
   rowToRun,
   rowToSample,
   rowToSweep,
-  rowToTurn,
   rowToVerdict,
   runToRow,
   type SampleRow,
@@ -39,12 +37,19 @@ import {
   sampleToRow,
   sweepSchema,
   type TurnRow,
+  turnFields,
   turnToRow,
   usageOf,
   type VerdictRow,
   verdictToRow,
 } from "./rows.js";
-import { escapeLike, type SampleQueryInput, sampleFilter, sampleOrder, sampleQuerySchema } from "./sample-query.js";
+import {
+  escapeLike,
+  type SampleQueryInput,
+  sampleFilter,
+  sampleOrder,
+  sampleQuerySchema,
+} from "./sample-query.js";
 import {
   type CreateSweepInput,
   type DecisionCounts,
@@ -203,7 +208,8 @@ class SqliteStore implements Store {
       params.push(pattern, pattern, pattern);
     }
     const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
-    const total = this.get<{ total: number }>(`SELECT COUNT(*) AS total FROM runs ${where}`, ...params)?.total ?? 0;
+    const total =
+      this.get<{ total: number }>(`SELECT COUNT(*) AS total FROM runs ${where}`, ...params)?.total ?? 0;
     const rows = this.all<RunRow>(
       `SELECT * FROM runs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
       ...params,
@@ -247,7 +253,11 @@ class SqliteStore implements Store {
   // ---- system prompts --------------------------------------------------------------------------------
 
   putSystemPrompt(hash: string, text: string): void {
-    const checkedHash = parseOrThrow(z.string().min(1, "expected a non-empty hash"), hash, "system prompt hash");
+    const checkedHash = parseOrThrow(
+      z.string().min(1, "expected a non-empty hash"),
+      hash,
+      "system prompt hash",
+    );
     const checkedText = parseOrThrow(z.string(), text, "system prompt text");
     const existing = this.getSystemPrompt(checkedHash);
     if (existing === undefined) {
@@ -276,9 +286,12 @@ class SqliteStore implements Store {
     const seen = new Set<number>();
     parsed.turns.forEach((turn, position) => {
       if (seen.has(turn.index)) {
-        throw new InputError(`invalid sample: turns[${position}].index: turn index ${turn.index} appears twice`, {
-          field: `turns[${position}].index`,
-        });
+        throw new InputError(
+          `invalid sample: turns[${position}].index: turn index ${turn.index} appears twice`,
+          {
+            field: `turns[${position}].index`,
+          },
+        );
       }
       seen.add(turn.index);
     });
@@ -328,14 +341,16 @@ class SqliteStore implements Store {
         ? "SELECT key FROM samples WHERE run_id = ? ORDER BY sample_index, id"
         : "SELECT key FROM samples WHERE run_id = ? AND status = ? ORDER BY sample_index, id";
     const params = checked === undefined ? [runId] : [runId, checked];
-    return this.statement(sql).pluck().all(...params) as string[];
+    return this.statement(sql)
+      .pluck()
+      .all(...params) as string[];
   }
 
   getSample(runId: string, key: string): Sample | undefined {
     const row = this.get<SampleRow>("SELECT * FROM samples WHERE run_id = ? AND key = ?", runId, key);
     if (!row) return undefined;
     const turns = this.all<TurnRow>("SELECT * FROM turns WHERE sample_id = ? ORDER BY turn_index", row.id);
-    return rowToSample(row, turns.map(rowToTurn));
+    return rowToSample(row, turns.map(turnFields));
   }
 
   iterateSamples(runId: string, options: IterateSamplesOptions = {}): IterableIterator<Sample> {
@@ -347,16 +362,20 @@ class SqliteStore implements Store {
    * Pages by (index, id) instead of holding one open cursor: memory stays at one page, and the caller may
    * write (e.g. verdicts) between items, which an open better-sqlite3 iterator would forbid.
    */
-  private *pagedSamples(runId: string, status: SampleStatus | undefined, withTurns: boolean): Generator<Sample> {
+  private *pagedSamples(
+    runId: string,
+    status: SampleStatus | undefined,
+    withTurns: boolean,
+  ): Generator<Sample> {
     const statusClause = status === undefined ? "" : "AND s.status = ?";
     const sql = `SELECT * FROM samples s WHERE s.run_id = ? ${statusClause}
-      AND (s.sample_index > ? OR (s.sample_index = ? AND s.id > ?))
+      AND (s.sample_index, s.id) > (?, ?)
       ORDER BY s.sample_index, s.id LIMIT ${PAGE_SIZE}`;
     let afterIndex = -1;
     let afterId = -1;
     for (;;) {
       const params: unknown[] = status === undefined ? [runId] : [runId, status];
-      const rows = this.all<SampleRow>(sql, ...params, afterIndex, afterIndex, afterId);
+      const rows = this.all<SampleRow>(sql, ...params, afterIndex, afterId);
       if (rows.length === 0) return;
       const turnsBySample = withTurns ? this.turnsFor(rows.map((row) => row.id)) : undefined;
       for (const row of rows) yield rowToSample(row, turnsBySample?.get(row.id) ?? []);
@@ -367,16 +386,16 @@ class SqliteStore implements Store {
     }
   }
 
-  private turnsFor(sampleIds: number[]): Map<number, Turn[]> {
+  private turnsFor(sampleIds: number[]): Map<number, unknown[]> {
     const rows = this.all<TurnRow>(
       "SELECT * FROM turns WHERE sample_id IN (SELECT value FROM json_each(?)) ORDER BY sample_id, turn_index",
       JSON.stringify(sampleIds),
     );
-    const bySample = new Map<number, Turn[]>();
+    const bySample = new Map<number, unknown[]>();
     for (const row of rows) {
       const list = bySample.get(row.sample_id);
-      if (list) list.push(rowToTurn(row));
-      else bySample.set(row.sample_id, [rowToTurn(row)]);
+      if (list) list.push(turnFields(row));
+      else bySample.set(row.sample_id, [turnFields(row)]);
     }
     return bySample;
   }
@@ -386,8 +405,10 @@ class SqliteStore implements Store {
     this.requireRun(runId);
     const filter = sampleFilter(runId, parsed);
     const total =
-      this.get<{ total: number }>(`SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`, ...filter.params)
-        ?.total ?? 0;
+      this.get<{ total: number }>(
+        `SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`,
+        ...filter.params,
+      )?.total ?? 0;
     const rows = this.all<SampleRow & { turn_count: number }>(
       `SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.sample_id = s.id) AS turn_count
        FROM samples s WHERE ${filter.sql}
@@ -448,8 +469,10 @@ class SqliteStore implements Store {
     const target = rows.find((row) => row.key === key);
     if (!target) {
       const total =
-        this.get<{ total: number }>(`SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`, ...filter.params)
-          ?.total ?? 0;
+        this.get<{ total: number }>(
+          `SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`,
+          ...filter.params,
+        )?.total ?? 0;
       return { previous: null, next: null, position: null, total };
     }
     return {
@@ -516,7 +539,7 @@ class SqliteStore implements Store {
     const sql = `SELECT v.*, s.sample_index AS page_index, s.id AS page_id FROM verdicts v
       JOIN samples s ON s.run_id = v.run_id AND s.key = v.sample_key
       WHERE v.run_id = ? ${classifierClause}
-        AND (s.sample_index > ? OR (s.sample_index = ? AND (s.id > ? OR (s.id = ? AND v.classifier > ?))))
+        AND (s.sample_index, s.id, v.classifier) > (?, ?, ?)
       ORDER BY s.sample_index, s.id, v.classifier LIMIT ${PAGE_SIZE}`;
     let afterIndex = -1;
     let afterId = -1;
@@ -527,8 +550,6 @@ class SqliteStore implements Store {
         sql,
         ...params,
         afterIndex,
-        afterIndex,
-        afterId,
         afterId,
         afterClassifier,
       );
@@ -584,7 +605,8 @@ class SqliteStore implements Store {
       runId,
     );
     const counts: Partial<Record<Tier, TierCounts>> = {};
-    for (const tier of run.config.tiers) counts[tier] = { n: 0, compliant: 0, refused: 0, unknown: 0, failed: 0 };
+    for (const tier of run.config.tiers)
+      counts[tier] = { n: 0, compliant: 0, refused: 0, unknown: 0, failed: 0 };
     for (const row of rows) {
       const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
       counts[tier] = {
@@ -610,7 +632,7 @@ class SqliteStore implements Store {
       `SELECT s.tier AS tier, ${outcomeSql("v")} AS outcome, COUNT(*) AS count
        FROM samples s
        LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
-       WHERE s.run_id = ? GROUP BY tier, outcome`,
+       WHERE s.run_id = ? GROUP BY s.tier, outcome`,
       checked,
       runId,
     );
@@ -644,15 +666,16 @@ class SqliteStore implements Store {
     const outcomes = names.map((_, position) => `${outcomeSql(`v${position}`)} AS o${position}`).join(", ");
     const groups = names.map((_, position) => `o${position}`).join(", ");
     const rows = this.all<Record<string, string | number>>(
-      `SELECT s.tier AS tier, s.status AS status, ${outcomes}, COUNT(*) AS count
+      `SELECT s.tier AS sample_tier, s.status AS sample_status, ${outcomes}, COUNT(*) AS count
        FROM samples s ${joins}
-       WHERE s.run_id = ? GROUP BY tier, status, ${groups} ORDER BY tier, status, ${groups}`,
+       WHERE s.run_id = ? GROUP BY sample_tier, sample_status, ${groups}
+       ORDER BY sample_tier, sample_status, ${groups}`,
       ...names,
       runId,
     );
     return rows.map((row) => ({
-      tier: parseOrThrow(tierSchema, row.tier, "stored sample tier"),
-      status: parseOrThrow(sampleStatusSchema, row.status, "stored sample status"),
+      tier: parseOrThrow(tierSchema, row.sample_tier, "stored sample tier"),
+      status: parseOrThrow(sampleStatusSchema, row.sample_status, "stored sample status"),
       outcomes: names.map((_, position) => String(row[`o${position}`])),
       count: Number(row.count),
     }));
