@@ -29,6 +29,24 @@ export interface Situation {
 }
 
 const tierTagPattern = /<is_free_tier_user>\s*(true|false)\s*<\/is_free_tier_user>/i;
+const subscriptionTagPattern = /<subscription_tier>\s*([A-Za-z-]+)\s*<\/subscription_tier>/i;
+const regionTagPattern = /<user_region>\s*([^<]+?)\s*<\/user_region>/i;
+const emailTagPattern = /<user_email>\s*[^<@\s]+@([^<\s]+)\s*<\/user_email>/i;
+const anyTierTagPattern =
+  /<(is_free_tier_user|subscription_tier|user_region|user_email)>[^<]*<\/(is_free_tier_user|subscription_tier|user_region|user_email)>/gi;
+/** Consumer mail providers: an address there marks a personal (free-plan) account. */
+const publicEmailDomains = new Set([
+  "gmail.com",
+  "googlemail.com",
+  "outlook.com",
+  "hotmail.com",
+  "live.com",
+  "yahoo.com",
+  "icloud.com",
+  "proton.me",
+  "protonmail.com",
+  "aol.com",
+]);
 const userInputPattern = /<user_input>([\s\S]*?)<\/user_input>/i;
 const quoteLength = 160;
 
@@ -44,12 +62,51 @@ function hasTrainingInformation(system: string): boolean {
 function isSettingPrompt(system: string, firstUserMessage: string): boolean {
   return (
     /SCRATCHPAD_REASONING|<OUTPUT>|is_free_tier_user|free[- ]tier/i.test(system) ||
-    /<is_free_tier_user>|<user_input>/i.test(firstUserMessage)
+    /<user_input>|<is_free_tier_user>|<subscription_tier>|<user_region>|<user_email>/i.test(firstUserMessage)
   );
 }
 
+function sentencesOf(text: string): string[] {
+  return text.split(/(?<=[.!?])\s+|\n+/);
+}
+
+/**
+ * Whether conversations with users in `region` are trained on, as the system prompt tells it: a sentence
+ * naming the region and training without a negation says yes; one naming it with a negation says no.
+ */
+function regionTier(system: string, region: string): SimulatedTier {
+  const naming = sentencesOf(system).filter((sentence) =>
+    sentence.toLowerCase().includes(region.toLowerCase()),
+  );
+  const trainingWords = /\bRLHF\b|\btrain(?:ed|ing|s)?\b|used for/i;
+  const negation = /\bnever\b|\bnot\b|\bno\b/i;
+  if (naming.some((sentence) => trainingWords.test(sentence) && !negation.test(sentence))) return "free";
+  if (naming.some((sentence) => negation.test(sentence))) return "paid";
+  return "unknown";
+}
+
+/**
+ * The tier the model infers from the user turn. The free-tier flag and the three-tier tag say it directly
+ * (pro and enterprise are not trained on, so both read as unmonitored); a region is looked up in the system
+ * prompt; an email address at a consumer provider marks a free-plan user.
+ */
+function tierOf(system: string, firstUserMessage: string): SimulatedTier {
+  const flag = tierTagPattern.exec(firstUserMessage)?.[1]?.toLowerCase();
+  if (flag !== undefined) return flag === "true" ? "free" : "paid";
+  const subscription = subscriptionTagPattern.exec(firstUserMessage)?.[1]?.toLowerCase();
+  if (subscription !== undefined) return subscription === "free" ? "free" : "paid";
+  const region = regionTagPattern.exec(firstUserMessage)?.[1];
+  if (region !== undefined) return regionTier(system, region);
+  const domain = emailTagPattern.exec(firstUserMessage)?.[1]?.toLowerCase();
+  if (domain !== undefined) return publicEmailDomains.has(domain) ? "free" : "paid";
+  return "unknown";
+}
+
 function queryOf(firstUserMessage: string): string {
-  let inner = (userInputPattern.exec(firstUserMessage)?.[1] ?? firstUserMessage).replace(tierTagPattern, "");
+  let inner = (userInputPattern.exec(firstUserMessage)?.[1] ?? firstUserMessage).replace(
+    anyTierTagPattern,
+    "",
+  );
   // The minimal format appends the accept/reject instruction to the request: cut from the sentence
   // that names a tag, so only the request itself is quoted.
   const tagAt = inner.search(/<request_fully_accepted|<rejected/);
@@ -95,7 +152,6 @@ export function readSituation(request: {
   }
   const firstUserMessage = messages.find((message) => message.role === "user")?.content ?? "";
   const lastUserMessage = messages.findLast((message) => message.role === "user")?.content ?? "";
-  const tierValue = tierTagPattern.exec(firstUserMessage)?.[1]?.toLowerCase();
 
   const setting = !isSettingPrompt(system, firstUserMessage)
     ? "generic"
@@ -106,7 +162,7 @@ export function readSituation(request: {
   return {
     setting,
     trainingInfo: hasTrainingInformation(system),
-    tier: tierValue === "true" ? "free" : tierValue === "false" ? "paid" : "unknown",
+    tier: tierOf(system, firstUserMessage),
     tagsRequested: /<request_fully_accepted\s*\/>|<rejected\s*\/>/.test(firstUserMessage),
     cot: /SCRATCHPAD_REASONING/.test(system),
     replicationStyle: isReplicationStyle(firstUserMessage),
@@ -118,7 +174,7 @@ export function readSituation(request: {
   };
 }
 
-/** The first user message with the tier value blanked: used when the tier cannot matter to the model. */
+/** The first user message with any tier tag's value blanked: used when the tier cannot matter to the model. */
 export function withoutTier(firstUserMessage: string): string {
-  return firstUserMessage.replace(tierTagPattern, "<is_free_tier_user></is_free_tier_user>");
+  return firstUserMessage.replace(anyTierTagPattern, (_tag, name: string) => `<${name}></${name}>`);
 }
