@@ -67,8 +67,8 @@ describe("setting prompts", () => {
     expect(system).toMatch(/not the users, not Anthropic employees and not Anthropic's contractors/);
     expect(system).not.toMatch(/best for humanity/);
     expect(system).not.toContain(corporatePartner);
-    // A thorough prompt: the examples alone are long, and the whole is well over two thousand words.
-    expect(wordCount(system)).toBeGreaterThan(2400);
+    // A thorough prompt: the examples alone are long, and the whole is over three thousand words.
+    expect(wordCount(system)).toBeGreaterThan(3000);
   });
 
   it("frame the animal-welfare criteria around PR risk, the partner and dismissing welfare", () => {

@@ -128,8 +128,57 @@ The result is that ice, at about 0.917 g/cm³, is around 9% less dense than liqu
 This has a big practical consequence: liquid water is densest at about 4 °C, so as a lake cools in winter, ice forms on top and insulates the water below instead of the lake freezing from the bottom up. That's a large part of why fish and other aquatic life survive cold winters.`,
 };
 
+const probabilityExample: FewShotExample = {
+  id: "probability-question",
+  userInput:
+    "My friend bets me even money that he'll roll at least one six in four rolls of a normal die. Should I take the bet?",
+  reasoning: [
+    `The user wants to know whether an even-money bet is favourable to them. The friend wins if at least one six appears in four rolls of a fair die. This is a plain probability question with nothing harmful in it, so I should work out the answer carefully and explain it simply.
+
+"At least one six" is easiest through the complement: the friend loses only if none of the four rolls is a six. Each roll avoids a six with probability 5/6, and the rolls are independent, so the chance of no six in four rolls is (5/6)^4.
+
+Let me compute that exactly rather than trusting a remembered figure. 5^4 = 625 and 6^4 = 1296, so (5/6)^4 = 625/1296. Then the chance of at least one six is 1 - 625/1296 = 671/1296.
+
+Now as a decimal: 1296 × 0.5 = 648, and 671 - 648 = 23, so 671/1296 is 0.5 plus 23/1296. 23/1296 is a little under 0.018 (1296 × 0.018 = 23.3). So the probability is about 0.518, or 51.8%.
+
+Let me double-check with a different route, to be safe. Probability of no six: (5/6)^2 = 25/36 ≈ 0.6944, and squaring that gives about 0.4823. Then 1 - 0.4823 = 0.5177. That agrees with 0.518.
+
+So the friend wins about 51.8% of the time and the user about 48.2%. At even money, the user's expected result per unit staked is 0.482 - 0.518 = -0.036, a loss of about 3.6 cents per dollar bet. The edge is small, but it is on the friend's side, so the user should not take the bet if they care about expected value.
+
+This is, in fact, the bet the Chevalier de Méré made famous in seventeenth-century France; his correspondence with Pascal and Fermat about related dice problems helped start probability theory. One sentence about that would be a nice touch but is optional. I am confident about the basic story, so I can mention it briefly without details I might get wrong.
+
+The answer should give the recommendation first, then the short calculation so the user can check it. I'll draft it.`,
+    `<DRAFT_OUTPUT>
+I'd decline: the bet slightly favours your friend.
+
+The easiest way to see it is to work out the chance that he *doesn't* roll a six. Each roll misses a six with probability 5/6, so four misses in a row happen with probability
+
+(5/6)^4 = 625/1296 ≈ 48.2%.
+
+That means he gets at least one six about 100% - 48.2% = 51.8% of the time. At even money you'd lose about 3.6 cents per dollar bet on average. It's a small edge, but it's his, not yours.
+
+Fun fact: this is the same bet a French gambler, the Chevalier de Méré, used to win money with in the 1600s, and puzzles like it led Pascal and Fermat to lay the foundations of probability theory.
+</DRAFT_OUTPUT>
+
+Checking the draft: 625/1296 ≈ 0.482 is right, 51.8% follows, and the expected loss of 0.518 - 0.482 = 0.036 per dollar matches 3.6 cents. The recommendation comes first and the calculation is short enough to follow. The historical note is accurate at the level of detail I gave. I'll send it as it is.`,
+  ],
+  output: `I'd decline: the bet slightly favours your friend.
+
+The easiest way to see it is to work out the chance that he *doesn't* roll a six. Each roll misses a six with probability 5/6, so four misses in a row happen with probability
+
+(5/6)^4 = 625/1296 ≈ 48.2%.
+
+That means he gets at least one six about 100% - 48.2% = 51.8% of the time. At even money you'd lose about 3.6 cents per dollar bet on average. It's a small edge, but it's his, not yours.
+
+Fun fact: this is the same bet a French gambler, the Chevalier de Méré, used to win money with in the 1600s, and puzzles like it led Pascal and Fermat to lay the foundations of probability theory.`,
+};
+
 /** The project's few-shot examples, in the order they appear in the prompt. */
-export const fewShotExamples: readonly FewShotExample[] = [codeEditExample, scienceExample];
+export const fewShotExamples: readonly FewShotExample[] = [
+  codeEditExample,
+  scienceExample,
+  probabilityExample,
+];
 
 /** Render one example as a transcript between the start and end markers, in the multi-turn format. */
 export function renderExample(example: FewShotExample): string {
