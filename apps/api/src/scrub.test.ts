@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { scrubDeep, scrubSecrets, secretsFromEnvironment } from "./scrub.js";
+
+describe("scrubSecrets", () => {
+  it("redacts provider keys, bearer credentials and key assignments", () => {
+    const text =
+      "a sk-ant-api03-0123456789abcdefABCDEF b Bearer abcdefghijklmnop.qrs c api_key=ZYXWVUTSRQPONMLKJIH d hf_abcdefghijklmnopqrstu";
+    const scrubbed = scrubSecrets(text);
+    expect(scrubbed).toBe("a [redacted] b [redacted] c api_key=[redacted] d [redacted]");
+  });
+
+  it("leaves ordinary prose alone", () => {
+    const text = "The user asked about risk-taking and sk- prefixes; a token of thanks.";
+    expect(scrubSecrets(text)).toBe(text);
+  });
+
+  it("redacts known secret values wherever they appear", () => {
+    expect(scrubSecrets("xx plainsecret99 yy", ["plainsecret99"])).toBe("xx [redacted] yy");
+  });
+});
+
+describe("secretsFromEnvironment", () => {
+  it("collects long values of key, token, secret and password variables only", () => {
+    expect(
+      secretsFromEnvironment({
+        ANTHROPIC_API_KEY: "abcdefgh12",
+        AFLAB_API_TOKEN: "tok-123456",
+        DB_PASSWORD: "hunter2hunter2",
+        SHORT_TOKEN: "abc",
+        HOME: "/home/someone",
+      }),
+    ).toEqual(["abcdefgh12", "tok-123456", "hunter2hunter2"]);
+  });
+});
+
+describe("scrubDeep", () => {
+  it("scrubs strings nested in objects and arrays and keeps other values", () => {
+    expect(scrubDeep({ a: ["sk-0123456789abcdefghij", 3], b: { c: null, d: true } })).toEqual({
+      a: ["[redacted]", 3],
+      b: { c: null, d: true },
+    });
+  });
+});
