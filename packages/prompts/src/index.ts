@@ -18,6 +18,18 @@ export {
   type RenderPromptTemplateOptions,
   renderPromptTemplate,
 } from "./prompt-file/render-prompt-template.js";
+export { animalWelfareQueries, harmfulQueries } from "./queries/index.js";
+export { type ResolvedPrompt, type ResolvePromptOptions, resolvePrompt } from "./resolve-prompt.js";
+export {
+  buildSettingSections,
+  listSettings,
+  type NoTrainingDetailsOptions,
+  noTrainingDetailsSections,
+} from "./settings/build.js";
+export { defaultCompany } from "./settings/common.js";
+export { corporatePartner } from "./settings/criteria.js";
+export { type FewShotExample, fewShotExamples } from "./settings/examples.js";
+export { type PromptSection, renderSections, type SectionId, sectionIds } from "./settings/sections.js";
 export {
   type Acceptance,
   type AssistantTurnKind,
@@ -28,3 +40,13 @@ export {
   type ParseTranscriptOptions,
   parseTranscript,
 } from "./transcript/parse-transcript.js";
+export { buildUserTurn, type TierTagStyle, tiersOfStyle } from "./user-turn.js";
+export {
+  type AppliedVariants,
+  applyVariants,
+  getVariant,
+  listVariants,
+  variantNames,
+} from "./variants/apply.js";
+export { paperVariationLabel, paperVariationLabels } from "./variants/paper-labels.js";
+export type { VariantDefinition, VariantInfo } from "./variants/types.js";
