@@ -5,6 +5,7 @@ import { InputError } from "@aflab/core";
 import { describe, expect, it } from "vitest";
 import { type GenerationEvent, generateDocuments } from "./generate.js";
 import { readJsonl } from "./jsonl.js";
+import { workDirStats } from "./stats.js";
 import { createScriptedDocumentGenerator } from "./testing/index.js";
 import { builtInUniverses, type UniverseContext } from "./universe.js";
 import { callRecordSchema, generationFailureSchema, readGeneratedDocuments, workPath } from "./work-dir.js";
@@ -172,5 +173,25 @@ describe("generateDocuments", () => {
       }),
     ).rejects.toBeInstanceOf(InputError);
     expect(JSON.parse(readFileSync(workPath(directory, "config"), "utf8")).universeId).toBe("helpful-only");
+  });
+});
+
+describe("workDirStats", () => {
+  it("counts records, calls and cost, and agrees with the generation summary", async () => {
+    const directory = workDir();
+    const summary = await generateDocuments({
+      universe,
+      client: createScriptedDocumentGenerator(),
+      workDir: directory,
+      options,
+    });
+    const stats = workDirStats(directory);
+    expect(stats.records).toEqual({ types: 8, ideas: 16, documents: 48, revisions: 0 });
+    expect(stats.calls).toMatchObject({
+      total: expectedCalls,
+      byStage: { types: 4, ideas: 8, documents: 16 },
+    });
+    expect(stats.calls.costUsd).toBeCloseTo(summary.costUsd, 12);
+    expect(stats.filter).toBeNull();
   });
 });

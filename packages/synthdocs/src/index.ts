@@ -86,6 +86,7 @@ export {
   registerFineTunedModel,
   togetherRegistryProvider,
 } from "./registry.js";
+export { type WorkDirStats, workDirStats } from "./stats.js";
 export {
   defaultTogetherBaseUrl,
   type TogetherFineTuneOptions,
