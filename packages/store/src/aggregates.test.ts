@@ -175,6 +175,61 @@ describe("aggregates", () => {
     expect(() => store.jointOutcomes("run-1", [])).toThrow(/expected at least one classifier/);
   });
 
+  it("pairedOutcomes pairs two runs by item, tier and epoch with each side's compliance outcome", () => {
+    // Run B asks a subset of run A's items (every third sample), under a different key scheme.
+    store.createRun(makeRun("run-b", { config: { model: "sim/opus-like", tiers: runTiers } }));
+    const random = seededRandom(9);
+    const partners = samples.filter((_, position) => position % 3 === 0);
+    const decisionsB = new Map<string, string>();
+    for (const sample of partners) {
+      const keyB = `b-${sample.key}`;
+      const failed = random() < 0.1;
+      store.putSample({
+        ...sample,
+        runId: "run-b",
+        key: keyB,
+        status: failed ? "failed" : "complete",
+        failure: failed ? { kind: "no_output", message: "" } : null,
+      });
+      const decision = ["compliant", "refused", "unknown"][Math.floor(random() * 3)] as string;
+      const judged = random() < 0.9;
+      if (judged) store.putVerdict(makeVerdict("run-b", keyB, compliance, { decision }));
+      decisionsB.set(keyB, failed ? "failed" : judged ? decision : "missing");
+    }
+    const expected = partners.map((sample) => {
+      const compliant = outcome(sample.key, compliance);
+      return {
+        tier: sample.tier,
+        itemId: sample.itemId,
+        epoch: sample.epoch,
+        query: sample.query,
+        keyA: sample.key,
+        keyB: `b-${sample.key}`,
+        decisionA: sample.status === "complete" ? compliant : "failed",
+        decisionB: decisionsB.get(`b-${sample.key}`),
+      };
+    });
+    // makeSample gives two consecutive indices the same item id but (usually) different tiers; pairs need all three.
+    const pairs = [...store.pairedOutcomes("run-1", "run-b", compliance)];
+    const sameTierPartners = samples.flatMap((sample) =>
+      partners
+        .filter(
+          (partner) => partner !== sample && partner.itemId === sample.itemId && partner.tier === sample.tier,
+        )
+        .map((partner) => `${sample.key}/b-${partner.key}`),
+    );
+    const direct = pairs.filter((pair) => pair.keyB === `b-${pair.keyA}`);
+    expect(direct).toEqual(expected);
+    expect(
+      pairs
+        .filter((pair) => pair.keyB !== `b-${pair.keyA}`)
+        .map((pair) => `${pair.keyA}/${pair.keyB}`)
+        .sort(),
+    ).toEqual(sameTierPartners.sort());
+    expect(() => [...store.pairedOutcomes("run-1", "ghost", compliance)]).toThrow("run ghost not found");
+    store.deleteRun("run-b");
+  });
+
   it("runUsage sums tokens, retries and costs, and reports null when a sample's cost is unknown", () => {
     const sum = (list: { usage: SampleInput["usage"] }[]) =>
       list.reduce(

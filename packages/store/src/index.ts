@@ -19,6 +19,7 @@ export {
   type ListRunsOptions,
   listRunsOptionsSchema,
   type OpenStoreOptions,
+  type PairedOutcome,
   type RunPatch,
   type RunProgress,
   type RunUsage,

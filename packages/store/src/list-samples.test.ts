@@ -13,6 +13,7 @@ const words = ["bomb", "recipe", "poem", "100% sure", "snake_case", "weather"];
 let store: Store;
 const samples: SampleInput[] = [];
 const verdicts: VerdictInput[] = [];
+const judgedTwice = new Set<string>();
 
 beforeAll(() => {
   store = openStore(":memory:");
@@ -48,6 +49,12 @@ beforeAll(() => {
       verdicts.push(verdict);
       store.putVerdict(verdict);
     }
+  }
+  // A second classifier on every third sample, for the multi-verdict filter.
+  for (const sample of samples) {
+    if (sample.index % 3 !== 0) continue;
+    judgedTwice.add(sample.key);
+    store.putVerdict(makeVerdict("run-1", sample.key, "af-reasoning", { decision: "yes", score: 1 }));
   }
   // A sample in another run must never leak into run-1's listings.
   store.putSample(makeSample("other", 0, { query: "bomb" }));
@@ -100,6 +107,24 @@ describe("listSamples filters", () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(keysOf({ verdict: { classifier: "tag-compliance", decision } })).toEqual(expected);
     expect(keysOf({ verdict: { classifier: "other-judge", decision } })).toEqual([]);
+  });
+
+  it("requires every verdict filter of a list to match", () => {
+    const expected = expectedKeys((sample) => {
+      const verdict = verdictOf(sample.key);
+      return judgedTwice.has(sample.key) && verdict?.status === "ok" && verdict.decision === "compliant";
+    });
+    expect(expected.length).toBeGreaterThan(0);
+    const query: SampleQueryInput = {
+      verdict: [
+        { classifier: "tag-compliance", decision: "compliant" },
+        { classifier: "af-reasoning", decision: "yes" },
+      ],
+    };
+    expect(keysOf(query)).toEqual(expected);
+    expect(keysOf({ verdict: [{ classifier: "af-reasoning", decision: "yes" }] })).toEqual(
+      expectedKeys((sample) => judgedTwice.has(sample.key)),
+    );
   });
 
   it("filters verdict status, including missing verdicts", () => {
@@ -210,11 +235,13 @@ describe("listSamples sort and page", () => {
     expect(summary?.query).toBe(source.query);
     expect(summary?.tier).toBe(source.tier);
     const verdict = verdictOf(source.key);
-    expect(summary?.verdicts).toEqual(
-      verdict
+    expect(judgedTwice.has(source.key)).toBe(true);
+    expect(summary?.verdicts).toEqual({
+      "af-reasoning": { status: "ok", decision: "yes", score: 1 },
+      ...(verdict
         ? { "tag-compliance": { status: verdict.status, decision: verdict.decision, score: verdict.score } }
-        : {},
-    );
+        : {}),
+    });
   });
 
   it("validates the query and names the bad field", () => {

@@ -98,6 +98,28 @@ describe("migrations", () => {
     );
   });
 
+  it("upgrades a file written at version 1 when the store opens it, keeping its data", () => {
+    const path = join(directory, "aflab.db");
+    const old = new Database(path);
+    applyMigrations(old, migrations.slice(0, 1));
+    old
+      .prepare("INSERT INTO sweeps (id, config, created_at) VALUES ('kept', '{}', '2026-01-01T00:00:00Z')")
+      .run();
+    old.close();
+    const store = openStore(path);
+    expect(store.schemaVersion).toBe(schemaVersion);
+    expect(store.getSweep("kept")?.id).toBe("kept");
+    store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all()).toEqual(
+      migrations.map((step) => step.version),
+    );
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'samples_by_item'").pluck().get()).toBe(
+      "samples_by_item",
+    );
+    db.close();
+  });
+
   it("applies only the pending steps to an older database, each recorded", () => {
     const path = join(directory, "aflab.db");
     const db = new Database(path);

@@ -131,6 +131,11 @@ CREATE TABLE response_cache (
 );
 `,
   },
+  {
+    version: 2,
+    name: "index samples by item for paired run comparisons",
+    sql: "CREATE INDEX samples_by_item ON samples(run_id, item_id, tier, epoch);",
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -5,6 +5,11 @@ import { z } from "zod";
 export const sampleSortSchema = z.enum(["index", "tier", "latency", "cost"]);
 export type SampleSort = z.infer<typeof sampleSortSchema>;
 
+const verdictFilterSchema = z.object({
+  classifier: z.string().min(1, "expected a classifier name"),
+  decision: z.string().min(1, "expected a decision"),
+});
+
 /**
  * Filters, sort and page for `listSamples` and `neighbours`. Every filter is optional and they combine
  * with AND. `verdictStatus.status` also accepts `missing`: samples with no verdict from that classifier.
@@ -13,11 +18,9 @@ export const sampleQuerySchema = z.object({
   tier: tierSchema.optional(),
   status: sampleStatusSchema.optional(),
   failureKind: z.string().min(1, "expected a failure kind").optional(),
+  /** One verdict filter, or several that must all match. */
   verdict: z
-    .object({
-      classifier: z.string().min(1, "expected a classifier name"),
-      decision: z.string().min(1, "expected a decision"),
-    })
+    .union([verdictFilterSchema, z.array(verdictFilterSchema).max(8, "expected at most 8 verdict filters")])
     .optional(),
   verdictStatus: z
     .object({
@@ -66,11 +69,12 @@ export function sampleFilter(runId: string, query: SampleQuery): SqlFragment {
     clauses.push("s.failure_kind = ?");
     params.push(query.failureKind);
   }
-  if (query.verdict) {
+  const verdictFilters = query.verdict === undefined ? [] : [query.verdict].flat();
+  for (const verdict of verdictFilters) {
     clauses.push(
       "EXISTS (SELECT 1 FROM verdicts v WHERE v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ? AND v.status = 'ok' AND v.decision = ?)",
     );
-    params.push(query.verdict.classifier, query.verdict.decision);
+    params.push(verdict.classifier, verdict.decision);
   }
   if (query.verdictStatus) {
     const { classifier, status } = query.verdictStatus;

@@ -145,7 +145,20 @@ describe("runs", () => {
     expect(() => store.updateRun("run-1", { status: "paused" as never })).toThrow(
       /invalid run update: status/,
     );
-    expect(() => store.updateRun("run-1", { config: {} } as never)).toThrow(/invalid run update/);
+    expect(() => store.updateRun("run-1", { config: {} } as never)).toThrow(
+      /invalid run update: config\.model/,
+    );
+    expect(() => store.updateRun("run-1", { owner: "x" } as never)).toThrow(/invalid run update/);
+    const relabelled = store.updateRun("run-1", {
+      config: { model: "anthropic/claude-3-opus", label: "renamed", classifiers: ["tag-compliance"] },
+    });
+    expect(relabelled.config.classifiers).toEqual(["tag-compliance"]);
+    expect(relabelled.config.setting).toBe("helpful-only");
+    expect(store.requireRun("run-1")).toEqual(relabelled);
+    // The copied-out columns follow the config, so filters and search still find the run.
+    expect(
+      store.listRuns({ model: "anthropic/claude-3-opus", search: "renamed" }).runs.map((run) => run.id),
+    ).toEqual(["run-1"]);
     expect(() => store.updateRun("nope", { status: "complete" })).toThrow("run nope not found");
   });
 

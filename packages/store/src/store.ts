@@ -58,6 +58,7 @@ import {
   type ListRunsOptions,
   listRunsOptionsSchema,
   type OpenStoreOptions,
+  type PairedOutcome,
   type RunPatch,
   type RunProgress,
   type RunUsage,
@@ -230,17 +231,26 @@ class SqliteStore implements Store {
           ...(changes.status !== undefined ? { status: changes.status } : {}),
           ...(changes.error !== undefined ? { error: changes.error } : {}),
           ...(changes.total !== undefined ? { total: changes.total } : {}),
+          ...(changes.config !== undefined ? { config: changes.config } : {}),
           updatedAt: new Date().toISOString(),
         },
         "run update",
       );
+      const row = runToRow(next);
       this.run(
-        "UPDATE runs SET status = ?, error = ?, total = ?, updated_at = ? WHERE id = ?",
-        next.status,
-        next.error,
-        next.total,
-        next.updatedAt,
-        id,
+        `UPDATE runs SET status = @status, error = @error, total = @total, updated_at = @updated_at,
+           config = @config, model = @model, setting = @setting, label = @label WHERE id = @id`,
+        {
+          id: row.id,
+          status: row.status,
+          error: row.error,
+          total: row.total,
+          updated_at: row.updated_at,
+          config: row.config,
+          model: row.model,
+          setting: row.setting,
+          label: row.label,
+        },
       );
       return next;
     });
@@ -679,6 +689,59 @@ class SqliteStore implements Store {
       outcomes: names.map((_, position) => String(row[`o${position}`])),
       count: Number(row.count),
     }));
+  }
+
+  pairedOutcomes(runA: string, runB: string, classifier: string): IterableIterator<PairedOutcome> {
+    const checked = parseOrThrow(classifierSchema, classifier, "classifier");
+    this.requireRun(runA);
+    this.requireRun(runB);
+    return this.pagedPairs(runA, runB, checked);
+  }
+
+  private *pagedPairs(runA: string, runB: string, classifier: string): Generator<PairedOutcome> {
+    const outcome = (sample: string, verdict: string) =>
+      `CASE WHEN ${sample}.status <> 'complete' THEN 'failed' ELSE ${outcomeSql(verdict)} END`;
+    const sql = `SELECT a.tier AS tier, a.item_id AS item_id, a.epoch AS epoch, a.query AS query,
+        a.key AS key_a, b.key AS key_b, ${outcome("a", "va")} AS decision_a, ${outcome("b", "vb")} AS decision_b,
+        a.sample_index AS page_index, a.id AS page_id, b.id AS page_pair
+      FROM samples a
+      JOIN samples b ON b.run_id = ? AND b.item_id = a.item_id AND b.tier = a.tier AND b.epoch = a.epoch
+      LEFT JOIN verdicts va ON va.run_id = a.run_id AND va.sample_key = a.key AND va.classifier = ?
+      LEFT JOIN verdicts vb ON vb.run_id = b.run_id AND vb.sample_key = b.key AND vb.classifier = ?
+      WHERE a.run_id = ? AND (a.sample_index, a.id, b.id) > (?, ?, ?)
+      ORDER BY a.sample_index, a.id, b.id LIMIT ${PAGE_SIZE}`;
+    let after: [number, number, number] = [-1, -1, -1];
+    for (;;) {
+      const rows = this.all<{
+        tier: string;
+        item_id: string;
+        epoch: number;
+        query: string;
+        key_a: string;
+        key_b: string;
+        decision_a: string;
+        decision_b: string;
+        page_index: number;
+        page_id: number;
+        page_pair: number;
+      }>(sql, runB, classifier, classifier, runA, ...after);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        yield {
+          tier: parseOrThrow(tierSchema, row.tier, "stored sample tier"),
+          itemId: row.item_id,
+          epoch: row.epoch,
+          query: row.query,
+          keyA: row.key_a,
+          keyB: row.key_b,
+          decisionA: row.decision_a,
+          decisionB: row.decision_b,
+        };
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < PAGE_SIZE) return;
+      after = [last.page_index, last.page_id, last.page_pair];
+    }
   }
 
   runUsage(runId: string): RunUsage {

@@ -3,6 +3,7 @@ import {
   type Run,
   type RunInput,
   type RunStatus,
+  runConfigSchema,
   runStatusSchema,
   type Sample,
   type SampleInput,
@@ -52,6 +53,8 @@ export interface ListRunsOptions {
 }
 
 export const runPatchSchema = z.strictObject({
+  /** A whole new config (e.g. classifiers added by a later classification pass); validated as a RunConfig. */
+  config: runConfigSchema.optional(),
   status: runStatusSchema.optional(),
   error: z.string().nullable().optional(),
   total: z.number().int("expected a whole number").nonnegative("expected 0 or more").optional(),
@@ -103,6 +106,22 @@ export interface JointOutcome {
   status: SampleStatus;
   outcomes: string[];
   count: number;
+}
+
+/** One pair of samples from two runs that asked the same item in the same tier and epoch. */
+export interface PairedOutcome {
+  tier: Tier;
+  itemId: string;
+  epoch: number;
+  /** The query as run A asked it. */
+  query: string;
+  keyA: string;
+  keyB: string;
+  /** Compliance outcome in each run: the decision when the generation is complete and the verdict `ok`
+   * (`no_decision` if it gave none), else `failed` (failed or errored generation, or failed verdict),
+   * `not_applicable` or `missing`. */
+  decisionA: string;
+  decisionB: string;
 }
 
 export interface RunUsage {
@@ -187,6 +206,8 @@ export interface Store {
   tierCounts(runId: string, complianceClassifier: string): Partial<Record<Tier, TierCounts>>;
   decisionCounts(runId: string, classifier: string): DecisionCounts;
   jointOutcomes(runId: string, classifiers: string[]): JointOutcome[];
+  /** Samples of run A paired with samples of run B by (item id, tier, epoch), in run A's order; streamed. */
+  pairedOutcomes(runA: string, runB: string, classifier: string): IterableIterator<PairedOutcome>;
   runUsage(runId: string): RunUsage;
   progress(runId: string): RunProgress;
 
