@@ -156,6 +156,13 @@ describe("anthropic client against the fake Messages API", () => {
     expect(result.retries).toBe(5);
     expect(server.requests).toHaveLength(6);
     expect(events.map((event) => event.status)).toEqual([429, 529, 500, undefined, undefined]);
+    expect(events.map((event) => event.reason)).toEqual([
+      "rate limited (429)",
+      "overloaded (529)",
+      "server error (500)",
+      "connection dropped",
+      "timeout",
+    ]);
     expect(events[3]?.message).toMatch(/dropped/);
     expect(events[4]?.message).toMatch(/within 300 ms/);
     expect(result.texts[0]).toContain("Name three prime numbers.");

@@ -9,6 +9,22 @@ describe("createModelClient routing", () => {
     expect(client.simulated).toBe(true);
     expect(client.id).toBe("sim/always-refuse");
     expect(() => createModelClient("sim/no-such-profile", { env: {} })).toThrow(InputError);
+    // The run seed reaches the organism: two seeds give different draws over a few requests.
+    const request = {
+      system: "",
+      messages: [{ role: "user" as const, content: "<is_free_tier_user>true</is_free_tier_user> hello" }],
+      temperature: 1,
+      maxTokens: 100,
+    };
+    const textsFor = async (seed: number) => {
+      const seeded = createModelClient("sim/opus-like", { env: {}, seed });
+      const texts: string[] = [];
+      for (let epoch = 0; epoch < 8; epoch += 1)
+        texts.push(...(await seeded.generate({ ...request, epoch })).texts);
+      return texts;
+    };
+    expect(await textsFor(1)).toEqual(await textsFor(1));
+    expect(await textsFor(1)).not.toEqual(await textsFor(2));
   });
 
   it("validates options and requests, naming the field", async () => {

@@ -58,6 +58,9 @@ export interface ModelClientOptions {
   timeoutMs?: number;
   /** Options for `sim/...` models. */
   simulated?: SimulatedClientOptions;
+  /** The run's seed, handed to the simulated organism (its own `simulated.seed` wins). Real providers
+   * take a seed per request (`GenerateRequest.seed`) instead. */
+  seed?: number;
 }
 
 const optionsSchema = z.object({
@@ -67,6 +70,7 @@ const optionsSchema = z.object({
   cacheMode: z.enum(["auto", "on", "off"]).optional(),
   pricing: pricingTableSchema.optional(),
   timeoutMs: z.number().int().positive("expected a positive number of milliseconds").optional(),
+  seed: z.number().int("expected a whole number").optional(),
 });
 
 const requestSchema = z.object({
@@ -228,7 +232,10 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
   parseOrThrow(modelIdSchema, modelId, "model id");
   const checked = parseOrThrow(optionsSchema, options, "model client options");
   if (providerOf(modelId) === "sim" && !options.providers?.providers.sim)
-    return createSimulatedClient(modelNameOf(modelId), options.simulated ?? {});
+    return createSimulatedClient(modelNameOf(modelId), {
+      ...(checked.seed === undefined ? {} : { seed: checked.seed }),
+      ...options.simulated,
+    });
 
   const resolved = resolveModel(modelId, options);
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...checked.retry };

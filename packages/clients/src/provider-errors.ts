@@ -26,6 +26,23 @@ export interface ErrorContext {
   timeoutMs: number;
 }
 
+/** A ProviderError with a short category (`rate limited (429)`, `timeout`, ...) for progress events. */
+export class ClassifiedProviderError extends ProviderError {
+  readonly reason: string;
+  constructor(message: string, options: ConstructorParameters<typeof ProviderError>[1] & { reason: string }) {
+    super(message, options);
+    this.reason = options.reason;
+  }
+}
+
+function reasonOfStatus(status: number): string {
+  if (status === 429) return "rate limited (429)";
+  if (status === 529) return "overloaded (529)";
+  if (status === 408) return "request timeout (408)";
+  if (status >= 500) return `server error (${status})`;
+  return `HTTP ${status}`;
+}
+
 /** Statuses worth retrying: request timeout, conflict, rate limit, server errors and Anthropic's 529. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
@@ -125,32 +142,34 @@ export function classifyProviderError(error: unknown, context: ErrorContext): Pr
   const clean = (text: string) => redact(text, context.apiKey);
 
   if (error instanceof AnthropicTimeoutError || error instanceof OpenAITimeoutError) {
-    return new ProviderError(
+    return new ClassifiedProviderError(
       clean(`${context.modelId}: no answer from ${context.baseUrl} within ${context.timeoutMs} ms`),
-      { provider: context.provider, isRetryable: true },
+      { provider: context.provider, isRetryable: true, reason: "timeout" },
     );
   }
   if (error instanceof AnthropicConnectionError || error instanceof OpenAIConnectionError) {
     const code = networkCodeOf(error);
     const reason = code === "ECONNREFUSED" ? "connection refused" : (code ?? "connection error");
-    return new ProviderError(
+    return new ClassifiedProviderError(
       clean(
         `${context.modelId}: could not reach ${context.baseUrl} (${reason}): check the base URL and that the server is running`,
       ),
-      { provider: context.provider, isRetryable: true },
+      { provider: context.provider, isRetryable: true, reason },
     );
   }
   if (error instanceof AnthropicAPIError || error instanceof OpenAIAPIError) {
     const status = error.status;
     const headers = headersToRecord(error.headers);
     if (status === undefined) {
-      return new ProviderError(clean(`${context.modelId}: ${error.message}`), {
+      return new ClassifiedProviderError(clean(`${context.modelId}: ${error.message}`), {
         provider: context.provider,
         isRetryable: true,
+        reason: "connection error",
       });
     }
     const retryable = isRetryableStatus(status);
-    return new ProviderError(clean(describeStatus(status, apiMessageOf(error.error), context)), {
+    return new ClassifiedProviderError(clean(describeStatus(status, apiMessageOf(error.error), context)), {
+      reason: reasonOfStatus(status),
       provider: context.provider,
       status,
       isRetryable: retryable,
@@ -162,9 +181,9 @@ export function classifyProviderError(error: unknown, context: ErrorContext): Pr
   // A connection dropped mid-body surfaces from fetch as a bare TypeError ("terminated") with a socket code.
   const code = networkCodeOf(error);
   if (code !== undefined || (error instanceof TypeError && /terminated|fetch failed/i.test(error.message))) {
-    return new ProviderError(
+    return new ClassifiedProviderError(
       clean(`${context.modelId}: the connection to ${context.baseUrl} was dropped (${code ?? "terminated"})`),
-      { provider: context.provider, isRetryable: true },
+      { provider: context.provider, isRetryable: true, reason: "connection dropped" },
     );
   }
   if (error instanceof Error) return new AflabError("internal", clean(error.message), { cause: error });

@@ -36,6 +36,9 @@ export interface RetryEvent {
   delayMs: number;
   /** HTTP status of the failure, undefined for connection errors and timeouts. */
   status: number | undefined;
+  /** A short category: `rate limited (429)`, `overloaded (529)`, `server error (500)`, `timeout`,
+   * `connection refused`, `connection dropped`, ... */
+  reason: string;
   /** One line describing the failure (never contains the API key). */
   message: string;
   /** True when the wait came from retry-after or rate-limit reset headers. */
@@ -136,6 +139,12 @@ export function retryDelayFromHeaders(
   return undefined;
 }
 
+function reasonOf(error: ProviderError): string {
+  const reason = (error as ProviderError & { reason?: unknown }).reason;
+  if (typeof reason === "string") return reason;
+  return error.status === undefined ? "error" : `HTTP ${error.status}`;
+}
+
 /** Full jitter: a uniform random wait in [0, min(maxDelayMs, baseDelayMs × 2^retryIndex)]. */
 export function backoffDelayMs(
   policy: RetryPolicy,
@@ -212,6 +221,7 @@ export async function withRetries<T>(
         attempt,
         delayMs: delay,
         status: error.status,
+        reason: reasonOf(error),
         message: error.message,
         fromHeaders: hinted !== undefined,
       });
