@@ -279,5 +279,6 @@ describe("neighbours", () => {
       position: null,
       total,
     });
+    expect(() => store.neighbours("ghost", "key-0")).toThrow("run ghost not found");
   });
 });

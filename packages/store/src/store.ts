@@ -464,6 +464,7 @@ class SqliteStore implements Store {
 
   neighbours(runId: string, key: string, query: SampleQueryInput = {}): SampleNeighbours {
     const parsed = parseOrThrow(sampleQuerySchema, query, "sample query");
+    this.requireRun(runId);
     const filter = sampleFilter(runId, parsed);
     const rows = this.all<{ key: string; position: number; total: number }>(
       `WITH ordered AS (
