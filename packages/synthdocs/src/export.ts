@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InputError } from "@aflab/core";
+import { InputError, parseOrThrow } from "@aflab/core";
 import { z } from "zod";
 import { readFilterReport, readKeptDocuments } from "./filter.js";
 import { sha256, writeFileAtomic } from "./jsonl.js";
@@ -59,10 +59,11 @@ export function exportDocuments(input: {
   formats?: readonly ExportFormat[];
   chatUserPrompt?: string;
 }): ExportManifest {
-  const formats = z
-    .array(exportFormatSchema)
-    .min(1, "expected at least one export format")
-    .parse(input.formats ?? ["openai-chat", "text"]);
+  const formats = parseOrThrow(
+    z.array(exportFormatSchema).min(1, "expected at least one export format"),
+    input.formats ?? ["openai-chat", "text"],
+    "export formats",
+  );
   const chatUserPrompt = input.chatUserPrompt ?? defaultChatUserPrompt;
   if (chatUserPrompt.trim() === "") {
     throw new InputError("chatUserPrompt must not be empty", { field: "chatUserPrompt" });

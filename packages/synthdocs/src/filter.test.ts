@@ -105,3 +105,11 @@ describe("filterDocuments", () => {
     ).rejects.toBeInstanceOf(InputError);
   });
 });
+
+describe("filter options", () => {
+  it("names the bad option", async () => {
+    await expect(
+      filterDocuments({ workDir: workDirWith(["x"]), judge: null, options: { minChars: -1 } }),
+    ).rejects.toThrow(/invalid filter options: minChars/);
+  });
+});

@@ -184,7 +184,7 @@ export async function filterDocuments(input: {
   onEvent?: (event: FilterEvent) => void;
   signal?: AbortSignal;
 }): Promise<FilterResult> {
-  const options = filterOptionsSchema.parse(input.options ?? {});
+  const options = parseOrThrow(filterOptionsSchema, input.options ?? {}, "filter options");
   if (options.minChars > options.maxChars) {
     throw new InputError(`minChars (${options.minChars}) must not exceed maxChars (${options.maxChars})`, {
       field: "minChars",

@@ -1,4 +1,4 @@
-import { InputError, ProviderError } from "@aflab/core";
+import { InputError, ProviderError, parseOrThrow } from "@aflab/core";
 import { z } from "zod";
 import { appendJsonl } from "./jsonl.js";
 import { defaultRegistryPath, type FineTunedModelEntry, registerFineTunedModel } from "./registry.js";
@@ -151,7 +151,7 @@ export async function runFineTune(
   } & WaitOptions,
 ): Promise<FineTuneRunResult> {
   const { provider } = input;
-  const settings = fineTuneSettingsSchema.parse(input.settings);
+  const settings = parseOrThrow(fineTuneSettingsSchema, input.settings, "fine-tuning settings");
   const file = await provider.uploadTrainingFile(input.trainingFile);
   input.onEvent?.({ type: "file-uploaded", provider: provider.name, fileId: file.id });
   const created = await provider.createJob(file.id, settings);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { GenerateResult, ModelClient } from "@aflab/clients";
-import { AflabError, describeError, InputError } from "@aflab/core";
+import { AflabError, describeError, InputError, parseOrThrow } from "@aflab/core";
 import { z } from "zod";
 import {
   documentIdeasPrompt,
@@ -100,8 +100,8 @@ export async function generateDocuments(input: {
   onEvent?: (event: GenerationEvent) => void;
   signal?: AbortSignal;
 }): Promise<GenerationSummary> {
-  const universe = universeContextSchema.parse(input.universe);
-  const options = generationOptionsSchema.parse(input.options ?? {});
+  const universe = parseOrThrow(universeContextSchema, input.universe, "universe context");
+  const options = parseOrThrow(generationOptionsSchema, input.options ?? {}, "generation options");
   const { client, workDir, signal } = input;
   const emit = input.onEvent ?? (() => {});
   checkConfig(workDir, universe, client.id);
@@ -384,7 +384,13 @@ function checkConfig(workDir: string, universe: UniverseContext, model: string):
   const path = workPath(workDir, "config");
   const config = { universeId: universe.id, universeHash: sha256(JSON.stringify(universe)), model };
   if (existsSync(path)) {
-    const stored = configSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, "utf8"));
+    } catch {
+      json = null;
+    }
+    const stored = configSchema.safeParse(json);
     if (!stored.success) throw new InputError(`${path}: not a generation config written by this tool`);
     if (stored.data.universeHash !== config.universeHash || stored.data.model !== config.model) {
       throw new InputError(
