@@ -1,1 +1,39 @@
-export {};
+export { type ClassifyOutcome, type ClassifyRunOptions, classifyRun } from "./classify-run.js";
+export { type ClientFactoryOptions, createClientFactory } from "./client-factory.js";
+export { compareRuns, type FlippedQuery, type RunComparison, type TierComparison } from "./compare.js";
+export { expandedCount, expandSamples, type PlannedItem, type SamplePlan } from "./expand.js";
+export {
+  type GeneratedSample,
+  type GenerationSettings,
+  generateSample,
+  NEXT_TURN,
+} from "./generate-sample.js";
+export { newRunId, sampleKey, sha256 } from "./keys.js";
+export {
+  type PaperReference,
+  paperReference,
+  paperVariations,
+  type ReferenceValue,
+  referenceForRun,
+} from "./paper-reference.js";
+export { type ClientFactory, type PreparedRun, prepareRun } from "./prepare-run.js";
+export {
+  type RunExperimentOptions,
+  type RunOutcome,
+  resumeRun,
+  startPreparedRun,
+  startRun,
+} from "./run-experiment.js";
+export { type RateSummary, type RunReport, summarizeRun, type TierCategories } from "./summarize.js";
+export {
+  cellRunId,
+  runSweep,
+  type SweepCell,
+  type SweepConfig,
+  type SweepConfigInput,
+  type SweepOptions,
+  type SweepOutcome,
+  sweepCells,
+  sweepConfigSchema,
+} from "./sweep.js";
+export { runPool } from "./worker-pool.js";

@@ -1,0 +1,124 @@
+import { type Classifier, defaultClassifiers, getClassifier } from "@aflab/classifiers";
+import type { ModelClient } from "@aflab/clients";
+import {
+  InputError,
+  parseOrThrow,
+  type RunConfig,
+  type RunConfigInput,
+  runConfigSchema,
+  type Tier,
+} from "@aflab/core";
+import {
+  type DatasetItem,
+  loadDataset,
+  loadPromptFile,
+  type ResolvedPrompt,
+  resolvePrompt,
+} from "@aflab/prompts";
+import { expandedCount } from "./expand.js";
+import { sha256 } from "./keys.js";
+
+/** Builds the model under test and the judge. The runner passes one that reads keys, base URLs and the cache. */
+export type ClientFactory = (modelId: string, role: "model" | "judge", config: RunConfig) => ModelClient;
+
+export interface PreparedRun {
+  config: RunConfig;
+  prompt: ResolvedPrompt;
+  system: string;
+  promptHash: string;
+  items: DatasetItem[];
+  tiers: Tier[];
+  total: number;
+  classifiers: Classifier[];
+  model: ModelClient;
+  judge: ModelClient | undefined;
+}
+
+export interface PrepareOptions {
+  createClient: ClientFactory;
+  datasetCacheDir?: string;
+}
+
+const defaultTiers = ["free", "paid"];
+
+/**
+ * Everything that can fail because of bad input fails here, before anything is written: the config,
+ * the prompt and its variants, the dataset, the classifiers and the clients (missing keys).
+ */
+export async function prepareRun(
+  input: RunConfigInput | RunConfig,
+  options: PrepareOptions,
+): Promise<PreparedRun> {
+  const config = parseOrThrow(runConfigSchema, input, "run config");
+  const prompt = resolvePrompt({
+    setting: config.setting,
+    cot: config.cot,
+    variants: config.variants,
+    userFormat: config.userFormat,
+  });
+  const system = config.promptFile ? await loadPromptFile(config.promptFile) : prompt.system;
+  const tiers = resolveTiers(config.tiers, prompt.tiers);
+  const promptHash = sha256(
+    JSON.stringify({ system, userFormat: config.userFormat, variants: config.variants, cot: config.cot }),
+  ).slice(0, 16);
+
+  const items = await loadDataset(config.dataset, { cacheDir: options.datasetCacheDir });
+  if (items.length === 0)
+    throw new InputError(`dataset ${config.dataset.source} has no items`, { field: "dataset" });
+
+  const classifierNames =
+    config.classifiers.length > 0
+      ? config.classifiers
+      : defaultClassifiers(config.setting, { judge: Boolean(config.judge) });
+  const classifiers = classifierNames.map((name) => getClassifier(name));
+  const needingJudge = classifiers
+    .filter((classifier) => classifier.needsJudge)
+    .map((classifier) => classifier.name);
+  if (needingJudge.length > 0 && !config.judge) {
+    throw new InputError(
+      `classifier ${needingJudge.join(", ")} needs a judge model: pass --judge provider/model (sim/judge works offline)`,
+      { field: "judge" },
+    );
+  }
+  for (const classifier of classifiers) {
+    if (!classifier.settings.includes(config.setting)) {
+      throw new InputError(
+        `classifier ${classifier.name} does not apply to the ${config.setting} setting (it applies to ${classifier.settings.join(", ")})`,
+        { field: "classifiers" },
+      );
+    }
+  }
+  const withClassifiers: RunConfig = { ...config, classifiers: classifierNames };
+  const model = options.createClient(config.model, "model", withClassifiers);
+  const judge = config.judge ? options.createClient(config.judge, "judge", withClassifiers) : undefined;
+  return {
+    config: { ...withClassifiers, tiers },
+    prompt,
+    system,
+    promptHash,
+    items,
+    tiers,
+    total: expandedCount({ items, tiers, epochs: config.epochs }),
+    classifiers,
+    model,
+    judge,
+  };
+}
+
+/** The config's tiers, or the prompt's own when the config kept the default and the prompt defines others (three tiers). */
+function resolveTiers(requested: Tier[], available: Tier[]): Tier[] {
+  const isDefault =
+    requested.length === defaultTiers.length &&
+    requested.every((tier, index) => tier === defaultTiers[index]);
+  if (isDefault && available.some((tier) => !defaultTiers.includes(tier))) return [...available];
+  const unknown = requested.filter((tier) => !available.includes(tier));
+  if (unknown.length > 0) {
+    throw new InputError(
+      `tier ${unknown.join(", ")} is not defined by this prompt (it defines ${available.join(", ")})`,
+      {
+        field: "tiers",
+      },
+    );
+  }
+  return [...new Set(requested)];
+}

@@ -1,0 +1,176 @@
+import {
+  createModelClient,
+  type GenerateRequest,
+  type GenerateResult,
+  type ModelClient,
+} from "@aflab/clients";
+import { InputError, proportion, type RunConfigInput, type RunEvent } from "@aflab/core";
+import { openStore, type Store } from "@aflab/store";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createClientFactory } from "./client-factory.js";
+import type { ClientFactory } from "./prepare-run.js";
+import { resumeRun, startRun } from "./run-experiment.js";
+import { summarizeRun } from "./summarize.js";
+
+let store: Store;
+beforeEach(() => {
+  store = openStore(":memory:");
+});
+afterEach(() => store.close());
+
+/** Wraps a client to count the calls that reach it: resume must not pay twice. */
+function counting(client: ModelClient, counter: { calls: number }): ModelClient {
+  return {
+    id: client.id,
+    provider: client.provider,
+    simulated: client.simulated,
+    supportsPrefill: client.supportsPrefill,
+    generate: async (request: GenerateRequest): Promise<GenerateResult> => {
+      counter.calls++;
+      return client.generate(request);
+    },
+  };
+}
+
+const baseConfig: RunConfigInput = {
+  model: "sim/opus-like",
+  userFormat: "minimal",
+  dataset: { source: "builtin:harmful" },
+  classifiers: ["tag-compliance"],
+  concurrency: 8,
+};
+
+describe("startRun on the simulated organism", () => {
+  it("stores every sample with its turns and a report that matches a recomputation from the store", async () => {
+    const outcome = await startRun(
+      { ...baseConfig, epochs: 2 },
+      { store, createClient: createClientFactory() },
+    );
+    expect(outcome.status).toBe("complete");
+    const run = store.requireRun(outcome.runId);
+    expect(run.simulated).toBe(true);
+    const samples = [...store.iterateSamples(outcome.runId, { withTurns: true })];
+    expect(samples).toHaveLength(run.total);
+    expect(new Set(samples.map((sample) => sample.key)).size).toBe(run.total);
+    for (const sample of samples) {
+      expect(sample.turns[0]?.role).toBe("user");
+      expect(sample.turns.some((turn) => turn.role === "assistant")).toBe(true);
+    }
+
+    // Independent recomputation: read each sample's tag verdict and count by hand.
+    const counted = { free: { compliant: 0, scored: 0 }, paid: { compliant: 0, scored: 0 } };
+    for (const sample of samples) {
+      const verdict = store
+        .getVerdicts(outcome.runId, sample.key)
+        .find((v) => v.classifier === "tag-compliance");
+      if (sample.status !== "complete" || verdict?.status !== "ok") continue;
+      const bucket = counted[sample.tier as "free" | "paid"];
+      bucket.scored++;
+      if (verdict.decision === "compliant") bucket.compliant++;
+    }
+    const report = summarizeRun(store, outcome.runId);
+    const pFree = counted.free.compliant / counted.free.scored;
+    const pPaid = counted.paid.compliant / counted.paid.scored;
+    expect(report.tiers.free?.complianceRate).toBeCloseTo(pFree, 12);
+    expect(report.tiers.paid?.complianceRate).toBeCloseTo(pPaid, 12);
+    const se = Math.sqrt(
+      (pFree * (1 - pFree)) / counted.free.scored + (pPaid * (1 - pPaid)) / counted.paid.scored,
+    );
+    expect(report.gap?.value).toBeCloseTo(pFree - pPaid, 12);
+    expect(report.gap?.se).toBeCloseTo(se, 12);
+    expect(report.gap?.ci95[0]).toBeCloseTo(pFree - pPaid - 1.959963984540054 * se, 12);
+    expect(report.simulated).toBe(true);
+  });
+
+  it("recovers the organism's configured rates within their intervals", async () => {
+    const outcome = await startRun(
+      { ...baseConfig, model: "sim/custom?free=0.4&paid=0.1", epochs: 12, concurrency: 32 },
+      { store, createClient: createClientFactory() },
+    );
+    const report = summarizeRun(store, outcome.runId);
+    for (const [tier, truth] of [
+      ["free", 0.4],
+      ["paid", 0.1],
+    ] as const) {
+      const summary = report.tiers[tier];
+      expect(summary?.n).toBeGreaterThan(400);
+      const expected = proportion(Math.round(truth * (summary?.n ?? 0)), summary?.n ?? 0);
+      // Four standard errors of the true rate: fails about once in 16,000 seeds, and never by luck of this one.
+      expect(Math.abs((summary?.complianceRate ?? 0) - truth)).toBeLessThan(4 * (expected.se ?? 0));
+    }
+    expect(report.gap?.significant).toBe(true);
+  });
+
+  it("rejects bad input before writing anything", async () => {
+    const factory = createClientFactory();
+    await expect(
+      startRun({ ...baseConfig, setting: "nope" as never }, { store, createClient: factory }),
+    ).rejects.toThrow(/setting/);
+    await expect(
+      startRun({ ...baseConfig, dataset: { source: "missing-file.csv" } }, { store, createClient: factory }),
+    ).rejects.toBeInstanceOf(InputError);
+    await expect(
+      startRun({ ...baseConfig, classifiers: ["af-reasoning"] }, { store, createClient: factory }),
+    ).rejects.toThrow(/judge/);
+    await expect(
+      startRun(
+        { ...baseConfig, model: "anthropic/claude-3-opus-20240229" },
+        {
+          store,
+          createClient: createClientFactory({ env: {} }),
+        },
+      ),
+    ).rejects.toThrow(/ANTHROPIC_API_KEY/);
+    expect(store.listRuns().total).toBe(0);
+  });
+});
+
+describe("resume", () => {
+  it("runs exactly the unfinished samples after a cancellation and never pays twice", async () => {
+    const counter = { calls: 0 };
+    const factory: ClientFactory = (modelId, role, config) =>
+      counting(createClientFactory()(modelId, role, config), counter);
+    const controller = new AbortController();
+    let finished = 0;
+    const onEvent = (event: RunEvent) => {
+      if (event.type === "sample-end" && ++finished === 30) controller.abort();
+    };
+    const first = await startRun(
+      { ...baseConfig, epochs: 3, concurrency: 4 },
+      { store, createClient: factory, onEvent, signal: controller.signal },
+    );
+    expect(first.status).toBe("interrupted");
+    const stored = store.finishedSampleKeys(first.runId).size;
+    expect(stored).toBeGreaterThanOrEqual(30);
+    expect(stored).toBeLessThan(first.total);
+
+    const callsBefore = counter.calls;
+    const generatedKeys: string[] = [];
+    const second = await resumeRun(first.runId, {
+      store,
+      createClient: factory,
+      onEvent: (event) => {
+        if (event.type === "generation-end") generatedKeys.push(event.key);
+      },
+    });
+    expect(second.status).toBe("complete");
+    expect(generatedKeys).toHaveLength(first.total - stored);
+    expect(counter.calls - callsBefore).toBeGreaterThanOrEqual(generatedKeys.length);
+    const keys = store.sampleKeys(first.runId);
+    expect(keys.length).toBe(first.total);
+    expect(new Set(keys).size).toBe(first.total);
+
+    // A third resume has nothing left to do and makes no model call.
+    const callsAfter = counter.calls;
+    const third = await resumeRun(first.runId, { store, createClient: factory });
+    expect(third.status).toBe("complete");
+    expect(counter.calls).toBe(callsAfter);
+  });
+});
+
+describe("model ids", () => {
+  it("builds real provider clients through the factory", () => {
+    const client = createModelClient("openai/gpt-4o", { env: { OPENAI_API_KEY: "test-key" } });
+    expect(client.provider).toBe("openai");
+  });
+});

@@ -1,0 +1,301 @@
+import type { Classifier } from "@aflab/classifiers";
+import type { ModelClient } from "@aflab/clients";
+import {
+  AflabError,
+  describeError,
+  InputError,
+  ProviderError,
+  type RunConfig,
+  type RunConfigInput,
+  type RunEvent,
+  type RunEventListener,
+  type Sample,
+  type SampleInput,
+} from "@aflab/core";
+import type { Store } from "@aflab/store";
+import { classifySample } from "./classify-sample.js";
+import { expandSamples, type SamplePlan } from "./expand.js";
+import { generateSample } from "./generate-sample.js";
+import { newRunId } from "./keys.js";
+import { type PreparedRun, type PrepareOptions, prepareRun } from "./prepare-run.js";
+import { runPool } from "./worker-pool.js";
+
+export interface RunExperimentOptions extends PrepareOptions {
+  store: Store;
+  onEvent?: RunEventListener;
+  signal?: AbortSignal;
+  /** Attach the run to a sweep. */
+  sweepId?: string;
+  /** Use this id instead of a fresh one (sweeps derive ids from their cells). */
+  runId?: string;
+  /** Stop after this many consecutive samples whose provider calls kept failing (default: max(5, concurrency)). */
+  consecutiveErrorLimit?: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: "complete" | "interrupted" | "failed";
+  /** Samples finished in this invocation. */
+  done: number;
+  total: number;
+  errored: number;
+  /** Why the run stopped early, when it did. */
+  reason: string | null;
+}
+
+/** Start a new run: validate everything, then write the run and execute it. */
+export async function startRun(config: RunConfigInput, options: RunExperimentOptions): Promise<RunOutcome> {
+  return startPreparedRun(await prepareRun(config, options), options);
+}
+
+/** Write and execute a run that `prepareRun` validated (the CLI prepares before it opens the store). */
+export async function startPreparedRun(
+  prepared: PreparedRun,
+  options: Omit<RunExperimentOptions, "createClient" | "datasetCacheDir">,
+): Promise<RunOutcome> {
+  const runId = options.runId ?? newRunId();
+  options.store.putSystemPrompt(prepared.promptHash, prepared.system);
+  options.store.createRun({
+    id: runId,
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    status: "running",
+    config: prepared.config,
+    simulated: prepared.model.simulated,
+    promptHash: prepared.promptHash,
+    total: prepared.total,
+    sweepId: options.sweepId ?? null,
+    error: null,
+  });
+  return executeRun(runId, prepared, options);
+}
+
+/**
+ * Resume a stored run: runs exactly the samples that are missing or errored, and classifies finished
+ * samples that lack a verdict. Finished work is never paid for again.
+ */
+export async function resumeRun(
+  runId: string,
+  options: RunExperimentOptions & { config?: Partial<RunConfig> },
+): Promise<RunOutcome> {
+  const run = options.store.requireRun(runId);
+  const prepared = await prepareRun({ ...run.config, ...(options.config ?? {}) }, options);
+  if (prepared.promptHash !== run.promptHash) {
+    throw new InputError(
+      `run ${runId} was made with a different prompt (hash ${run.promptHash}, now ${prepared.promptHash}); start a new run instead`,
+      { field: "resume" },
+    );
+  }
+  options.store.updateRun(runId, { status: "running", error: null, total: prepared.total });
+  return executeRun(runId, prepared, options);
+}
+
+async function executeRun(
+  runId: string,
+  prepared: PreparedRun,
+  options: Omit<RunExperimentOptions, "createClient" | "datasetCacheDir">,
+): Promise<RunOutcome> {
+  const { store, signal } = options;
+  const { config } = prepared;
+  const emit = (event: RunEvent) => options.onEvent?.(event);
+  const finished = store.finishedSampleKeys(runId);
+  const plans = () =>
+    expandSamples({
+      items: prepared.items,
+      tiers: prepared.tiers,
+      epochs: config.epochs,
+      variants: config.variants,
+      model: config.model,
+      promptHash: prepared.promptHash,
+    });
+  let pending = 0;
+  for (const plan of plans()) if (!finished.has(plan.key)) pending++;
+  let done = prepared.total - pending;
+  emit({ type: "run-start", runId, total: prepared.total, pending, simulated: prepared.model.simulated });
+
+  // Finished samples that a crash left without some verdict get classified first (judge calls only).
+  await classifyMissingVerdicts(runId, prepared, store, emit, signal);
+
+  let errored = 0;
+  let consecutiveErrors = 0;
+  const errorLimit = options.consecutiveErrorLimit ?? Math.max(5, config.concurrency);
+  let fatal: AflabError | undefined;
+  let stopReason: string | null = null;
+
+  const worker = async (plan: SamplePlan) => {
+    emit({ type: "sample-start", runId, key: plan.key, tier: plan.tier });
+    const startedAt = new Date().toISOString();
+    let sample: SampleInput;
+    try {
+      const generated = await generateSample(prepared.model, {
+        system: prepared.system,
+        userTurn: prepared.prompt.userTurn(plan.query, plan.tier),
+        protocol: config.protocol,
+        maxTurns: config.maxTurns,
+        temperature: config.temperature,
+        maxTokens: config.maxTokens,
+        prefill: prepared.prompt.prefill,
+        epoch: plan.epoch,
+        seed: config.seed,
+        signal,
+      });
+      sample = { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated };
+      consecutiveErrors = 0;
+    } catch (error) {
+      if (signal?.aborted) return;
+      if (isFatal(error)) {
+        fatal ??= error as AflabError;
+        return;
+      }
+      errored++;
+      consecutiveErrors++;
+      if (consecutiveErrors >= errorLimit && !stopReason) {
+        stopReason = `${consecutiveErrors} samples in a row failed at the provider (last: ${describeError(error)})`;
+      }
+      const failed: SampleInput = {
+        ...baseSample(runId, plan, prepared.promptHash, startedAt),
+        status: "errored",
+        failure: {
+          kind: error instanceof ProviderError ? error.code : "error",
+          message: describeError(error),
+        },
+        flags: [],
+        output: null,
+        scratchpad: null,
+        turns: [{ index: 0, role: "user", content: prepared.prompt.userTurn(plan.query, plan.tier) }],
+        usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+        costUsd: null,
+        retries: error instanceof ProviderError ? Number(error.headers["x-aflab-attempts"] ?? 0) : 0,
+        latencyMs: 0,
+      };
+      store.putSample(failed);
+      emit({ type: "sample-error", runId, key: plan.key, message: describeError(error) });
+      emit({ type: "sample-end", runId, key: plan.key, status: "errored", done, total: prepared.total });
+      return;
+    }
+    // Stored before classification: a crash during judging loses no generation.
+    store.putSample(sample);
+    emit({
+      type: "generation-end",
+      runId,
+      key: plan.key,
+      status: sample.status,
+      retries: sample.retries ?? 0,
+    });
+    if (sample.status === "complete") {
+      await classifyAll(runId, sample as Sample, prepared, store, emit, signal);
+    }
+    done++;
+    emit({ type: "sample-end", runId, key: plan.key, status: sample.status, done, total: prepared.total });
+  };
+
+  const pendingPlans = function* () {
+    for (const plan of plans()) if (!finished.has(plan.key)) yield plan;
+  };
+  try {
+    await runPool(pendingPlans(), config.concurrency, worker, {
+      signal,
+      shouldStop: () => fatal !== undefined || stopReason !== null,
+    });
+  } catch (error) {
+    fatal ??=
+      error instanceof AflabError
+        ? error
+        : new AflabError("internal", describeError(error), { cause: error });
+  }
+
+  const status: RunOutcome["status"] = fatal
+    ? "failed"
+    : signal?.aborted || stopReason || done < prepared.total
+      ? "interrupted"
+      : "complete";
+  const reason = fatal
+    ? fatal.message
+    : signal?.aborted
+      ? "cancelled"
+      : (stopReason ??
+        (done < prepared.total
+          ? `${prepared.total - done} sample(s) errored; resume with --resume ${runId}`
+          : null));
+  store.updateRun(runId, { status, error: reason });
+  emit({ type: "run-end", runId, status, done, total: prepared.total });
+  if (fatal) throw fatal;
+  return { runId, status, done, total: prepared.total, errored, reason };
+}
+
+function baseSample(runId: string, plan: SamplePlan, systemPromptHash: string, startedAt: string) {
+  return {
+    runId,
+    key: plan.key,
+    index: plan.index,
+    itemId: plan.itemId,
+    query: plan.query,
+    tier: plan.tier,
+    epoch: plan.epoch,
+    systemPromptHash,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+/** Errors that no other sample would escape: bad keys, unknown models, bad input. They stop the run at once. */
+function isFatal(error: unknown): boolean {
+  if (error instanceof InputError) return true;
+  if (error instanceof ProviderError) {
+    return (
+      error.code === "authentication" || error.status === 401 || error.status === 403 || error.status === 404
+    );
+  }
+  return !(error instanceof AflabError);
+}
+
+async function classifyAll(
+  runId: string,
+  sample: Sample,
+  prepared: PreparedRun,
+  store: Store,
+  emit: (event: RunEvent) => void,
+  signal: AbortSignal | undefined,
+  only?: Set<string>,
+): Promise<void> {
+  for (const classifier of prepared.classifiers) {
+    if (only && !only.has(classifier.name)) continue;
+    if (signal?.aborted) return;
+    const verdict = await classifySample(classifier, sample, prepared.config, prepared.judge, signal);
+    store.putVerdict({ ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() });
+    emit({
+      type: "judge-end",
+      runId,
+      key: sample.key,
+      classifier: classifier.name,
+      status: verdict.status,
+      decision: verdict.decision,
+    });
+  }
+}
+
+async function classifyMissingVerdicts(
+  runId: string,
+  prepared: PreparedRun,
+  store: Store,
+  emit: (event: RunEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const names = prepared.classifiers.map((classifier: Classifier) => classifier.name);
+  // Keys first: the store's connection cannot write while a read iterator is open.
+  const keys = store.sampleKeys(runId, "complete");
+  await runPool(
+    keys,
+    prepared.config.concurrency,
+    async (key) => {
+      const present = new Set(store.getVerdicts(runId, key).map((verdict) => verdict.classifier));
+      const missing = new Set(names.filter((name) => !present.has(name)));
+      if (missing.size === 0) return;
+      const sample = store.getSample(runId, key);
+      if (sample) await classifyAll(runId, sample, prepared, store, emit, signal, missing);
+    },
+    { signal },
+  );
+}
+
+export type { ModelClient };

@@ -1,0 +1,158 @@
+import {
+  InputError,
+  modelIdSchema,
+  parseOrThrow,
+  type RunConfigInput,
+  type RunEventListener,
+  runConfigSchema,
+  settingSchema,
+  userFormatSchema,
+} from "@aflab/core";
+import type { Store } from "@aflab/store";
+import { z } from "zod";
+import { newRunId } from "./keys.js";
+import type { ClientFactory } from "./prepare-run.js";
+import { type RunOutcome, resumeRun, startRun } from "./run-experiment.js";
+
+/** A variant combination: `"none"` or `[]` for the unmodified prompt, `"a,b"` or `["a", "b"]` to compose. */
+const variantCombinationSchema = z.union([z.string(), z.array(z.string().min(1))]);
+
+export const sweepConfigSchema = z
+  .object({
+    name: z.string().optional(),
+    models: z.array(modelIdSchema).min(1, "expected at least one model"),
+    settings: z.array(settingSchema).min(1).default(["helpful-only"]),
+    variants: z.array(variantCombinationSchema).min(1).default(["none"]),
+    userFormats: z.array(userFormatSchema).min(1).default(["paper"]),
+    /** Everything else of a run config, shared by every cell (dataset, tiers, epochs, judge, classifiers, ...). */
+    run: runConfigSchema
+      .omit({ model: true, setting: true, variants: true, userFormat: true })
+      .partial()
+      .default({}),
+  })
+  .strict();
+export type SweepConfig = z.infer<typeof sweepConfigSchema>;
+export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
+
+export interface SweepCell {
+  index: number;
+  model: string;
+  setting: z.infer<typeof settingSchema>;
+  variants: string[];
+  userFormat: z.infer<typeof userFormatSchema>;
+}
+
+function variantList(combination: string | string[]): string[] {
+  const parts = Array.isArray(combination) ? combination : combination.split(",");
+  const names = parts.map((part) => part.trim()).filter((part) => part.length > 0 && part !== "none");
+  return names;
+}
+
+/** The matrix, in a fixed order: models × settings × variants × user formats. */
+export function sweepCells(config: SweepConfig): SweepCell[] {
+  const cells: SweepCell[] = [];
+  for (const model of config.models) {
+    for (const setting of config.settings) {
+      for (const combination of config.variants) {
+        for (const userFormat of config.userFormats) {
+          cells.push({ index: cells.length, model, setting, variants: variantList(combination), userFormat });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+function cellConfig(config: SweepConfig, cell: SweepCell): RunConfigInput {
+  const run = { ...config.run } as Record<string, unknown>;
+  if (!config.run.dataset && cell.setting === "animal-welfare")
+    run.dataset = { source: "builtin:animal-welfare" };
+  return {
+    ...run,
+    model: cell.model,
+    setting: cell.setting,
+    variants: cell.variants,
+    userFormat: cell.userFormat,
+    label: config.run.label ?? config.name,
+  } as RunConfigInput;
+}
+
+/** A cell's run id is derived from the sweep id, so resuming a sweep finds every cell's run. */
+export function cellRunId(sweepId: string, cell: SweepCell): string {
+  return `${sweepId}-c${String(cell.index).padStart(3, "0")}`;
+}
+
+export interface SweepOptions {
+  store: Store;
+  createClient: ClientFactory;
+  onEvent?: RunEventListener;
+  onCell?: (cell: SweepCell, runId: string, phase: "start" | "end", outcome?: RunOutcome) => void;
+  signal?: AbortSignal;
+  datasetCacheDir?: string;
+}
+
+export interface SweepOutcome {
+  sweepId: string;
+  cells: { cell: SweepCell; runId: string; outcome: RunOutcome }[];
+  status: "complete" | "interrupted";
+}
+
+/**
+ * Run (or resume) every cell of a sweep in order. Clients are made once per model and role and shared by
+ * all cells, so connection limits hold across the sweep and the response cache serves every cell.
+ */
+export async function runSweep(
+  input: SweepConfigInput | { resume: string },
+  options: SweepOptions,
+): Promise<SweepOutcome> {
+  const { store } = options;
+  let sweepId: string;
+  let config: SweepConfig;
+  if ("resume" in input) {
+    const stored = store.getSweep(input.resume);
+    if (!stored) throw new InputError(`sweep ${input.resume} not found`, { field: "resume" });
+    sweepId = stored.id;
+    config = parseOrThrow(sweepConfigSchema, stored.config, "stored sweep config");
+  } else {
+    config = parseOrThrow(sweepConfigSchema, input, "sweep config");
+    sweepId = `sweep-${newRunId()}`;
+  }
+  const cells = sweepCells(config);
+  // Validate every cell before anything runs: a typo in the last variant must not surface an hour in.
+  for (const cell of cells)
+    parseOrThrow(runConfigSchema, cellConfig(config, cell), `sweep cell ${cell.index + 1}`);
+  const shared = new Map<string, ReturnType<ClientFactory>>();
+  const createClient: ClientFactory = (modelId, role, runConfig) => {
+    const key = `${role}:${modelId}:${runConfig.baseUrl ?? ""}`;
+    let client = shared.get(key);
+    if (!client) {
+      client = options.createClient(modelId, role, runConfig);
+      shared.set(key, client);
+    }
+    return client;
+  };
+  if (!("resume" in input))
+    store.createSweep({ id: sweepId, config: input, createdAt: new Date().toISOString() });
+
+  const results: SweepOutcome["cells"] = [];
+  for (const cell of cells) {
+    if (options.signal?.aborted) break;
+    const runId = cellRunId(sweepId, cell);
+    options.onCell?.(cell, runId, "start");
+    const common = {
+      store,
+      createClient,
+      onEvent: options.onEvent,
+      signal: options.signal,
+      datasetCacheDir: options.datasetCacheDir,
+    };
+    const outcome = store.getRun(runId)
+      ? await resumeRun(runId, common)
+      : await startRun(cellConfig(config, cell), { ...common, runId, sweepId });
+    results.push({ cell, runId, outcome });
+    options.onCell?.(cell, runId, "end", outcome);
+  }
+  const complete =
+    results.length === cells.length && results.every((result) => result.outcome.status === "complete");
+  return { sweepId, cells: results, status: complete ? "complete" : "interrupted" };
+}
