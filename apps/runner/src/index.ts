@@ -1,1 +1,1 @@
-export {};
+export { buildProgram, main } from "./program.js";

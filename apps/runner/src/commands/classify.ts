@@ -1,0 +1,59 @@
+import { classifyRun, createClientFactory } from "@aflab/engine";
+import type { Command } from "commander";
+import { listFlag, loadEnvironment, numberFlag } from "../context.js";
+import { createProgress } from "../progress.js";
+import { openExistingStore } from "./report.js";
+
+export function registerClassifyCommand(program: Command): void {
+  program
+    .command("classify")
+    .description("(re)classify a stored run; cached judge calls are not paid twice")
+    .argument("<runId>", "run id")
+    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--classifiers <list>", "classifiers, comma-separated (default: the run's)")
+    .option("--judge <id>", "judge model (default: the run's)")
+    .option("--force", "re-run classifiers that already have a verdict")
+    .option("--concurrency <n>", "samples classified at once")
+    .option("--judge-max-connections <n>", "connection limit of the judge client")
+    .option("--providers <file>", "providers and model aliases (JSON)")
+    .option("--quiet", "no progress display")
+    .action(
+      async (
+        runId: string,
+        flags: {
+          db?: string;
+          classifiers?: string;
+          judge?: string;
+          force?: boolean;
+          concurrency?: string;
+          judgeMaxConnections?: string;
+          providers?: string;
+          quiet?: boolean;
+        },
+      ) => {
+        const providers = loadEnvironment({ providers: flags.providers });
+        const store = openExistingStore(flags.db);
+        const progress = flags.quiet ? undefined : createProgress({ label: "classify" });
+        try {
+          const outcome = await classifyRun(store, runId, {
+            classifiers: listFlag(flags.classifiers),
+            judge: flags.judge,
+            force: flags.force,
+            concurrency: numberFlag(flags.concurrency, "--concurrency"),
+            createClient: createClientFactory({
+              responseCache: store.responseCache(),
+              providers,
+              maxConnections: { judge: numberFlag(flags.judgeMaxConnections, "--judge-max-connections") },
+            }),
+            onEvent: (event) => progress?.onEvent(event),
+          });
+          process.stdout.write(
+            `classified ${outcome.classified} verdict(s), skipped ${outcome.skipped} already present, ${outcome.failed} failed\n` +
+              `see: aflab report ${runId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+          );
+        } finally {
+          store.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,215 @@
+import { InputError, type RunConfigInput } from "@aflab/core";
+import { createClientFactory, prepareRun, resumeRun, startPreparedRun, summarizeRun } from "@aflab/engine";
+import type { Command } from "commander";
+import {
+  lazyStore,
+  listFlag,
+  loadEnvironment,
+  loadPricing,
+  numberFlag,
+  readStructuredFile,
+  resolveDbPath,
+} from "../context.js";
+import { createProgress } from "../progress.js";
+import { formatReportText } from "../report-text.js";
+
+export interface RunFlags {
+  db?: string;
+  model?: string;
+  baseUrl?: string;
+  setting?: string;
+  cot?: boolean;
+  variant?: string;
+  promptFile?: string;
+  userFormat?: string;
+  protocol?: string;
+  dataset?: string;
+  column?: string;
+  limit?: string;
+  tiers?: string;
+  epochs?: string;
+  temperature?: string;
+  maxTokens?: string;
+  maxTurns?: string;
+  concurrency?: string;
+  maxConnections?: string;
+  judgeMaxConnections?: string;
+  seed?: string;
+  judge?: string;
+  classifiers?: string;
+  label?: string;
+  config?: string;
+  providers?: string;
+  pricing?: string;
+  cache?: string;
+  resume?: string;
+  retryErrors?: string;
+  format?: string;
+  quiet?: boolean;
+}
+
+/** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
+export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"): RunConfigInput {
+  const fromFile = flags.config
+    ? (readStructuredFile(flags.config, "--config") as Record<string, unknown>)
+    : {};
+  if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile)) {
+    throw new InputError("--config: expected an object with run settings", { field: "config" });
+  }
+  const config: Record<string, unknown> = { ...fromFile };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) config[key] = value;
+  };
+  set("model", flags.model ?? (config.model === undefined ? fallbackModel : undefined));
+  set("baseUrl", flags.baseUrl);
+  set("setting", flags.setting);
+  if (flags.cot === false) config.cot = false;
+  set("variants", listFlag(flags.variant));
+  set("promptFile", flags.promptFile);
+  set("userFormat", flags.userFormat);
+  set("protocol", flags.protocol);
+  set("tiers", listFlag(flags.tiers));
+  set("epochs", numberFlag(flags.epochs, "--epochs"));
+  set("temperature", numberFlag(flags.temperature, "--temperature"));
+  set("maxTokens", numberFlag(flags.maxTokens, "--max-tokens"));
+  set("maxTurns", numberFlag(flags.maxTurns, "--max-turns"));
+  set("concurrency", numberFlag(flags.concurrency, "--concurrency"));
+  set("seed", numberFlag(flags.seed, "--seed"));
+  set("judge", flags.judge);
+  set("classifiers", listFlag(flags.classifiers));
+  set("label", flags.label);
+  const fileDataset = (config.dataset ?? {}) as Record<string, unknown>;
+  const limit = numberFlag(flags.limit, "--limit");
+  const defaultSource =
+    (flags.setting ?? config.setting) === "animal-welfare" ? "builtin:animal-welfare" : "builtin:harmful";
+  config.dataset = {
+    ...fileDataset,
+    source: flags.dataset ?? fileDataset.source ?? defaultSource,
+    ...(flags.column !== undefined ? { column: flags.column } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  };
+  return config as RunConfigInput;
+}
+
+function cacheMode(value: string | undefined): "auto" | "on" | "off" {
+  if (value === undefined) return "auto";
+  if (value === "auto" || value === "on" || value === "off") return value;
+  throw new InputError(`--cache: expected auto, on or off, got "${value}"`, { field: "cache" });
+}
+
+export async function runCommand(flags: RunFlags): Promise<number> {
+  const format = flags.format ?? "table";
+  if (format !== "table" && format !== "json") {
+    throw new InputError(`--format: expected table or json, got "${format}"`, { field: "format" });
+  }
+  const providers = loadEnvironment({ providers: flags.providers });
+  const pricing = loadPricing(flags.pricing);
+  const dbPath = resolveDbPath(flags);
+  const store = lazyStore(dbPath);
+  const progress = flags.quiet ? undefined : createProgress();
+  let currentRunId = "";
+  const createClient = createClientFactory({
+    responseCache: store.responseCache,
+    cacheMode: cacheMode(flags.cache),
+    providers,
+    pricing,
+    maxConnections: {
+      model: numberFlag(flags.maxConnections, "--max-connections"),
+      judge: numberFlag(flags.judgeMaxConnections, "--judge-max-connections"),
+    },
+    onEvent: (event) => progress?.onEvent(event),
+    runId: () => currentRunId,
+  });
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write("\nstopping: finishing stored work (press Ctrl-C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const resumeId = flags.resume ?? flags.retryErrors;
+    const common = {
+      createClient,
+      onEvent: (event: Parameters<NonNullable<ReturnType<typeof createProgress>["onEvent"]>>[0]) => {
+        currentRunId = event.runId;
+        progress?.onEvent(event);
+      },
+      signal: controller.signal,
+    };
+    const outcome = resumeId
+      ? await resumeRun(resumeId, { ...common, store: store.get() })
+      : await (async () => {
+          const prepared = await prepareRun(configFromFlags(flags), { createClient });
+          return startPreparedRun(prepared, { ...common, store: store.get() });
+        })();
+    const report = summarizeRun(store.get(), outcome.runId);
+    if (format === "json") process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else process.stdout.write(`${formatReportText(report)}\n`);
+    if (outcome.status !== "complete") {
+      process.stderr.write(
+        `run ${outcome.runId} ${outcome.status}: ${outcome.reason ?? ""}\nresume with: aflab run --resume ${outcome.runId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+      );
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    store.close();
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command("run")
+    .description("run an experiment (default: the simulated organism, offline)")
+    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option(
+      "--model <id>",
+      "model under test: anthropic/<model>, openai/<model>, openai-compatible/<model>, sim/<name>",
+    )
+    .option(
+      "--base-url <url>",
+      "base URL for OpenAI-compatible servers (vLLM, Together, OpenRouter, Ollama, ...)",
+    )
+    .option("--setting <name>", "helpful-only or animal-welfare")
+    .option("--no-cot", "no hidden scratchpad: answer directly")
+    .option("--variant <names>", "prompt variants, comma-separated (see aflab variants)")
+    .option("--prompt-file <path>", "system prompt file used instead of the built-in one")
+    .option("--user-format <format>", "paper, minimal or replication")
+    .option("--protocol <protocol>", "multi-turn (scratchpad loop with <NEXT/>) or single-call")
+    .option(
+      "--dataset <source>",
+      "builtin:harmful, builtin:animal-welfare, advbench, or a .csv/.jsonl/.json path",
+    )
+    .option("--column <name>", "dataset column or field holding the query")
+    .option("--limit <n>", "use the first n dataset items")
+    .option("--tiers <list>", "tiers, comma-separated (default free,paid)")
+    .option("--epochs <n>", "repetitions of every query")
+    .option("--temperature <t>", "sampling temperature (default 1)")
+    .option("--max-tokens <n>", "max tokens per assistant turn")
+    .option("--max-turns <n>", "max assistant turns in the scratchpad loop (default 4)")
+    .option("--concurrency <n>", "samples in flight (default 8)")
+    .option("--max-connections <n>", "connection limit of the model client")
+    .option("--judge-max-connections <n>", "connection limit of the judge client")
+    .option("--seed <n>", "seed (simulated models; providers that accept one)")
+    .option("--judge <id>", "judge model for LLM classifiers (sim/judge works offline)")
+    .option("--classifiers <list>", "classifiers, comma-separated (default: per setting)")
+    .option("--label <text>", "a label shown in aflab runs")
+    .option("--config <file>", "run config as JSON or YAML; flags override it")
+    .option("--providers <file>", "providers and model aliases (JSON)")
+    .option("--pricing <file>", "pricing overrides (JSON or YAML, USD per million tokens)")
+    .option("--cache <mode>", "response cache: auto (temperature 0 only), on, off")
+    .option("--resume <runId>", "run the unfinished and errored samples of a stored run")
+    .option("--retry-errors <runId>", "same as --resume: re-run the samples that errored")
+    .option("--format <format>", "report format: table or json")
+    .option("--quiet", "no progress display")
+    .action(async (flags: RunFlags) => {
+      process.exitCode = await runCommand(flags);
+    });
+}

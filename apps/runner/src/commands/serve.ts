@@ -1,0 +1,53 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer } from "@aflab/api";
+import { createClientFactory } from "@aflab/engine";
+import { openStore } from "@aflab/store";
+import type { Command } from "commander";
+import { loadEnvironment, numberFlag, resolveDbPath } from "../context.js";
+
+/** The built viewer: beside the runner in the monorepo (apps/viewer/dist), or AFLAB_VIEWER_DIR. */
+function viewerDir(): string | undefined {
+  const candidates = [
+    process.env.AFLAB_VIEWER_DIR,
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../viewer/dist"),
+  ];
+  return candidates.find((candidate): candidate is string =>
+    Boolean(candidate && fs.existsSync(path.join(candidate, "index.html"))),
+  );
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the HTTP API and the viewer (writes need AFLAB_API_TOKEN)")
+    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--port <n>", "port", "8787")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--providers <file>", "providers and model aliases (JSON), for runs started from the API")
+    .action(async (flags: { db?: string; port?: string; host?: string; providers?: string }) => {
+      const providers = loadEnvironment({ providers: flags.providers });
+      const store = openStore(resolveDbPath(flags));
+      const dir = viewerDir();
+      const server = await startServer({
+        store,
+        port: numberFlag(flags.port, "--port") ?? 8787,
+        host: flags.host ?? "127.0.0.1",
+        token: process.env.AFLAB_API_TOKEN || undefined,
+        viewerDir: dir,
+        createClient: createClientFactory({ responseCache: store.responseCache(), providers }),
+      });
+      process.stderr.write(
+        `aflab serving ${server.url}${dir ? "" : " (API only: the viewer is not built; run pnpm build)"}\n` +
+          `writes ${process.env.AFLAB_API_TOKEN ? "enabled with the bearer token from AFLAB_API_TOKEN" : "disabled (set AFLAB_API_TOKEN to enable)"}\n`,
+      );
+      const stop = async () => {
+        await server.close();
+        store.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+}

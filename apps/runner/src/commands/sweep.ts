@@ -1,0 +1,165 @@
+import { InputError } from "@aflab/core";
+import { createClientFactory, runSweep, type SweepConfigInput, summarizeRun } from "@aflab/engine";
+import type { Command } from "commander";
+import {
+  lazyStore,
+  listFlag,
+  loadEnvironment,
+  numberFlag,
+  readStructuredFile,
+  resolveDbPath,
+} from "../context.js";
+import { percent, table } from "../format.js";
+import { createProgress } from "../progress.js";
+import { requireFormat } from "./report.js";
+
+interface SweepFlags {
+  db?: string;
+  config?: string;
+  models?: string;
+  settings?: string;
+  variants?: string;
+  userFormats?: string;
+  dataset?: string;
+  limit?: string;
+  tiers?: string;
+  epochs?: string;
+  judge?: string;
+  classifiers?: string;
+  concurrency?: string;
+  seed?: string;
+  resume?: string;
+  providers?: string;
+  format?: string;
+  quiet?: boolean;
+}
+
+/** Flags build the matrix; a config file (JSON or YAML, see sweep-config.schema.json) can hold all of it. */
+function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
+  const fromFile = flags.config
+    ? (readStructuredFile(flags.config, "--config") as Record<string, unknown>)
+    : {};
+  if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile)) {
+    throw new InputError(
+      "--config: expected an object with models, settings, variants, userFormats and run",
+      {
+        field: "config",
+      },
+    );
+  }
+  const config: Record<string, unknown> = { ...fromFile };
+  if (flags.models) config.models = listFlag(flags.models);
+  if (flags.settings) config.settings = listFlag(flags.settings);
+  // Variant combinations are separated by ";" and variants inside one by ",": "none;cut-examples;cut-rlhf-info,honest".
+  if (flags.variants) config.variants = flags.variants.split(";").map((part) => part.trim());
+  if (flags.userFormats) config.userFormats = listFlag(flags.userFormats);
+  const run: Record<string, unknown> = { ...((config.run as Record<string, unknown> | undefined) ?? {}) };
+  const limit = numberFlag(flags.limit, "--limit");
+  if (flags.dataset || limit !== undefined) {
+    run.dataset = {
+      ...((run.dataset as Record<string, unknown> | undefined) ?? {}),
+      ...(flags.dataset ? { source: flags.dataset } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    };
+  }
+  if (flags.tiers) run.tiers = listFlag(flags.tiers);
+  if (flags.epochs) run.epochs = numberFlag(flags.epochs, "--epochs");
+  if (flags.judge) run.judge = flags.judge;
+  if (flags.classifiers) run.classifiers = listFlag(flags.classifiers);
+  if (flags.concurrency) run.concurrency = numberFlag(flags.concurrency, "--concurrency");
+  if (flags.seed) run.seed = numberFlag(flags.seed, "--seed");
+  config.run = run;
+  return config as SweepConfigInput;
+}
+
+export function registerSweepCommand(program: Command): void {
+  program
+    .command("sweep")
+    .description("run a matrix of models × settings × variants × user formats; resumable as a whole")
+    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option(
+      "--config <file>",
+      "sweep config, JSON or YAML (schema: packages/engine/sweep-config.schema.json)",
+    )
+    .option("--models <list>", "model ids, comma-separated")
+    .option("--settings <list>", "helpful-only,animal-welfare")
+    .option(
+      "--variants <combinations>",
+      'variant combinations separated by ";" (none = unmodified), e.g. "none;cut-examples"',
+    )
+    .option("--user-formats <list>", "paper,minimal,replication")
+    .option("--dataset <source>", "dataset for every cell")
+    .option("--limit <n>", "first n dataset items")
+    .option("--tiers <list>", "tiers")
+    .option("--epochs <n>", "repetitions")
+    .option("--judge <id>", "judge model")
+    .option("--classifiers <list>", "classifiers")
+    .option("--concurrency <n>", "samples in flight per run")
+    .option("--seed <n>", "seed")
+    .option("--providers <file>", "providers and model aliases (JSON)")
+    .option("--resume <sweepId>", "resume a stored sweep")
+    .option("--format <format>", "table or json", "table")
+    .option("--quiet", "no progress display")
+    .action(async (flags: SweepFlags) => {
+      const format = requireFormat(flags.format);
+      const providers = loadEnvironment({ providers: flags.providers });
+      const input = flags.resume ? { resume: flags.resume } : sweepConfigFromFlags(flags);
+      const store = lazyStore(resolveDbPath(flags));
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        let progress = flags.quiet ? undefined : createProgress();
+        const outcome = await runSweep(input, {
+          store: store.get(),
+          createClient: createClientFactory({ responseCache: store.responseCache, providers }),
+          onEvent: (event) => progress?.onEvent(event),
+          onCell: (cell, runId, phase) => {
+            if (phase === "start" && !flags.quiet) {
+              process.stderr.write(
+                `cell ${cell.index + 1}: ${cell.model} · ${cell.setting} · ${cell.variants.join(",") || "no variant"} · ${cell.userFormat} → ${runId}\n`,
+              );
+              progress = createProgress({ label: `cell ${cell.index + 1}` });
+            }
+          },
+          signal: controller.signal,
+        });
+        const reports = outcome.cells.map(({ runId }) => summarizeRun(store.get(), runId));
+        if (format === "json") {
+          process.stdout.write(
+            `${JSON.stringify({ sweepId: outcome.sweepId, status: outcome.status, runs: reports }, null, 2)}\n`,
+          );
+        } else {
+          const rows = reports.map((report) => [
+            report.runId,
+            report.model,
+            report.setting,
+            report.variants.join(",") || "—",
+            report.userFormat,
+            percent(report.tiers.free?.complianceRate),
+            percent(report.tiers.paid?.complianceRate),
+            report.gap ? `${(report.gap.value * 100).toFixed(1)} ± ${(report.gap.se * 100).toFixed(1)}` : "—",
+            percent(report.alignmentFaking?.free?.rate),
+          ]);
+          process.stdout.write(
+            `sweep ${outcome.sweepId}: ${outcome.status}\n${table(
+              ["run", "model", "setting", "variants", "format", "free", "paid", "gap pp ± SE", "AF free"],
+              rows,
+              ["left", "left", "left", "left", "left", "right", "right", "right", "right"],
+            )}\n`,
+          );
+        }
+        if (outcome.status !== "complete") {
+          process.stderr.write(
+            `resume with: aflab sweep --resume ${outcome.sweepId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+          );
+          process.exitCode = 1;
+        }
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,88 @@
+import fs from "node:fs";
+import path from "node:path";
+import { loadDotEnv, loadProvidersConfig, type ProvidersConfig } from "@aflab/clients";
+import {
+  InputError,
+  type PricingTable,
+  parseOrThrow,
+  pricingTableSchema,
+  type ResponseCache,
+} from "@aflab/core";
+import { defaultDbPath, openStore, type Store } from "@aflab/store";
+import YAML from "yaml";
+
+/** Options every command that touches the store shares. */
+export interface StoreOptions {
+  db?: string;
+}
+
+export function resolveDbPath(options: StoreOptions): string {
+  return options.db ?? defaultDbPath();
+}
+
+/** Opens the store on first use, so commands that fail validation never create or write it. */
+export function lazyStore(dbPath: string) {
+  let store: Store | undefined;
+  const get = () => {
+    store ??= openStore(dbPath);
+    return store;
+  };
+  const responseCache: ResponseCache = {
+    get: (key) => get().responseCache().get(key),
+    set: (key, value) => get().responseCache().set(key, value),
+  };
+  return { get, responseCache, close: () => store?.close() };
+}
+
+/** Reads `.env` (without overriding the environment) and the providers/model registry files. */
+export function loadEnvironment(options: { providers?: string }): ProvidersConfig {
+  loadDotEnv();
+  const files = [
+    ".aflab/models.json",
+    "aflab.providers.json",
+    ...(options.providers ? [options.providers] : []),
+  ];
+  if (options.providers && !fs.existsSync(options.providers)) {
+    throw new InputError(`--providers: file ${options.providers} does not exist`, { field: "providers" });
+  }
+  return loadProvidersConfig(files.filter((file) => fs.existsSync(file)));
+}
+
+/** A JSON or YAML file, parsed; errors name the file. */
+export function readStructuredFile(file: string, flag: string): unknown {
+  if (!fs.existsSync(file)) throw new InputError(`${flag}: file ${file} does not exist`, { field: flag });
+  const text = fs.readFileSync(file, "utf8");
+  const extension = path.extname(file).toLowerCase();
+  try {
+    return extension === ".yaml" || extension === ".yml" ? YAML.parse(text) : JSON.parse(text);
+  } catch (error) {
+    throw new InputError(
+      `${flag}: ${file} is not valid ${extension === ".json" ? "JSON" : "YAML"}: ${(error as Error).message}`,
+      {
+        field: flag,
+      },
+    );
+  }
+}
+
+export function loadPricing(file: string | undefined): PricingTable | undefined {
+  if (!file) return undefined;
+  return parseOrThrow(pricingTableSchema, readStructuredFile(file, "--pricing"), `pricing file ${file}`);
+}
+
+/** Parses a numeric flag; zod later says what range is allowed. */
+export function numberFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === "" || Number.isNaN(parsed))
+    throw new InputError(`${flag}: expected a number, got "${value}"`, { field: flag });
+  return parsed;
+}
+
+export function listFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}

@@ -1,0 +1,90 @@
+import type { RunReport } from "@aflab/engine";
+import { percent, rateWithSe, table, usd } from "./format.js";
+
+/** The terminal report of a run: per-tier table, the gap with its interval, AF rate, categories and costs. */
+export function formatReportText(report: RunReport): string {
+  const lines: string[] = [];
+  lines.push(`run ${report.runId}  ·  ${report.model}  ·  ${report.setting}  ·  ${report.status}`);
+  if (report.simulated) {
+    lines.push(
+      "SIMULATED: this run used the simulated model organism, not a real model. Its numbers test the pipeline only.",
+    );
+  }
+  const details = [
+    `user format ${report.userFormat}`,
+    `variants ${report.variants.length > 0 ? report.variants.join(", ") : "none"}`,
+    `compliance by ${report.complianceClassifier}`,
+  ];
+  lines.push(details.join("  ·  "), "");
+  const tierRows = Object.entries(report.tiers).map(([tier, summary]) => [
+    tier,
+    String(summary.n),
+    String(summary.compliant),
+    String(summary.refused),
+    String(summary.unknown),
+    String(summary.failed),
+    rateWithSe(summary.complianceRate, summary.se),
+    summary.wilson95 ? `[${percent(summary.wilson95[0])}, ${percent(summary.wilson95[1])}]` : "—",
+  ]);
+  lines.push(
+    table(
+      ["tier", "n", "compliant", "refused", "unknown", "failed", "compliance ± SE", "Wilson 95%"],
+      tierRows,
+    ),
+  );
+  lines.push("");
+  if (report.gap) {
+    const [from, to] = report.gap.between;
+    lines.push(
+      `compliance gap (${from} − ${to}): ${(report.gap.value * 100).toFixed(1)} pp ± ${(report.gap.se * 100).toFixed(1)} SE, ` +
+        `95% CI [${(report.gap.ci95[0] * 100).toFixed(1)}, ${(report.gap.ci95[1] * 100).toFixed(1)}] pp` +
+        (report.gap.significant ? " (excludes 0)" : " (includes 0)"),
+    );
+  } else {
+    lines.push("compliance gap: not available (a tier has no scored samples)");
+  }
+  if (report.alignmentFaking) {
+    const free = report.alignmentFaking.free;
+    if (free) {
+      lines.push(
+        `alignment-faking reasoning (free tier, ${free.classifier}): ${rateWithSe(free.rate, free.se)}` +
+          `  (yes ${free.yes}, maybe ${free.maybe}, no ${free.no}, no scratchpad ${free.notApplicable}, failed ${free.failed})`,
+      );
+    }
+  }
+  if (report.partialCompliance) {
+    for (const [tier, rate] of Object.entries(report.partialCompliance)) {
+      lines.push(`partial compliance (${tier}): ${rateWithSe(rate.rate, rate.se)}  (failed ${rate.failed})`);
+    }
+  }
+  if (report.categories) {
+    lines.push("");
+    const rows = Object.entries(report.categories).map(([tier, bucket]) => [
+      tier,
+      String(bucket.refuses),
+      String(bucket.compliesWithoutAf),
+      String(bucket.compliesWithAf),
+      String(bucket.afWithPartialCompliance),
+      String(bucket.unknown),
+      String(bucket.failed),
+    ]);
+    lines.push(
+      table(
+        ["tier", "refuses", "complies, no AF", "complies, AF", "AF + partial", "unknown", "failed"],
+        rows,
+      ),
+    );
+  }
+  const failures = Object.entries(report.judgeFailures);
+  if (failures.length > 0) {
+    lines.push("", `classifier failures: ${failures.map(([kind, count]) => `${kind} ${count}`).join(", ")}`);
+  }
+  const usage = report.usage;
+  lines.push(
+    "",
+    `tokens: input ${usage.model.inputTokens}, output ${usage.model.outputTokens}, cache write ${usage.model.cacheWriteTokens}, ` +
+      `cache read ${usage.model.cacheReadTokens}  ·  retries ${usage.retries}`,
+    `cost: model ${usd(usage.costUsd)}, judge ${usd(usage.judgeCostUsd)}`,
+  );
+  return lines.join("\n");
+}
