@@ -4,5 +4,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { conditions: ["@aflab/source"] },
   ssr: { resolve: { conditions: ["@aflab/source"] } },
-  test: { include: ["src/**/*.test.ts"], testTimeout: 30_000 },
+  test: {
+    include: ["src/**/*.test.ts"],
+    // The JSON result feeds the one-line total that `pnpm test` prints at the end.
+    reporters: ["default", "json"],
+    outputFile: { json: "dist-test/results.json" },
+    testTimeout: 30_000,
+  },
 });
