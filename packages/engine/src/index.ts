@@ -36,4 +36,5 @@ export {
   sweepCells,
   sweepConfigSchema,
 } from "./sweep.js";
+export { sweepConfigJsonSchema } from "./sweep-schema.js";
 export { runPool } from "./worker-pool.js";
