@@ -43,6 +43,15 @@ export function formatReportText(report: RunReport): string {
   } else {
     lines.push("compliance gap: not available (a tier has no scored samples)");
   }
+  if (report.reference) {
+    const reference = report.reference;
+    const value = (entry: { value: number; se: number } | null) =>
+      entry ? `${(entry.value * 100).toFixed(1)}% ± ${(entry.se * 100).toFixed(1)}` : "—";
+    lines.push(
+      `paper (${reference.source}; "${reference.variation}"): free ${value(reference.compliance.free)}, ` +
+        `paid ${value(reference.compliance.paid)}, gap ${value(reference.gap)}, AF ${value(reference.alignmentFaking)}`,
+    );
+  }
   if (report.alignmentFaking) {
     const free = report.alignmentFaking.free;
     if (free) {
