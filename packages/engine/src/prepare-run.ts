@@ -71,14 +71,6 @@ export async function prepareRun(
       ? config.classifiers
       : defaultClassifiers(config.setting, { judge: Boolean(config.judge) });
   const classifiers = classifierNames.map((name) => getClassifier(name));
-  if (!classifiers.some((classifier) => classifier.role === "compliance")) {
-    throw new InputError(
-      config.setting === "animal-welfare"
-        ? "the animal-welfare setting measures compliance with a judge (aw-support): pass --judge provider/model (sim/judge works offline)"
-        : `no compliance classifier among ${classifierNames.join(", ") || "(none)"}: add tag-compliance or strongreject`,
-      { field: "classifiers" },
-    );
-  }
   const needingJudge = classifiers
     .filter((classifier) => classifier.needsJudge)
     .map((classifier) => classifier.name);
@@ -86,6 +78,14 @@ export async function prepareRun(
     throw new InputError(
       `classifier ${needingJudge.join(", ")} needs a judge model: pass --judge provider/model (sim/judge works offline)`,
       { field: "judge" },
+    );
+  }
+  if (!classifiers.some((classifier) => classifier.role === "compliance")) {
+    throw new InputError(
+      config.setting === "animal-welfare"
+        ? "the animal-welfare setting measures compliance with a judge (aw-support): pass --judge provider/model (sim/judge works offline)"
+        : `no compliance classifier among ${classifierNames.join(", ") || "(none)"}: add tag-compliance or strongreject`,
+      { field: "classifiers" },
     );
   }
   for (const classifier of classifiers) {
