@@ -49,7 +49,7 @@ export function formatReportText(report: RunReport): string {
       entry ? `${(entry.value * 100).toFixed(1)}% ± ${(entry.se * 100).toFixed(1)}` : "—";
     lines.push(
       `paper (${reference.source}; "${reference.variation}"): free ${value(reference.compliance.free)}, ` +
-        `paid ${value(reference.compliance.paid)}, gap ${value(reference.gap)}, AF ${value(reference.alignmentFaking)}`,
+        `paid ${value(reference.compliance.paid)}, gap ${value(reference.gap).replace("%", " pp")}, AF ${value(reference.alignmentFaking)}`,
     );
   }
   if (report.alignmentFaking) {
