@@ -27,6 +27,8 @@ export {
 export { type RateSummary, type RunReport, summarizeRun, type TierCategories } from "./summarize.js";
 export {
   cellRunId,
+  type PreparedSweep,
+  prepareSweep,
   runSweep,
   type SweepCell,
   type SweepConfig,

@@ -11,8 +11,8 @@ import {
 import type { Store } from "@aflab/store";
 import { z } from "zod";
 import { newRunId } from "./keys.js";
-import type { ClientFactory } from "./prepare-run.js";
-import { type RunOutcome, resumeRun, startRun } from "./run-experiment.js";
+import { type ClientFactory, type PreparedRun, type PrepareOptions, prepareRun } from "./prepare-run.js";
+import { type RunOutcome, resumeRun, startPreparedRun } from "./run-experiment.js";
 
 /** A variant combination: `"none"` or `[]` for the unmodified prompt, `"a,b"` or `["a", "b"]` to compose. */
 const variantCombinationSchema = z.union([z.string(), z.array(z.string().min(1))]);
@@ -97,9 +97,38 @@ export interface SweepOutcome {
   status: "complete" | "interrupted";
 }
 
+/** A sweep whose every cell passed the checks a run makes before it writes anything. */
+export interface PreparedSweep {
+  config: SweepConfig;
+  cells: { cell: SweepCell; prepared: PreparedRun }[];
+}
+
+/**
+ * Validate every cell of a sweep the way its run will be validated (config, prompt and variants, dataset,
+ * classifiers, clients and their keys) without writing anything. The schema alone cannot see an unknown
+ * variant or a missing key, and a typo in the last cell must not surface after the first cells ran.
+ * @example
+ * await prepareSweep({ models: ["sim/opus-like"], variants: ["none", "cut-examples"] }, { createClient });
+ */
+export async function prepareSweep(
+  input: SweepConfigInput | SweepConfig,
+  options: PrepareOptions,
+): Promise<PreparedSweep> {
+  const config = parseOrThrow(sweepConfigSchema, input, "sweep config");
+  const cells = sweepCells(config);
+  for (const cell of cells)
+    parseOrThrow(runConfigSchema, cellConfig(config, cell), `sweep cell ${cell.index + 1}`);
+  const prepared: PreparedSweep["cells"] = [];
+  for (const cell of cells) {
+    prepared.push({ cell, prepared: await prepareRun(cellConfig(config, cell), options) });
+  }
+  return { config, cells: prepared };
+}
+
 /**
  * Run (or resume) every cell of a sweep in order. Clients are made once per model and role and shared by
- * all cells, so connection limits hold across the sweep and the response cache serves every cell.
+ * all cells, so connection limits hold across the sweep and the response cache serves every cell. Every
+ * cell is validated before the sweep is written or any cell runs.
  */
 export async function runSweep(
   input: SweepConfigInput | { resume: string },
@@ -107,20 +136,16 @@ export async function runSweep(
 ): Promise<SweepOutcome> {
   const { store } = options;
   let sweepId: string;
-  let config: SweepConfig;
+  let storedConfig: unknown;
   if ("resume" in input) {
     const stored = store.getSweep(input.resume);
     if (!stored) throw new InputError(`sweep ${input.resume} not found`, { field: "resume" });
     sweepId = stored.id;
-    config = parseOrThrow(sweepConfigSchema, stored.config, "stored sweep config");
+    storedConfig = stored.config;
   } else {
-    config = parseOrThrow(sweepConfigSchema, input, "sweep config");
+    storedConfig = input;
     sweepId = `sweep-${newRunId()}`;
   }
-  const cells = sweepCells(config);
-  // Validate every cell before anything runs: a typo in the last variant must not surface an hour in.
-  for (const cell of cells)
-    parseOrThrow(runConfigSchema, cellConfig(config, cell), `sweep cell ${cell.index + 1}`);
   const shared = new Map<string, ReturnType<ClientFactory>>();
   const createClient: ClientFactory = (modelId, role, runConfig) => {
     const key = `${role}:${modelId}:${runConfig.baseUrl ?? ""}`;
@@ -131,11 +156,15 @@ export async function runSweep(
     }
     return client;
   };
+  const { cells } = await prepareSweep(
+    parseOrThrow(sweepConfigSchema, storedConfig, "resume" in input ? "stored sweep config" : "sweep config"),
+    { createClient, datasetCacheDir: options.datasetCacheDir },
+  );
   if (!("resume" in input))
     store.createSweep({ id: sweepId, config: input, createdAt: new Date().toISOString() });
 
   const results: SweepOutcome["cells"] = [];
-  for (const cell of cells) {
+  for (const { cell, prepared } of cells) {
     if (options.signal?.aborted) break;
     const runId = cellRunId(sweepId, cell);
     options.onCell?.(cell, runId, "start");
@@ -148,7 +177,7 @@ export async function runSweep(
     };
     const outcome = store.getRun(runId)
       ? await resumeRun(runId, common)
-      : await startRun(cellConfig(config, cell), { ...common, runId, sweepId });
+      : await startPreparedRun(prepared, { ...common, runId, sweepId });
     results.push({ cell, runId, outcome });
     options.onCell?.(cell, runId, "end", outcome);
   }

@@ -1,5 +1,11 @@
 import { InputError } from "@aflab/core";
-import { createClientFactory, runSweep, type SweepConfigInput, summarizeRun } from "@aflab/engine";
+import {
+  createClientFactory,
+  prepareSweep,
+  runSweep,
+  type SweepConfigInput,
+  summarizeRun,
+} from "@aflab/engine";
 import type { Command } from "commander";
 import {
   lazyStore,
@@ -105,6 +111,9 @@ export function registerSweepCommand(program: Command): void {
       const providers = loadEnvironment({ providers: flags.providers });
       const input = flags.resume ? { resume: flags.resume } : sweepConfigFromFlags(flags);
       const store = lazyStore(resolveDbPath(flags));
+      const createClient = createClientFactory({ responseCache: store.responseCache, providers });
+      // A new sweep is checked cell by cell before the store is opened, so bad input writes nothing.
+      if (!("resume" in input)) await prepareSweep(input, { createClient });
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once("SIGINT", onSignal);
@@ -113,7 +122,7 @@ export function registerSweepCommand(program: Command): void {
         let progress = flags.quiet ? undefined : createProgress();
         const outcome = await runSweep(input, {
           store: store.get(),
-          createClient: createClientFactory({ responseCache: store.responseCache, providers }),
+          createClient,
           onEvent: (event) => progress?.onEvent(event),
           onCell: (cell, runId, phase) => {
             if (phase === "start" && !flags.quiet) {
