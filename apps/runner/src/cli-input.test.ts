@@ -1,0 +1,273 @@
+import fs from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli, scratchDirectory, writeFile } from "./test-support.js";
+
+// Every case: exit 2, one line on stderr that names the problem and what is accepted, no stack trace,
+// and no store written. `expected` are fragments the line must contain (the field or value at fault and
+// the accepted choices).
+interface BadInputCase {
+  name: string;
+  args: (directory: string) => string[];
+  expected: (string | RegExp)[];
+}
+
+const cases: BadInputCase[] = [
+  {
+    name: "unknown setting",
+    args: () => ["run", "--setting", "helpful-maybe"],
+    expected: ["setting", "helpful-only", "animal-welfare"],
+  },
+  {
+    name: "unknown variant",
+    args: () => ["run", "--variant", "cut-everything"],
+    expected: ['"cut-everything"', "known variants", "cut-rlhf-info", "cut-examples"],
+  },
+  {
+    name: "unknown model provider",
+    args: () => ["run", "--model", "nope/x"],
+    expected: ['"nope"', "nope/x", "anthropic", "openai", "sim"],
+  },
+  {
+    name: "unknown simulated model",
+    args: () => ["run", "--model", "sim/gpt-like"],
+    expected: ["gpt-like", "opus-like"],
+  },
+  {
+    name: "unknown user format",
+    args: () => ["run", "--user-format", "chatml"],
+    expected: ["userFormat", "paper", "minimal", "replication"],
+  },
+  {
+    name: "missing dataset file",
+    args: (directory) => ["run", "--dataset", path.join(directory, "absent.jsonl")],
+    expected: ["absent.jsonl", "not found"],
+  },
+  {
+    name: "empty dataset file",
+    args: (directory) => ["run", "--dataset", writeFile(directory, "empty.jsonl", "")],
+    expected: ["empty.jsonl", /no (rows|items)/],
+  },
+  {
+    name: "malformed dataset rows, with line numbers",
+    args: (directory) => [
+      "run",
+      "--dataset",
+      writeFile(
+        directory,
+        "rows.jsonl",
+        '{"query":"first fine row"}\n{"prompt":"wrong field"}\n{"query":"another fine row"}\n{"query":""}\n',
+      ),
+    ],
+    expected: ["rows.jsonl", "line 2", 'missing "query"', "line 4", 'empty "query"'],
+  },
+  {
+    name: "dataset that is not JSON Lines",
+    args: (directory) => [
+      "run",
+      "--dataset",
+      writeFile(directory, "broken.jsonl", '{"query":"fine"}\n{"query": oops}\n'),
+    ],
+    expected: ["broken.jsonl", "line 2"],
+  },
+  {
+    name: "negative --limit",
+    args: () => ["run", "--limit", "-3"],
+    expected: ["limit", "positive whole number"],
+  },
+  {
+    name: "--limit that is not a number",
+    args: () => ["run", "--limit", "ten"],
+    expected: ["--limit", "expected a number", '"ten"'],
+  },
+  {
+    name: "missing Anthropic key",
+    args: () => ["run", "--model", "anthropic/claude-3-opus-20240229"],
+    expected: ["ANTHROPIC_API_KEY", "not set"],
+  },
+  {
+    name: "missing OpenAI key",
+    args: () => ["run", "--model", "openai/gpt-4o"],
+    expected: ["OPENAI_API_KEY", "not set"],
+  },
+  {
+    name: "missing key for the judge",
+    args: () => [
+      "run",
+      "--judge",
+      "anthropic/claude-3-5-sonnet-20241022",
+      "--classifiers",
+      "tag-compliance,af-reasoning",
+    ],
+    expected: ["ANTHROPIC_API_KEY", "not set"],
+  },
+  {
+    name: "conflicting variants",
+    args: () => ["run", "--variant", "tier-by-region,tier-by-email"],
+    expected: ["tier-by-region", "tier-by-email", "conflict"],
+  },
+  {
+    name: "the same variant twice",
+    args: () => ["run", "--variant", "cut-examples,cut-examples"],
+    expected: ["cut-examples", "twice"],
+  },
+  {
+    name: "a config file with a wrongly typed field",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.json", '{"model": 5, "epochs": 1}')],
+    expected: ["model", "expected string"],
+  },
+  {
+    name: "a config file with an out-of-range field",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.yaml", "epochs: 0\n")],
+    expected: ["epochs"],
+  },
+  {
+    name: "a config file that does not parse",
+    args: (directory) => ["run", "--config", writeFile(directory, "broken.json", "{not json")],
+    expected: ["--config", "broken.json", "not valid JSON"],
+  },
+  {
+    name: "a config file that does not exist",
+    args: (directory) => ["run", "--config", path.join(directory, "nowhere.yaml")],
+    expected: ["--config", "nowhere.yaml", "does not exist"],
+  },
+  {
+    name: "a classifier that needs a judge, without one",
+    args: () => ["run", "--classifiers", "tag-compliance,af-reasoning"],
+    expected: ["af-reasoning", "--judge"],
+  },
+  {
+    name: "an unknown classifier",
+    args: () => ["run", "--classifiers", "tag-compliance,vibes"],
+    expected: ["vibes"],
+  },
+  {
+    name: "a tier the prompt does not define",
+    args: () => ["run", "--tiers", "free,pro"],
+    expected: ["pro", "free, paid"],
+  },
+  {
+    name: "a bad --format",
+    args: () => ["run", "--format", "xml"],
+    expected: ["--format", "table or json", '"xml"'],
+  },
+  {
+    name: "a sweep with an unknown variant in a later cell",
+    args: () => ["sweep", "--models", "sim/opus-like", "--variants", "none;cut-examples;cut-nothing"],
+    expected: ['"cut-nothing"', "known variants"],
+  },
+  {
+    name: "a sweep with an unknown model provider",
+    args: () => ["sweep", "--models", "sim/opus-like,nope/x"],
+    expected: ["nope/x"],
+  },
+];
+
+describe("aflab rejects bad input with one clear line, exit 2 and no store", { concurrent: true }, () => {
+  let root: string;
+  beforeAll(() => {
+    root = scratchDirectory("aflab-input-");
+  });
+
+  it.concurrent.each(cases)("$name", async ({ name, args, expected }) => {
+    const directory = fs.mkdtempSync(path.join(root, "case-"));
+    const db = path.join(directory, "x.db");
+    const result = await runCli([...args(directory), "--db", db, "--quiet"], directory);
+
+    expect(result.code, `${name}: stderr was ${result.stderr}`).toBe(2);
+    const lines = result.stderr.split("\n").filter((line) => line.trim() !== "");
+    expect(lines, `${name}: stderr must be one line`).toHaveLength(1);
+    const line = lines[0] ?? "";
+    expect(line).toMatch(/^error: /);
+    for (const fragment of expected) {
+      if (typeof fragment === "string") expect(line).toContain(fragment);
+      else expect(line).toMatch(fragment);
+    }
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stdout).toBe("");
+    // Validation happens before the store is opened: the file must not even be created.
+    expect(fs.existsSync(db)).toBe(false);
+    expect(fs.existsSync(path.join(directory, ".aflab"))).toBe(false);
+  });
+});
+
+describe("aflab commands and help", () => {
+  it("prints help with every command and exits 0", async () => {
+    const directory = scratchDirectory();
+    const result = await runCli(["--help"], directory);
+    expect(result.code).toBe(0);
+    for (const command of ["run", "report", "runs", "demo", "variants", "judge-eval", "sweep", "compare"]) {
+      expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
+    }
+  });
+
+  it("prints a command's own help", async () => {
+    const result = await runCli(["run", "--help"], scratchDirectory());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("--resume <runId>");
+    expect(result.stdout).toContain("--user-format <format>");
+  });
+
+  it("exits 2 on an unknown command and names it", async () => {
+    const result = await runCli(["frobnicate"], scratchDirectory());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'frobnicate'");
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("exits 2 on an unknown option", async () => {
+    const result = await runCli(["run", "--epochz", "3"], scratchDirectory());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--epochz");
+  });
+
+  it("exits 2 when reading a store that does not exist, without creating it", async () => {
+    const directory = scratchDirectory();
+    const db = path.join(directory, "none.db");
+    const result = await runCli(["runs", "--db", db], directory);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("no store at");
+    expect(fs.existsSync(db)).toBe(false);
+  });
+
+  it("lists every variant with a description, in the table and as JSON", async () => {
+    const directory = scratchDirectory();
+    const json = await runCli(["variants", "--format", "json"], directory);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as {
+      settings: { name: string; description: string }[];
+      variants: { name: string; description: string; touches: string[]; settings: string[] }[];
+    };
+    expect(parsed.settings.map((setting) => setting.name).sort()).toEqual(["animal-welfare", "helpful-only"]);
+    // The variants SPEC §7 asks for, by their CLI names.
+    for (const name of [
+      "cut-conflicting-criteria",
+      "cut-rlhf-info",
+      "cut-examples",
+      "honest",
+      "three-tier",
+      "company-openai",
+    ]) {
+      expect(parsed.variants.map((variant) => variant.name)).toContain(name);
+    }
+    const names = new Set<string>();
+    for (const variant of parsed.variants) {
+      expect(variant.name).toMatch(/^[a-z0-9-]+$/);
+      expect(names.has(variant.name), `${variant.name} listed twice`).toBe(false);
+      names.add(variant.name);
+      expect(variant.description.length, `${variant.name} needs a description`).toBeGreaterThan(20);
+      expect(variant.touches.length).toBeGreaterThan(0);
+    }
+
+    const text = await runCli(["variants"], directory);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split("\n");
+    for (const variant of parsed.variants) {
+      const line = lines.find((candidate) => candidate.startsWith(`${variant.name} `));
+      expect(line, `${variant.name} missing from the table`).toBeDefined();
+      // The table shows the start of the description on the variant's line.
+      expect(line).toContain(variant.description.slice(0, 30));
+    }
+  });
+});
