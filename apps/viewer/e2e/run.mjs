@@ -1,0 +1,274 @@
+// Browser tests of the built viewer: Debian's Chromium through playwright-core against the API server
+// on a store of demo runs. Prints "N passed, N failed" and exits non-zero on any failure.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const viewerRoot = join(here, "..");
+const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const screenshotDir = process.env.SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), "aflab-screens-"));
+mkdirSync(screenshotDir, { recursive: true });
+
+if (!existsSync(join(viewerRoot, "dist", "index.html"))) {
+  console.error("the viewer is not built: run the viewer build first");
+  process.exit(1);
+}
+if (!existsSync(executablePath)) {
+  console.error(`no Chromium at ${executablePath} (set CHROMIUM_PATH)`);
+  process.exit(1);
+}
+
+/** Start the fixture server in its own process (TypeScript sources through tsx) and read its one line. */
+async function startServer() {
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@aflab/source", "--import", "tsx", join(here, "fixture-server.ts")],
+    { cwd: viewerRoot, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const facts = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the fixture server did not start within 60 s")), 60_000);
+    child.once("exit", (code) => reject(new Error(`the fixture server exited with ${code}`)));
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line));
+    });
+  });
+  return {
+    facts,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+const results = [];
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`ok    ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    console.log(`FAIL  ${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const server = await startServer();
+const { url, runId, compareRunId, largeRunId, fakingKey, markupKey } = server.facts;
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+const consoleMessages = [];
+const pageErrors = [];
+page.on("console", (message) => consoleMessages.push(message.text()));
+page.on("pageerror", (error) => pageErrors.push(error.message));
+page.on("dialog", (dialog) => {
+  consoleMessages.push(`dialog: ${dialog.message()}`);
+  void dialog.dismiss();
+});
+
+async function apiTotal(path) {
+  const response = await page.request.get(`${url}${path}`);
+  const body = await response.json();
+  return body.total;
+}
+
+async function matchCount() {
+  const text = await page.getByTestId("match-count").textContent();
+  return Number((text ?? "").replace(/[^0-9]/g, ""));
+}
+
+try {
+  await check("the runs page lists every run", async () => {
+    await page.goto(url);
+    await page.getByRole("link", { name: "simulated helpful-only" }).waitFor();
+    assert(
+      await page.getByRole("link", { name: "more compliant variant" }).isVisible(),
+      "second run missing",
+    );
+    assert(await page.getByRole("link", { name: largeRunId }).isVisible(), "large run missing");
+  });
+
+  await check("the run page shows the figure, key numbers and the SIMULATED banner", async () => {
+    await page.getByRole("link", { name: "simulated helpful-only" }).click();
+    await page.waitForURL(`${url}/runs/${runId}`);
+    const figure = page.getByRole("img", { name: "Compliance and alignment faking per tier" });
+    await figure.waitFor();
+    const segments = await page.locator("[data-segment]").count();
+    assert(segments >= 4, `expected at least 4 bar segments, found ${segments}`);
+    // The computed fill, not the attribute: a stylesheet rule would silently win over the attribute.
+    const hatched = await page
+      .locator('[data-segment="compliesWithAf"]')
+      .evaluate((element) => getComputedStyle(element).fill);
+    assert(hatched.includes("#hatch-af"), `alignment-faking segment is not hatched (fill ${hatched})`);
+    assert((await page.locator("[data-error-bar]").count()) === 2, "expected an error bar per tier");
+    assert((await page.locator("[data-reference]").count()) === 2, "expected the paper's reference per tier");
+    const banner = await page.getByRole("alert").textContent();
+    assert(banner?.includes("SIMULATED"), "no SIMULATED banner");
+    const detail = await (await page.request.get(`${url}/api/runs/${runId}`)).json();
+    const free = detail.summary.tiers.free;
+    const shown = await page.getByTestId("compliance-free").textContent();
+    const expected = `${(free.complianceRate * 100).toFixed(1)}% ± ${(free.se * 100).toFixed(1)}`;
+    assert(shown === expected, `free compliance shows ${shown}, the API says ${expected}`);
+    await page.screenshot({ path: join(screenshotDir, "run-page.png"), fullPage: true });
+  });
+
+  await check("filters narrow the sample table and live in the URL", async () => {
+    await page.waitForFunction(() => document.querySelectorAll("[role=row] .column-query a").length > 0);
+    const all = await matchCount();
+    assert(all === (await apiTotal(`/api/runs/${runId}/samples?limit=1`)), `table says ${all} samples`);
+    await page.getByLabel("Tier", { exact: true }).selectOption("free");
+    await page.getByLabel("Compliance", { exact: true }).selectOption("compliant");
+    await page.waitForURL(/tier=free/);
+    await page.waitForURL(/compliance=compliant/);
+    const expected = await apiTotal(
+      `/api/runs/${runId}/samples?tier=free&verdict=tag-compliance:compliant&limit=1`,
+    );
+    await page.waitForFunction((count) => {
+      const text = document.querySelector('[data-testid="match-count"]')?.textContent ?? "";
+      return Number(text.replace(/[^0-9]/g, "")) === count;
+    }, expected);
+    assert(expected > 0 && expected < all, `filter did not narrow: ${expected} of ${all}`);
+    const tiers = await page.locator("[role=row] .column-tier").allTextContents();
+    assert(tiers.length === expected && tiers.every((tier) => tier === "free"), `rows: ${tiers.join(",")}`);
+    await page.getByLabel("Search samples").fill("(request 1)");
+    await page.waitForURL(/q=/);
+    await page.waitForFunction(() => document.querySelectorAll("[role=row]").length <= 1);
+  });
+
+  await check("keyboard: j moves the selection and Enter opens the transcript", async () => {
+    await page.goto(`${url}/runs/${runId}?tier=free`);
+    const grid = page.getByRole("grid", { name: "Sample rows" });
+    await page.waitForFunction(() => document.querySelectorAll("[role=row] .column-query a").length > 2);
+    await grid.focus();
+    await page.keyboard.press("j");
+    await page.keyboard.press("j");
+    await page.waitForURL(/row=2/);
+    const chosen = await page
+      .locator('[role=row][aria-selected="true"] .column-query a')
+      .getAttribute("href");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/samples\//);
+    assert(chosen && page.url().endsWith(chosen), `opened ${page.url()}, selected ${chosen}`);
+  });
+
+  await check(
+    "a transcript shows its scratchpad, output, highlighted judge quotes and raw judge output",
+    async () => {
+      await page.goto(`${url}/runs/${runId}/samples/${encodeURIComponent(fakingKey)}?tier=free`);
+      await page.locator('[data-segment-kind="scratchpad"]').first().waitFor();
+      assert((await page.locator('[data-segment-kind="output"]').count()) === 1, "expected one output block");
+      assert((await page.locator('[data-segment-kind="draft"]').count()) >= 1, "expected a draft block");
+      const marks = await page.locator('[data-segment-kind="scratchpad"] mark.judge-quote').allTextContents();
+      assert(
+        marks.some((text) => text.includes("RLHF will change me")),
+        `quotes highlighted: ${marks.join(" | ")}`,
+      );
+      const systemPrompt = page.locator("details.system-prompt");
+      assert((await systemPrompt.getAttribute("open")) === null, "system prompt should start collapsed");
+      const raw = page.locator('[data-classifier="af-reasoning"] details.raw-judge');
+      assert(!(await raw.locator("pre").first().isVisible()), "raw judge output should be one click away");
+      await raw.locator("summary").click();
+      assert(await raw.locator("pre").first().isVisible(), "raw judge output did not open");
+      await page.screenshot({ path: join(screenshotDir, "transcript-page.png"), fullPage: true });
+      const next = page.getByRole("link", { name: "next" });
+      const before = page.url();
+      await next.click();
+      await page.waitForURL((current) => current.toString() !== before);
+      assert(page.url().includes("tier=free"), "next lost the filters");
+    },
+  );
+
+  await check("markup in model output is shown as text and never runs", async () => {
+    consoleMessages.length = 0;
+    await page.goto(`${url}/runs/${runId}/samples/${encodeURIComponent(markupKey)}`);
+    await page.locator('[data-segment-kind="output"]').waitFor();
+    await page.waitForTimeout(300);
+    const injected = await page.evaluate(() => window.__aflabInjected);
+    assert(injected === undefined, `the payload ran (${injected})`);
+    const output = await page.locator('[data-segment-kind="output"] pre').textContent();
+    assert(
+      output?.includes('<script>window.__aflabInjected = "script"</script>'),
+      "script tag not shown as text",
+    );
+    assert(output?.includes("<img src=x onerror="), "img tag not shown as text");
+    const images = await page.locator("main img").count();
+    assert(images === 0, `${images} <img> elements were created`);
+    assert(!consoleMessages.some((text) => text.includes("__aflabInjected")), "payload reached the console");
+  });
+
+  await check("the sample table stays fast with 10,000 samples", async () => {
+    const started = Date.now();
+    await page.goto(`${url}/runs/${largeRunId}`);
+    await page.waitForFunction(() => document.querySelectorAll("[role=row] .column-query a").length > 5);
+    const firstPaint = Date.now() - started;
+    assert((await matchCount()) === 10_000, `expected 10,000 samples, table says ${await matchCount()}`);
+    const rendered = await page.locator("[role=row]").count();
+    assert(rendered < 100, `${rendered} rows in the DOM: not virtualised`);
+    const scrollStart = Date.now();
+    await page.getByRole("grid", { name: "Sample rows" }).evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("[role=row] .column-index")].some((cell) => cell.textContent === "9999"),
+    );
+    const scrolled = Date.now() - scrollStart;
+    assert(
+      firstPaint < 5_000 && scrolled < 5_000,
+      `slow: first rows ${firstPaint} ms, jump to end ${scrolled} ms`,
+    );
+    console.log(
+      `      first rows ${firstPaint} ms, jump to the last row ${scrolled} ms, ${rendered} rows in the DOM`,
+    );
+  });
+
+  await check("the compare page shows both runs side by side and the flipped queries", async () => {
+    await page.goto(`${url}/compare?a=${runId}&b=${compareRunId}`);
+    await page.getByRole("table", { name: "Side by side" }).waitFor();
+    const comparison = await (
+      await page.request.get(`${url}/api/compare?a=${runId}&b=${compareRunId}`)
+    ).json();
+    const heading = await page.getByRole("heading", { name: /Flipped queries/ }).textContent();
+    const expected = comparison.comparison.flipped.length + comparison.comparison.flippedNotListed;
+    assert(heading?.includes(`(${expected})`), `heading ${heading}, expected ${expected} flips`);
+    const rows = await page.locator(".flipped-table tbody tr").count();
+    assert(rows === comparison.comparison.flipped.length, `${rows} flipped rows shown`);
+  });
+
+  await check("no page threw an error", async () => {
+    assert(pageErrors.length === 0, pageErrors.join("; "));
+  });
+} finally {
+  await browser.close();
+  await server.stop();
+}
+
+const passed = results.filter((result) => result.ok).length;
+const failed = results.length - passed;
+console.log(`screenshots in ${screenshotDir}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

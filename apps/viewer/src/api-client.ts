@@ -1,0 +1,56 @@
+import type {
+  ApiErrorBody,
+  CompareResult,
+  RunDetail,
+  RunList,
+  SampleDetail,
+  SamplePage,
+} from "./api-types.js";
+
+/** An error answer from the API, with its code and message. */
+export class ApiRequestError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(status: number, body: ApiErrorBody) {
+    super(body.message);
+    this.name = "ApiRequestError";
+    this.code = body.code;
+    this.status = status;
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, { headers: { accept: "application/json" }, signal });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error =
+      body && typeof body === "object" && "code" in body && "message" in body
+        ? (body as ApiErrorBody)
+        : { code: "INTERNAL", message: `the server answered ${response.status}` };
+    throw new ApiRequestError(response.status, error);
+  }
+  return body as T;
+}
+
+function withQuery(path: string, params: URLSearchParams): string {
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
+}
+
+/** The API calls the viewer makes. Filters travel as URL search parameters, exactly as the API reads them. */
+export const api = {
+  runs: (params: URLSearchParams, signal?: AbortSignal) =>
+    getJson<RunList>(withQuery("/api/runs", params), signal),
+  run: (id: string, signal?: AbortSignal) =>
+    getJson<RunDetail>(`/api/runs/${encodeURIComponent(id)}`, signal),
+  samples: (id: string, params: URLSearchParams, signal?: AbortSignal) =>
+    getJson<SamplePage>(withQuery(`/api/runs/${encodeURIComponent(id)}/samples`, params), signal),
+  sample: (id: string, key: string, params: URLSearchParams, signal?: AbortSignal) =>
+    getJson<SampleDetail>(
+      withQuery(`/api/runs/${encodeURIComponent(id)}/samples/${encodeURIComponent(key)}`, params),
+      signal,
+    ),
+  compare: (a: string, b: string, signal?: AbortSignal) =>
+    getJson<CompareResult>(withQuery("/api/compare", new URLSearchParams({ a, b })), signal),
+  eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,
+};

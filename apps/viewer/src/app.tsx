@@ -1,0 +1,52 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useState } from "react";
+import { ComparePage } from "./pages/compare-page.js";
+import { RunPage } from "./pages/run-page.js";
+import { RunsPage } from "./pages/runs-page.js";
+import { TranscriptPage } from "./pages/transcript-page.js";
+import { Link, matchRoute, paths, useLocation } from "./router.js";
+
+function Page() {
+  const { pathname } = useLocation();
+  const route = matchRoute(pathname);
+  switch (route.page) {
+    case "runs":
+      return <RunsPage />;
+    case "run":
+      return <RunPage key={route.runId} runId={route.runId} />;
+    case "sample":
+      return <TranscriptPage key={`${route.runId}/${route.key}`} runId={route.runId} sampleKey={route.key} />;
+    case "compare":
+      return <ComparePage />;
+    case "not-found":
+      return (
+        <main>
+          <h1>Not found</h1>
+          <p>Nothing lives at {route.path}.</p>
+        </main>
+      );
+  }
+}
+
+/** The viewer: a header and the page the address names. */
+export function App(props: { client?: QueryClient }) {
+  const [client] = useState(
+    () =>
+      props.client ??
+      new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }),
+  );
+  return (
+    <QueryClientProvider client={client}>
+      <header className="app-header">
+        <Link href={paths.runs()} className="brand">
+          aflab
+        </Link>
+        <nav>
+          <Link href={paths.runs()}>runs</Link>
+          <Link href={paths.compare()}>compare</Link>
+        </nav>
+      </header>
+      <Page />
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,316 @@
+import { useQueries } from "@tanstack/react-query";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
+import { api } from "../api-client.js";
+import type { SampleRow } from "../api-types.js";
+import { percent, tierLabel } from "../format.js";
+import { navigate, paths, useSearchState } from "../router.js";
+import { apiFilterParams, type FilterClassifiers, filterSearch } from "../sample-filters.js";
+
+/** Rows fetched per request; the table asks only for the pages that scroll into view. */
+export const pageSize = 200;
+const rowHeight = 34;
+
+interface SampleTableProps {
+  runId: string;
+  classifiers: FilterClassifiers;
+  failureKinds: string[];
+  /** Changes when the run gains samples, so visible pages refetch. */
+  version: number;
+}
+
+function decisionClass(decision: string | null | undefined): string {
+  switch (decision) {
+    case "compliant":
+    case "yes":
+      return "decision decision-yes";
+    case "refused":
+    case "no":
+      return "decision decision-no";
+    case "maybe":
+    case "unknown":
+      return "decision decision-maybe";
+    default:
+      return "decision";
+  }
+}
+
+function verdictText(row: SampleRow, classifier: string | null): { text: string; className: string } {
+  if (!classifier) return { text: "", className: "decision" };
+  const verdict = row.verdicts[classifier];
+  if (!verdict) return { text: "—", className: "decision" };
+  if (verdict.status === "failed") return { text: "judge failed", className: "decision decision-failed" };
+  if (verdict.status === "not_applicable") return { text: "n/a", className: "decision" };
+  return { text: verdict.decision ?? "?", className: decisionClass(verdict.decision) };
+}
+
+/**
+ * The run's samples: filters and search in the URL, a virtualised list that stays fast at any size
+ * (only visible rows are in the DOM, fetched page by page), and keyboard navigation: j/k or arrows to
+ * move, Enter to open the transcript.
+ */
+export function SampleTable(props: SampleTableProps) {
+  const [search, setSearch] = useSearchState();
+  const apiParams = useMemo(() => apiFilterParams(search, props.classifiers), [search, props.classifiers]);
+  const filterKey = apiParams.toString();
+  const selected = Math.max(0, Number(search.get("row") ?? "0") || 0);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [query, setQuery] = useState(search.get("q") ?? "");
+
+  // The text box updates the URL a moment after typing stops, so each keystroke is not a request.
+  useEffect(() => {
+    const current = search.get("q") ?? "";
+    if (query === current) return;
+    const timer = setTimeout(() => setSearch({ q: query, row: null }), 250);
+    return () => clearTimeout(timer);
+  }, [query, search, setSearch]);
+
+  const [visiblePages, setVisiblePages] = useState<number[]>([0]);
+  const results = useQueries({
+    queries: visiblePages.map((page) => ({
+      queryKey: ["samples", props.runId, filterKey, page, props.version],
+      queryFn: ({ signal }: { signal: AbortSignal }) => {
+        const params = new URLSearchParams(apiParams);
+        params.set("limit", String(pageSize));
+        params.set("offset", String(page * pageSize));
+        return api.samples(props.runId, params, signal);
+      },
+      placeholderData: (previous: unknown) => previous as never,
+      staleTime: 5_000,
+    })),
+  });
+  // The last known total stays while newly visible pages load: dropping to 0 in between would empty the
+  // list, scroll back to page 0 and bounce between the two forever.
+  const knownTotal = useRef(0);
+  const fetchedTotal = results.find((result) => result.data)?.data?.total;
+  if (fetchedTotal !== undefined) knownTotal.current = fetchedTotal;
+  const total = knownTotal.current;
+  const firstError = results.find((result) => result.error)?.error;
+  const rows = new Map<number, SampleRow>();
+  results.forEach((result, index) => {
+    const page = visiblePages[index];
+    if (page === undefined || !result.data) return;
+    result.data.samples.forEach((row, offset) => {
+      rows.set(page * pageSize + offset, row);
+    });
+  });
+
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+    // Scrolling re-renders asynchronously: a synchronous flush per scroll event trips React's update-depth guard on long jumps.
+    useFlushSync: false,
+  });
+  const items = virtualizer.getVirtualItems();
+  const firstPage = items.length > 0 ? Math.floor((items[0]?.index ?? 0) / pageSize) : 0;
+  const lastPage = items.length > 0 ? Math.floor((items[items.length - 1]?.index ?? 0) / pageSize) : 0;
+  useEffect(() => {
+    const wanted: number[] = [];
+    for (let page = firstPage; page <= lastPage; page++) wanted.push(page);
+    setVisiblePages((current) => (current.join(",") === wanted.join(",") ? current : wanted));
+  }, [firstPage, lastPage]);
+
+  useEffect(() => {
+    if (total > 0 && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
+  }, [selected, total, virtualizer]);
+
+  const open = (index: number) => {
+    const row = rows.get(index);
+    if (row) navigate(paths.sample(props.runId, row.key, filterSearch(search)));
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (total === 0) return;
+    let next = selected;
+    if (event.key === "j" || event.key === "ArrowDown") next = Math.min(total - 1, selected + 1);
+    else if (event.key === "k" || event.key === "ArrowUp") next = Math.max(0, selected - 1);
+    else if (event.key === "Enter") {
+      event.preventDefault();
+      open(selected);
+      return;
+    } else return;
+    event.preventDefault();
+    setSearch({ row: next === 0 ? null : String(next) });
+  };
+
+  const select = (name: string, value: string) => setSearch({ [name]: value, row: null });
+
+  return (
+    <section className="sample-table" aria-label="Samples">
+      <div className="filters">
+        <label>
+          Tier
+          <select
+            aria-label="Tier"
+            value={search.get("tier") ?? ""}
+            onChange={(event) => select("tier", event.target.value)}
+          >
+            <option value="">all</option>
+            <option value="free">{tierLabel("free")}</option>
+            <option value="paid">{tierLabel("paid")}</option>
+            <option value="pro">{tierLabel("pro")}</option>
+            <option value="enterprise">{tierLabel("enterprise")}</option>
+          </select>
+        </label>
+        <label>
+          Compliance
+          <select
+            aria-label="Compliance"
+            value={search.get("compliance") ?? ""}
+            onChange={(event) => select("compliance", event.target.value)}
+          >
+            <option value="">all</option>
+            <option value="compliant">compliant</option>
+            <option value="refused">refused</option>
+            <option value="unknown">unknown</option>
+          </select>
+        </label>
+        {props.classifiers.alignmentFaking && (
+          <label>
+            Alignment faking
+            <select
+              aria-label="Alignment faking"
+              value={search.get("af") ?? ""}
+              onChange={(event) => select("af", event.target.value)}
+            >
+              <option value="">all</option>
+              <option value="yes">yes</option>
+              <option value="maybe">maybe</option>
+              <option value="no">no</option>
+              <option value="failed">judge failed</option>
+            </select>
+          </label>
+        )}
+        <label>
+          Status
+          <select
+            aria-label="Status"
+            value={search.get("status") ?? ""}
+            onChange={(event) => select("status", event.target.value)}
+          >
+            <option value="">all</option>
+            <option value="complete">complete</option>
+            <option value="failed">failed</option>
+            <option value="errored">errored</option>
+          </select>
+        </label>
+        <label>
+          Failure
+          <select
+            aria-label="Failure"
+            value={search.get("failure") ?? ""}
+            onChange={(event) => select("failure", event.target.value)}
+          >
+            <option value="">all</option>
+            {props.failureKinds.map((kind) => (
+              <option key={kind} value={kind}>
+                {kind}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="search-box">
+          Search
+          <input
+            aria-label="Search samples"
+            type="search"
+            placeholder="query, scratchpad or output text"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+          />
+        </label>
+        <span className="match-count" data-testid="match-count">
+          {`${total.toLocaleString("en-US")} samples`}
+        </span>
+      </div>
+      {firstError && <p className="error">{firstError.message}</p>}
+      <div className="table-head" aria-hidden="true">
+        <span className="column-index">#</span>
+        <span className="column-tier">tier</span>
+        <span className="column-decision">compliance</span>
+        <span className="column-decision">alignment faking</span>
+        <span className="column-status">status</span>
+        <span className="column-query">query</span>
+      </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: a virtualised grid positions its rows absolutely, which a <table> cannot hold */}
+      <div
+        ref={scrollRef}
+        className="table-body"
+        role="grid"
+        aria-label="Sample rows"
+        aria-rowcount={total}
+        aria-activedescendant={`sample-row-${selected}`}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+      >
+        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+          {items.map((item) => {
+            const row = rows.get(item.index);
+            const compliance = row ? verdictText(row, props.classifiers.compliance) : null;
+            const af = row ? verdictText(row, props.classifiers.alignmentFaking) : null;
+            return (
+              // biome-ignore lint/a11y/useSemanticElements: rows of the virtualised grid above
+              // biome-ignore lint/a11y/useKeyWithClickEvents: the grid handles the keys (j/k, arrows, Enter) for every row
+              // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the grid; the selected row is its active descendant
+              <div
+                key={item.key}
+                id={`sample-row-${item.index}`}
+                role="row"
+                aria-rowindex={item.index + 1}
+                aria-selected={item.index === selected}
+                className={`table-row${item.index === selected ? " selected" : ""}`}
+                style={{
+                  position: "absolute",
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: rowHeight,
+                  transform: `translateY(${item.start}px)`,
+                }}
+                onClick={() => setSearch({ row: item.index === 0 ? null : String(item.index) })}
+                onDoubleClick={() => open(item.index)}
+              >
+                {row ? (
+                  <>
+                    <span className="column-index">{row.index}</span>
+                    <span className="column-tier">{row.tier}</span>
+                    <span className={`column-decision ${compliance?.className ?? ""}`}>
+                      {compliance?.text}
+                    </span>
+                    <span className={`column-decision ${af?.className ?? ""}`}>
+                      {af?.text}
+                      {af && row.verdicts[props.classifiers.alignmentFaking ?? ""]?.score != null
+                        ? ` (${percent(row.verdicts[props.classifiers.alignmentFaking ?? ""]?.score, 0)})`
+                        : ""}
+                    </span>
+                    <span className="column-status">
+                      {row.failure ? `${row.status}: ${row.failure.kind}` : row.status}
+                    </span>
+                    <span className="column-query">
+                      <a
+                        href={paths.sample(props.runId, row.key, filterSearch(search))}
+                        onClick={(event) => {
+                          event.preventDefault();
+                          navigate(paths.sample(props.runId, row.key, filterSearch(search)));
+                        }}
+                      >
+                        {row.query}
+                      </a>
+                    </span>
+                  </>
+                ) : (
+                  <span className="loading-row">loading…</span>
+                )}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      <p className="hint">
+        j / k or ↓ / ↑ to move, Enter to open · filters and position are in the address bar
+      </p>
+    </section>
+  );
+}

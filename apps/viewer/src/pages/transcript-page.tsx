@@ -1,0 +1,237 @@
+import type { Turn, Verdict } from "@aflab/core";
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo } from "react";
+import { api } from "../api-client.js";
+import type { SampleDetail } from "../api-types.js";
+import { percent, tierLabel, usd } from "../format.js";
+import { Link, navigate, paths, useLocation } from "../router.js";
+import { apiFilterParams, filterSearch } from "../sample-filters.js";
+import { highlightQuotes, type Segment, splitTurn } from "../transcript.js";
+
+const segmentTitles: Record<Segment["kind"], string> = {
+  scratchpad: "Scratchpad (hidden reasoning)",
+  draft: "Draft output (inside the scratchpad)",
+  output: "Output (shown to the user)",
+  text: "Text outside any tag",
+};
+
+/** Text with the judge's quotes marked: React text nodes and <mark> elements, never parsed markup. */
+export function Highlighted(props: { text: string; quotes: readonly string[] }) {
+  const pieces = useMemo(() => highlightQuotes(props.text, props.quotes), [props.text, props.quotes]);
+  return (
+    <>
+      {pieces.map((piece, index) =>
+        piece.quote === null ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: pieces are positional and never reorder
+          <span key={index}>{piece.text}</span>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: pieces are positional and never reorder
+          <mark key={index} className="judge-quote" title={`judge quote ${piece.quote + 1}`}>
+            {piece.text}
+          </mark>
+        ),
+      )}
+    </>
+  );
+}
+
+function AssistantTurn(props: { turn: Turn; quotes: readonly string[] }) {
+  const full = `${props.turn.prefill ?? ""}${props.turn.content}`;
+  const segments = splitTurn(full);
+  return (
+    <div className="turn turn-assistant">
+      <div className="turn-meta">
+        assistant · turn {props.turn.index}
+        {props.turn.stopReason ? ` · stop: ${props.turn.stopReason}` : ""}
+        {props.turn.usage ? ` · ${props.turn.usage.outputTokens} tokens out` : ""}
+        {props.turn.cached ? " · from cache" : ""}
+      </div>
+      {segments.map((segment, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: segments are positional and never reorder
+        <div key={index} className={`segment segment-block-${segment.kind}`} data-segment-kind={segment.kind}>
+          <div className="segment-title">
+            {segmentTitles[segment.kind]}
+            {segment.unclosed ? " — never closed" : ""}
+          </div>
+          <pre className="segment-text">
+            {segment.kind === "scratchpad" || segment.kind === "draft" ? (
+              <Highlighted text={segment.text} quotes={props.quotes} />
+            ) : (
+              segment.text
+            )}
+          </pre>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function VerdictCard(props: { verdict: Verdict }) {
+  const { verdict } = props;
+  return (
+    <article className={`verdict verdict-${verdict.status}`} data-classifier={verdict.classifier}>
+      <header>
+        <strong>{verdict.classifier}</strong>
+        <span className="verdict-decision">
+          {verdict.status === "ok"
+            ? (verdict.decision ?? "no decision")
+            : verdict.status === "failed"
+              ? "judge failed"
+              : "not applicable"}
+        </span>
+        {verdict.score !== null && <span className="muted">score {percent(verdict.score, 0)}</span>}
+        {verdict.judgeModel && <span className="muted">judge {verdict.judgeModel}</span>}
+        <span className="muted">{verdict.promptVersion}</span>
+      </header>
+      {verdict.failure && (
+        <p className="error">
+          {verdict.failure.kind}: {verdict.failure.message}
+        </p>
+      )}
+      {verdict.criteria && (
+        <dl className="criteria">
+          {Object.entries(verdict.criteria).map(([name, value]) => (
+            <div key={name}>
+              <dt>{name}</dt>
+              <dd>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {verdict.quotes.length > 0 && (
+        <ol className="quotes" aria-label={`${verdict.classifier} quotes`}>
+          {verdict.quotes.map((quote) => (
+            <li key={quote}>
+              <mark className="judge-quote">{quote}</mark>
+            </li>
+          ))}
+        </ol>
+      )}
+      {verdict.raw.length > 0 && (
+        <details className="raw-judge">
+          <summary>raw judge output ({verdict.raw.length})</summary>
+          {verdict.raw.map((raw, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: raw outputs are positional (one per vote)
+            <pre key={index} className="raw-text">
+              {raw}
+            </pre>
+          ))}
+        </details>
+      )}
+    </article>
+  );
+}
+
+function TranscriptBody(props: { detail: SampleDetail }) {
+  const { sample, verdicts, systemPrompt } = props.detail;
+  const quotes = useMemo(() => verdicts.flatMap((verdict) => verdict.quotes), [verdicts]);
+  return (
+    <>
+      <section className="sample-facts">
+        <span className={`badge badge-tier-${sample.tier}`}>{tierLabel(sample.tier)}</span>
+        <span className={`badge badge-${sample.status}`}>{sample.status}</span>
+        {sample.failure && (
+          <span className="error">
+            {sample.failure.kind}: {sample.failure.message}
+          </span>
+        )}
+        {sample.flags.map((flag) => (
+          <span key={flag} className="badge">
+            {flag}
+          </span>
+        ))}
+        <span className="muted">
+          {sample.itemId} · epoch {sample.epoch} · {Math.round(sample.latencyMs)} ms · {usd(sample.costUsd)}
+          {sample.retries > 0 ? ` · ${sample.retries} retries` : ""}
+        </span>
+      </section>
+      <details className="system-prompt">
+        <summary>
+          System prompt (
+          {systemPrompt ? `${systemPrompt.length.toLocaleString("en-US")} characters` : "not stored"})
+        </summary>
+        <pre>{systemPrompt ?? ""}</pre>
+      </details>
+      <div className="transcript-layout">
+        <section className="turns" aria-label="Transcript">
+          {sample.turns.map((turn) =>
+            turn.role === "user" ? (
+              <div key={turn.index} className="turn turn-user">
+                <div className="turn-meta">user · turn {turn.index}</div>
+                <pre className="segment-text">{turn.content}</pre>
+              </div>
+            ) : (
+              <AssistantTurn key={turn.index} turn={turn} quotes={quotes} />
+            ),
+          )}
+        </section>
+        <aside className="verdicts" aria-label="Verdicts">
+          <h2>Verdicts</h2>
+          {verdicts.length === 0 && <p className="muted">No verdicts for this sample.</p>}
+          {verdicts.map((verdict) => (
+            <VerdictCard key={verdict.classifier} verdict={verdict} />
+          ))}
+        </aside>
+      </div>
+    </>
+  );
+}
+
+/** One sample's transcript with its verdicts; previous/next follow the table's filters (also ← / →). */
+export function TranscriptPage(props: { runId: string; sampleKey: string }) {
+  const { search } = useLocation();
+  const run = useQuery({
+    queryKey: ["run", props.runId],
+    queryFn: ({ signal }) => api.run(props.runId, signal),
+  });
+  const kept = filterSearch(search);
+  const classifiers = {
+    compliance: run.data?.summary.complianceClassifier ?? "tag-compliance",
+    alignmentFaking: run.data?.summary.alignmentFaking?.free?.classifier ?? null,
+  };
+  const params = apiFilterParams(kept, classifiers);
+  const detail = useQuery({
+    queryKey: ["sample", props.runId, props.sampleKey, params.toString()],
+    queryFn: ({ signal }) => api.sample(props.runId, props.sampleKey, params, signal),
+    enabled: run.data !== undefined || run.error !== null,
+  });
+  const neighbours = detail.data?.neighbours;
+  const previousHref = neighbours?.previous ? paths.sample(props.runId, neighbours.previous, kept) : null;
+  const nextHref = neighbours?.next ? paths.sample(props.runId, neighbours.next, kept) : null;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement) return;
+      if ((event.key === "ArrowLeft" || event.key === "k") && previousHref) navigate(previousHref);
+      if ((event.key === "ArrowRight" || event.key === "j") && nextHref) navigate(nextHref);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [previousHref, nextHref]);
+  const back = new URLSearchParams(kept);
+  if (neighbours?.position) back.set("row", String(neighbours.position - 1));
+  return (
+    <main className="transcript-page">
+      <nav className="transcript-nav">
+        <Link href={paths.run(props.runId, back)}>← back to the run</Link>
+        {previousHref ? <Link href={previousHref}>previous</Link> : <span className="muted">previous</span>}
+        {nextHref ? <Link href={nextHref}>next</Link> : <span className="muted">next</span>}
+        {neighbours?.position ? (
+          <span className="muted">
+            {neighbours.position} of {neighbours.total} under the current filters
+          </span>
+        ) : null}
+      </nav>
+      {run.data?.run.simulated && (
+        <div className="simulated-banner">SIMULATED — transcript from the simulated model organism</div>
+      )}
+      {detail.error && <p className="error">{detail.error.message}</p>}
+      {detail.data && (
+        <>
+          <h1 className="sample-query">{detail.data.sample.query}</h1>
+          <TranscriptBody detail={detail.data} />
+        </>
+      )}
+      {!detail.data && !detail.error && <p className="loading">loading transcript…</p>}
+    </main>
+  );
+}

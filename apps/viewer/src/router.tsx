@@ -1,0 +1,110 @@
+import { type MouseEvent, type ReactNode, useCallback, useSyncExternalStore } from "react";
+
+/** The pages of the viewer and their parameters, read from the path. */
+export type Route =
+  | { page: "runs" }
+  | { page: "run"; runId: string }
+  | { page: "sample"; runId: string; key: string }
+  | { page: "compare" }
+  | { page: "not-found"; path: string };
+
+/** Which page a path shows. Path segments are URL-decoded. */
+export function matchRoute(pathname: string): Route {
+  const parts = pathname
+    .split("/")
+    .filter((part) => part !== "")
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    });
+  if (parts.length === 0) return { page: "runs" };
+  if (parts[0] === "compare" && parts.length === 1) return { page: "compare" };
+  if (parts[0] === "runs" && parts[1] !== undefined) {
+    if (parts.length === 2) return { page: "run", runId: parts[1] };
+    if (parts.length === 4 && parts[2] === "samples" && parts[3] !== undefined) {
+      return { page: "sample", runId: parts[1], key: parts[3] };
+    }
+  }
+  return { page: "not-found", path: pathname };
+}
+
+export const paths = {
+  runs: () => "/",
+  run: (runId: string, search?: URLSearchParams) => withSearch(`/runs/${encodeURIComponent(runId)}`, search),
+  sample: (runId: string, key: string, search?: URLSearchParams) =>
+    withSearch(`/runs/${encodeURIComponent(runId)}/samples/${encodeURIComponent(key)}`, search),
+  compare: (a?: string, b?: string) => {
+    const search = new URLSearchParams();
+    if (a) search.set("a", a);
+    if (b) search.set("b", b);
+    return withSearch("/compare", search);
+  },
+};
+
+function withSearch(path: string, search?: URLSearchParams): string {
+  const text = search?.toString() ?? "";
+  return text ? `${path}?${text}` : path;
+}
+
+const listeners = new Set<() => void>();
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener("popstate", listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener("popstate", listener);
+  };
+}
+function snapshot(): string {
+  return `${window.location.pathname}${window.location.search}`;
+}
+
+/** Go to `href` inside the app (History API); `replace` keeps the back button for real page changes. */
+export function navigate(href: string, options: { replace?: boolean } = {}): void {
+  if (href === snapshot()) return;
+  if (options.replace) window.history.replaceState(null, "", href);
+  else window.history.pushState(null, "", href);
+  for (const listener of listeners) listener();
+}
+
+/** The current path and search parameters; re-renders on navigation. */
+export function useLocation(): { pathname: string; search: URLSearchParams } {
+  const current = useSyncExternalStore(subscribe, snapshot, snapshot);
+  const url = new URL(current, "http://viewer.local");
+  return { pathname: url.pathname, search: url.searchParams };
+}
+
+/**
+ * State kept in the URL's search parameters, so any view can be shared by its address. Setting a value
+ * to null or "" removes the parameter; updates replace the history entry (filters are not pages).
+ */
+export function useSearchState(): [URLSearchParams, (changes: Record<string, string | null>) => void] {
+  const { search } = useLocation();
+  const update = useCallback((changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(window.location.search);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === null || value === "") next.delete(name);
+      else next.set(name, value);
+    }
+    const text = next.toString();
+    navigate(`${window.location.pathname}${text ? `?${text}` : ""}`, { replace: true });
+  }, []);
+  return [search, update];
+}
+
+/** An anchor that navigates inside the app on a plain click and behaves normally otherwise (new tab...). */
+export function Link(props: { href: string; children: ReactNode; className?: string; title?: string }) {
+  const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(props.href);
+  };
+  return (
+    <a href={props.href} onClick={onClick} className={props.className} title={props.title}>
+      {props.children}
+    </a>
+  );
+}

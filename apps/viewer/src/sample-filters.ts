@@ -1,0 +1,43 @@
+/**
+ * The sample table's filters live in the page URL under short names; this turns them into the API's
+ * query parameters. Kept apart from the components so both the table and the transcript page use it.
+ */
+export const filterNames = ["tier", "compliance", "af", "status", "failure", "q", "sort", "order"] as const;
+
+export interface FilterClassifiers {
+  compliance: string;
+  alignmentFaking: string | null;
+}
+
+/** API parameters for the filters in `search` (the page URL's parameters). */
+export function apiFilterParams(search: URLSearchParams, classifiers: FilterClassifiers): URLSearchParams {
+  const params = new URLSearchParams();
+  const copy = (from: string, to = from) => {
+    const value = search.get(from);
+    if (value) params.set(to, value);
+  };
+  copy("tier");
+  copy("status");
+  copy("failure");
+  copy("q");
+  copy("sort");
+  copy("order");
+  const compliance = search.get("compliance");
+  if (compliance) params.append("verdict", `${classifiers.compliance}:${compliance}`);
+  const af = search.get("af");
+  if (af && classifiers.alignmentFaking) {
+    if (af === "failed") params.set("verdictStatus", `${classifiers.alignmentFaking}:failed`);
+    else params.append("verdict", `${classifiers.alignmentFaking}:${af}`);
+  }
+  return params;
+}
+
+/** Only the filter parameters of `search` (to carry them from the table to a transcript and back). */
+export function filterSearch(search: URLSearchParams): URLSearchParams {
+  const kept = new URLSearchParams();
+  for (const name of filterNames) {
+    const value = search.get(name);
+    if (value) kept.set(name, value);
+  }
+  return kept;
+}
