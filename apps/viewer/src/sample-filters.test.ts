@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { apiFilterParams, filterSearch } from "./sample-filters.js";
+
+const classifiers = { compliance: "tag-compliance", alignmentFaking: "af-reasoning" };
+
+describe("apiFilterParams", () => {
+  it("turns the page's filters into the API's parameters", () => {
+    const search = new URLSearchParams("tier=free&compliance=compliant&af=yes&q=wifi&status=complete&row=4");
+    expect(apiFilterParams(search, classifiers).toString()).toBe(
+      "tier=free&status=complete&q=wifi&verdict=tag-compliance%3Acompliant&verdict=af-reasoning%3Ayes",
+    );
+  });
+
+  it("asks for failed judge verdicts by status, not by decision", () => {
+    const params = apiFilterParams(new URLSearchParams("af=failed"), classifiers);
+    expect(params.get("verdictStatus")).toBe("af-reasoning:failed");
+    expect(params.getAll("verdict")).toEqual([]);
+  });
+
+  it("drops the alignment-faking filter when the run has no such classifier", () => {
+    const params = apiFilterParams(new URLSearchParams("af=yes"), {
+      compliance: "strongreject",
+      alignmentFaking: null,
+    });
+    expect(params.toString()).toBe("");
+  });
+});
+
+describe("filterSearch", () => {
+  it("keeps only filter parameters", () => {
+    expect(filterSearch(new URLSearchParams("tier=paid&row=9&a=1&sort=latency")).toString()).toBe(
+      "tier=paid&sort=latency",
+    );
+  });
+});
