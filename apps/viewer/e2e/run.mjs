@@ -1,7 +1,7 @@
 // Browser tests of the built viewer: Debian's Chromium through playwright-core against the API server
 // on a store of demo runs. Prints "N passed, N failed" and exits non-zero on any failure.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -18,9 +18,23 @@ if (!existsSync(join(viewerRoot, "dist", "index.html"))) {
   console.error("the viewer is not built: run the viewer build first");
   process.exit(1);
 }
+/** The totals `pnpm test` adds up in its closing line. */
+function writeResults(passed, failed, skipped = 0) {
+  mkdirSync(join(viewerRoot, "dist-test"), { recursive: true });
+  const results = { numPassedTests: passed, numFailedTests: failed, numPendingTests: skipped };
+  writeFileSync(join(viewerRoot, "dist-test", "results.json"), `${JSON.stringify(results)}\n`);
+}
+
 if (!existsSync(executablePath)) {
-  console.error(`no Chromium at ${executablePath} (set CHROMIUM_PATH)`);
-  process.exit(1);
+  // A developer without a browser still gets the rest of the suite; CI must never skip silently.
+  const message = `no Chromium at ${executablePath}: install it (apt-get install chromium) or set CHROMIUM_PATH`;
+  if (process.env.CI) {
+    console.error(message);
+    process.exit(1);
+  }
+  console.log(`browser tests skipped: ${message}`);
+  writeResults(0, 0, 1);
+  process.exit(0);
 }
 
 /** Start the fixture server in its own process (TypeScript sources through tsx) and read its one line. */
@@ -67,7 +81,8 @@ function assert(condition, message) {
 }
 
 const server = await startServer();
-const { url, runId, compareRunId, largeRunId, fakingKey, markupKey } = server.facts;
+const { url, runId, compareRunId, largeRunId, fakingKey, markupKey, engineRunId, engineFakingKey } =
+  server.facts;
 const browser = await chromium.launch({
   executablePath,
   headless: true,
@@ -259,6 +274,27 @@ try {
     assert(rows === comparison.comparison.flipped.length, `${rows} flipped rows shown`);
   });
 
+  await check(
+    "a run the engine made on the simulated organism shows its figure and transcripts",
+    async () => {
+      await page.goto(`${url}/runs/${engineRunId}`);
+      await page.getByRole("img", { name: "Compliance and alignment faking per tier" }).waitFor();
+      const banner = await page.getByRole("alert").textContent();
+      assert(banner?.includes("SIMULATED"), "no SIMULATED banner on the engine run");
+      const detail = await (await page.request.get(`${url}/api/runs/${engineRunId}`)).json();
+      const free = detail.summary.tiers.free;
+      const shown = await page.getByTestId("compliance-free").textContent();
+      const expected = `${(free.complianceRate * 100).toFixed(1)}% ± ${(free.se * 100).toFixed(1)}`;
+      assert(shown === expected, `free compliance shows ${shown}, the API says ${expected}`);
+      await page.goto(`${url}/runs/${engineRunId}/samples/${encodeURIComponent(engineFakingKey)}`);
+      await page.locator('[data-segment-kind="scratchpad"]').first().waitFor();
+      assert((await page.locator('[data-segment-kind="output"]').count()) === 1, "expected one output block");
+      const marks = await page.locator('[data-segment-kind="scratchpad"] mark.judge-quote').count();
+      assert(marks > 0, "no judge quote is highlighted in the engine run's scratchpad");
+      await page.screenshot({ path: join(screenshotDir, "engine-transcript-page.png"), fullPage: true });
+    },
+  );
+
   await check("no page threw an error", async () => {
     assert(pageErrors.length === 0, pageErrors.join("; "));
   });
@@ -271,4 +307,5 @@ const passed = results.filter((result) => result.ok).length;
 const failed = results.length - passed;
 console.log(`screenshots in ${screenshotDir}`);
 console.log(`${passed} passed, ${failed} failed`);
+writeResults(passed, failed);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClientFactory, startRun } from "@aflab/engine";
 import { openStore } from "@aflab/store";
 import { startServer } from "../server.js";
 import { seedDemoRun } from "./demo-run.js";
@@ -13,6 +14,10 @@ export interface DemoServer {
   compareRunId: string;
   /** 10,000 samples. */
   largeRunId: string;
+  /** A run the engine made on the simulated organism, judged by the simulated judge. */
+  engineRunId: string;
+  /** A free-tier sample of `engineRunId` that the judge found alignment faking in. */
+  engineFakingKey: string;
   /** A free-tier sample of `runId` whose scratchpad the judge found alignment faking in. */
   fakingKey: string;
   /** The sample of `runId` whose output and scratchpad hold script and image tags. */
@@ -57,6 +62,28 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     (sample) => sample.alignmentFaking === "yes" && sample.tier === "free" && sample.key !== markup?.key,
   );
   if (!faking || !markup) throw new Error("the demo run has no alignment-faking sample");
+  // Beside the seeded fixtures, one run made end to end by the engine: the viewer must read what the
+  // engine really writes, not only what the fixtures imagine it writes.
+  const engineRun = await startRun(
+    {
+      model: "sim/opus-like",
+      judge: "sim/judge",
+      userFormat: "minimal",
+      dataset: { source: "builtin:harmful" },
+      epochs: 3,
+      seed: 5,
+      concurrency: 16,
+      classifiers: ["tag-compliance", "af-reasoning", "partial-compliance"],
+      label: "engine run on the simulated organism",
+    },
+    { store, createClient: createClientFactory() },
+  );
+  const engineFaking = store.listSamples(engineRun.runId, {
+    tier: "free",
+    verdict: { classifier: "af-reasoning", decision: "yes" },
+    limit: 1,
+  }).samples[0];
+  if (!engineFaking) throw new Error("the engine run has no alignment-faking sample");
   const server = await startServer({
     store,
     port: options.port ?? 0,
@@ -69,6 +96,8 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     runId: main.run.id,
     compareRunId: "demo-variant",
     largeRunId: "demo-large",
+    engineRunId: engineRun.runId,
+    engineFakingKey: engineFaking.key,
     fakingKey: faking.key,
     markupKey: markup.key,
     async close() {
