@@ -1,21 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer } from "@aflab/api";
+import { defaultViewerDir, startServer } from "@aflab/api";
 import { createClientFactory } from "@aflab/engine";
 import { openStore } from "@aflab/store";
 import type { Command } from "commander";
 import { loadEnvironment, numberFlag, resolveDbPath } from "../context.js";
 
-/** The built viewer: beside the runner in the monorepo (apps/viewer/dist), or AFLAB_VIEWER_DIR. */
+/** The built viewer: AFLAB_VIEWER_DIR, or apps/viewer/dist beside the API in the monorepo. */
 function viewerDir(): string | undefined {
-  const candidates = [
-    process.env.AFLAB_VIEWER_DIR,
-    path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../viewer/dist"),
-  ];
-  return candidates.find((candidate): candidate is string =>
-    Boolean(candidate && fs.existsSync(path.join(candidate, "index.html"))),
-  );
+  const configured = process.env.AFLAB_VIEWER_DIR;
+  if (configured) return fs.existsSync(path.join(configured, "index.html")) ? configured : undefined;
+  return defaultViewerDir();
 }
 
 export function registerServeCommand(program: Command): void {
