@@ -31,7 +31,12 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerDocsCommands(program);
   registerFinetuneCommands(program);
-  for (const command of program.commands) command.exitOverride();
+  // Every level throws instead of exiting, so main() maps usage errors to exit code 2.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    for (const child of command.commands) override(child);
+  };
+  override(program);
   return program;
 }
 
