@@ -161,6 +161,16 @@ const cases: BadInputCase[] = [
     args: () => ["sweep", "--models", "sim/opus-like,nope/x"],
     expected: ["nope/x"],
   },
+  {
+    name: "resuming a run in a store that does not exist",
+    args: () => ["run", "--resume", "20000101-000000-abcdef"],
+    expected: ["no store at", "x.db", "resume"],
+  },
+  {
+    name: "resuming a sweep in a store that does not exist",
+    args: () => ["sweep", "--resume", "sweep-20000101-000000-abcdef"],
+    expected: ["no store at", "x.db", "resume"],
+  },
 ];
 
 describe("aflab rejects bad input with one clear line, exit 2 and no store", { concurrent: true }, () => {

@@ -20,6 +20,15 @@ export function resolveDbPath(options: StoreOptions): string {
   return options.db ?? defaultDbPath();
 }
 
+/** Resuming reads a stored run or sweep: a store that does not exist yet is an input error, and is not created. */
+export function requireExistingStore(dbPath: string): void {
+  if (dbPath !== ":memory:" && !fs.existsSync(dbPath)) {
+    throw new InputError(`no store at ${dbPath}: nothing to resume there (pass the --db the run used)`, {
+      field: "db",
+    });
+  }
+}
+
 /** Opens the store on first use, so commands that fail validation never create or write it. */
 export function lazyStore(dbPath: string) {
   let store: Store | undefined;

@@ -8,6 +8,7 @@ import {
   loadPricing,
   numberFlag,
   readStructuredFile,
+  requireExistingStore,
   resolveDbPath,
 } from "../context.js";
 import { createProgress } from "../progress.js";
@@ -105,6 +106,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const providers = loadEnvironment({ providers: flags.providers });
   const pricing = loadPricing(flags.pricing);
   const dbPath = resolveDbPath(flags);
+  if (flags.resume ?? flags.retryErrors) requireExistingStore(dbPath);
   const store = lazyStore(dbPath);
   const progress = flags.quiet ? undefined : createProgress();
   let currentRunId = "";

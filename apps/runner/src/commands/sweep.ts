@@ -13,6 +13,7 @@ import {
   loadEnvironment,
   numberFlag,
   readStructuredFile,
+  requireExistingStore,
   resolveDbPath,
 } from "../context.js";
 import { percent, table } from "../format.js";
@@ -110,6 +111,7 @@ export function registerSweepCommand(program: Command): void {
       const format = requireFormat(flags.format);
       const providers = loadEnvironment({ providers: flags.providers });
       const input = flags.resume ? { resume: flags.resume } : sweepConfigFromFlags(flags);
+      if (flags.resume) requireExistingStore(resolveDbPath(flags));
       const store = lazyStore(resolveDbPath(flags));
       const createClient = createClientFactory({ responseCache: store.responseCache, providers });
       // A new sweep is checked cell by cell before the store is opened, so bad input writes nothing.
