@@ -31,7 +31,7 @@ export interface FakeAnthropicServerOptions extends FakeServerBaseOptions {
    * The model's answer: the continuation after any prefill. A string array becomes several text blocks
    * in one message. Default: an echo of the last user message.
    */
-  respond?: (request: FakeAnthropicRequest) => string | string[];
+  respond?: (request: FakeAnthropicRequest) => string | string[] | Promise<string | string[]>;
   /** Leave `cache_creation_input_tokens`/`cache_read_input_tokens` out of usage, as older responses did. */
   legacyUsage?: boolean;
   /** Requests per minute reported in the rate-limit headers (default 4000). */
@@ -161,7 +161,7 @@ export async function startFakeAnthropicServer(
     }
   };
 
-  return startFakeServer(options, "", ({ response, method, path, body, fault, authorized }) => {
+  return startFakeServer(options, "", async ({ response, method, path, body, fault, authorized }) => {
     served += 1;
     if (!authorized) return sendError(response, 401, "invalid x-api-key", {});
     if (method === "GET" && path === "/v1/models") {
@@ -213,7 +213,7 @@ export async function startFakeAnthropicServer(
     const system = systemBlocks.map((block) => block.text).join("");
     const respond =
       options.respond ?? ((input: FakeAnthropicRequest) => echoText(lastUserText(input.messages)));
-    const answer = respond({
+    const answer = await respond({
       model: request.model,
       system,
       messages,

@@ -33,7 +33,7 @@ export interface FakeOpenAIServerOptions extends FakeServerBaseOptions {
    * The model's answer. A string array gives one text per choice (cycled when shorter than `n`);
    * a string is used for every choice. Default: an echo of the last user message.
    */
-  respond?: (request: FakeOpenAIRequest) => string | string[];
+  respond?: (request: FakeOpenAIRequest) => string | string[] | Promise<string | string[]>;
   /** Requests per minute reported in the rate-limit headers (default 5000). */
   requestsPerMinute?: number;
 }
@@ -158,7 +158,7 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
     }
   };
 
-  return startFakeServer(options, "/v1", ({ response, method, path, body, fault, authorized }) => {
+  return startFakeServer(options, "/v1", async ({ response, method, path, body, fault, authorized }) => {
     served += 1;
     if (!authorized)
       return sendError(response, 401, {
@@ -213,7 +213,7 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
     const n = request.n ?? 1;
     const maxTokens = request.max_completion_tokens ?? request.max_tokens;
     const respond = options.respond ?? ((input: FakeOpenAIRequest) => echoText(lastUserText(input.messages)));
-    const answer = respond({
+    const answer = await respond({
       model: request.model,
       system,
       messages,

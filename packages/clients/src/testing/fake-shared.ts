@@ -119,7 +119,7 @@ export interface HandlerContext {
 export async function startFakeServer(
   options: FakeServerBaseOptions,
   basePath: string,
-  handle: (context: HandlerContext) => void,
+  handle: (context: HandlerContext) => void | Promise<void>,
 ): Promise<FakeServer> {
   const apiKey = options.apiKey ?? "test-key";
   const random = seededRandom(options.seed ?? 1);
@@ -202,14 +202,33 @@ export async function startFakeServer(
       const fault = drawFault();
       requests.push({ method, path, headers, body, fault: fault.kind });
 
-      void wait(drawLatency()).then(() => {
-        if (response.destroyed) return;
-        if (fault.kind === "stall") {
-          void wait(options.stallMs ?? 30_000).then(() => request.socket.destroy());
-          return;
-        }
-        handle({ request, response, method, path, body, fault, authorized: presented === apiKey, random });
-      });
+      void wait(drawLatency())
+        .then(() => {
+          if (response.destroyed) return;
+          if (fault.kind === "stall") {
+            void wait(options.stallMs ?? 30_000).then(() => request.socket.destroy());
+            return;
+          }
+          return handle({
+            request,
+            response,
+            method,
+            path,
+            body,
+            fault,
+            authorized: presented === apiKey,
+            random,
+          });
+        })
+        .catch((error: unknown) => {
+          // A `respond` callback that throws is a bug in the test, not a reason to crash the process:
+          // answer 500 with the message so the client's error names it.
+          if (response.headersSent || response.destroyed) return;
+          const message = error instanceof Error ? error.message : String(error);
+          sendJson(response, 500, {
+            error: { type: "api_error", message: `fake respond failed: ${message}` },
+          });
+        });
     });
   });
 
