@@ -1,5 +1,5 @@
 import { createSimulatedJudge } from "@aflab/classifiers";
-import { createModelClient, type ModelClient, type ProvidersConfig } from "@aflab/clients";
+import { createModelClient, type ModelClient, type ProvidersConfig, type RetryPolicy } from "@aflab/clients";
 import type { PricingTable, ResponseCache, RunEventListener } from "@aflab/core";
 import type { ClientFactory } from "./prepare-run.js";
 
@@ -14,6 +14,8 @@ export interface ClientFactoryOptions {
   pricing?: PricingTable;
   /** Connection limits per role; each role gets its own pool. */
   maxConnections?: { model?: number; judge?: number };
+  /** Retry policy for both clients (attempts, backoff base and caps, total budget); defaults from `@aflab/clients`. */
+  retry?: Partial<RetryPolicy>;
   /** Receives `retry` events (the run id is filled in by the caller's listener). */
   onEvent?: RunEventListener;
   runId?: () => string;
@@ -35,6 +37,7 @@ export function createClientFactory(options: ClientFactoryOptions = {}): ClientF
       pricing: options.pricing,
       maxConnections: role === "model" ? options.maxConnections?.model : options.maxConnections?.judge,
       seed: config.seed,
+      ...(options.retry ? { retry: options.retry } : {}),
       onRetry: (retry) =>
         options.onEvent?.({
           type: "retry",

@@ -1,5 +1,5 @@
 import type { Classifier } from "@aflab/classifiers";
-import type { ModelClient } from "@aflab/clients";
+import { type ModelClient, RetriesExhaustedError } from "@aflab/clients";
 import {
   AflabError,
   describeError,
@@ -122,12 +122,17 @@ async function executeRun(
   let fatal: AflabError | undefined;
   let stopReason: string | null = null;
 
+  // The first model call goes out alone; the other lanes wait until it has answered. A rejected key, an
+  // unknown model or an unreachable base URL then costs one request and gives one message, instead of
+  // one failed request per lane.
+  const model = observeFirstCall(prepared.model);
+
   const worker = async (plan: SamplePlan) => {
     emit({ type: "sample-start", runId, key: plan.key, tier: plan.tier });
     const startedAt = new Date().toISOString();
     let sample: SampleInput;
     try {
-      const generated = await generateSample(prepared.model, {
+      const generated = await generateSample(model.client, {
         system: prepared.system,
         userTurn: prepared.prompt.userTurn(plan.query, plan.tier),
         protocol: config.protocol,
@@ -143,7 +148,7 @@ async function executeRun(
       consecutiveErrors = 0;
     } catch (error) {
       if (signal?.aborted) return;
-      if (isFatal(error)) {
+      if (isFatal(error) || (!model.answered() && isUnreachable(error))) {
         fatal ??= error as AflabError;
         return;
       }
@@ -165,7 +170,7 @@ async function executeRun(
         turns: [{ index: 0, role: "user", content: prepared.prompt.userTurn(plan.query, plan.tier) }],
         usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
         costUsd: null,
-        retries: error instanceof ProviderError ? Number(error.headers["x-aflab-attempts"] ?? 0) : 0,
+        retries: error instanceof RetriesExhaustedError ? error.attempts - 1 : 0,
         latencyMs: 0,
       };
       store.putSample(failed);
@@ -173,6 +178,25 @@ async function executeRun(
       emit({ type: "sample-end", runId, key: plan.key, status: "errored", done, total: prepared.total });
       return;
     }
+    // The lane goes on to its next request at once; storing and classifying this sample runs just after,
+    // while that request is on the wire. Store writes are synchronous, so done inline they would delay
+    // every lane's next request by the writes of all the samples that finished in the same wave.
+    // At most `concurrency` samples wait to be stored and classified, so slow judges cannot pile them up.
+    while (persisting.size >= config.concurrency) await Promise.race(persisting);
+    const task = persistSample(plan, sample)
+      .catch((error: unknown) => {
+        fatal ??=
+          error instanceof AflabError
+            ? error
+            : new AflabError("internal", describeError(error), { cause: error });
+      })
+      .finally(() => persisting.delete(task));
+    persisting.add(task);
+  };
+
+  const persisting = new Set<Promise<void>>();
+  const persistSample = async (plan: SamplePlan, sample: SampleInput): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     // Stored before classification: a crash during judging loses no generation.
     store.putSample(sample);
     emit({
@@ -189,11 +213,27 @@ async function executeRun(
     emit({ type: "sample-end", runId, key: plan.key, status: sample.status, done, total: prepared.total });
   };
 
+  let probeStarted = false;
+  const gatedWorker = async (plan: SamplePlan) => {
+    if (probeStarted) {
+      await model.firstCall;
+      if (fatal !== undefined || signal?.aborted) return;
+      return worker(plan);
+    }
+    probeStarted = true;
+    try {
+      await worker(plan);
+    } finally {
+      // Also when the first sample failed before it reached the model: no lane may wait forever.
+      model.release();
+    }
+  };
+
   const pendingPlans = function* () {
     for (const plan of plans()) if (!finished.has(plan.key)) yield plan;
   };
   try {
-    await runPool(pendingPlans(), config.concurrency, worker, {
+    await runPool(pendingPlans(), config.concurrency, gatedWorker, {
       signal,
       shouldStop: () => fatal !== undefined || stopReason !== null,
     });
@@ -203,6 +243,8 @@ async function executeRun(
         ? error
         : new AflabError("internal", describeError(error), { cause: error });
   }
+  // Every generated sample is stored (and classified) before the run reports its end.
+  while (persisting.size > 0) await Promise.all(persisting);
 
   const status: RunOutcome["status"] = fatal
     ? "failed"
@@ -247,6 +289,52 @@ function isFatal(error: unknown): boolean {
     );
   }
   return !(error instanceof AflabError);
+}
+
+/**
+ * True when a call never got an HTTP answer after all its retries (connection refused, unknown host,
+ * dropped or timed out every time). Before any call of the run has succeeded, that means a wrong base URL
+ * or a server that is not running, and every other sample would fail the same way.
+ */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof RetriesExhaustedError && error.lastError.status === undefined;
+}
+
+interface ObservedClient {
+  client: ModelClient;
+  /** Settles when a call has succeeded, or when `release` is called. */
+  firstCall: Promise<void>;
+  release: () => void;
+  /** True once any call has succeeded. */
+  answered: () => boolean;
+}
+
+/** Wraps the model under test to tell when its first call settles and whether any call has succeeded. */
+function observeFirstCall(inner: ModelClient): ObservedClient {
+  let release: () => void = () => {};
+  const firstCall = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let answered = false;
+  return {
+    firstCall,
+    release,
+    answered: () => answered,
+    client: {
+      id: inner.id,
+      provider: inner.provider,
+      simulated: inner.simulated,
+      supportsPrefill: inner.supportsPrefill,
+      async generate(request) {
+        const result = await inner.generate(request);
+        answered = true;
+        // Open the other lanes as soon as the provider has answered once. A failure is not released
+        // here: the sample's own error handling must first decide whether it stops the run.
+        release();
+        return result;
+      },
+    },
+  };
 }
 
 async function classifyAll(
