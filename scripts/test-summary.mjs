@@ -10,13 +10,15 @@ let skipped = 0;
 const packages = [];
 for (const group of ["packages", "apps"]) {
   for (const name of fs.readdirSync(path.join(root, group))) {
-    const file = path.join(root, group, name, "dist-test", "results.json");
-    if (!fs.existsSync(file)) continue;
-    const result = JSON.parse(fs.readFileSync(file, "utf8"));
-    // vitest's JSON reporter and the browser runner share these field names.
-    passed += result.numPassedTests ?? 0;
-    failed += result.numFailedTests ?? 0;
-    skipped += (result.numPendingTests ?? 0) + (result.numTodoTests ?? 0);
+    const directory = path.join(root, group, name, "dist-test");
+    if (!fs.existsSync(directory)) continue;
+    // results.json from vitest's JSON reporter, e2e-results.json from the browser tests: same field names.
+    for (const file of fs.readdirSync(directory).filter((entry) => entry.endsWith(".json"))) {
+      const result = JSON.parse(fs.readFileSync(path.join(directory, file), "utf8"));
+      passed += result.numPassedTests ?? 0;
+      failed += result.numFailedTests ?? 0;
+      skipped += (result.numPendingTests ?? 0) + (result.numTodoTests ?? 0);
+    }
     packages.push(`${group}/${name}`);
   }
 }

@@ -10,5 +10,7 @@ export default defineConfig({
     reporters: ["default", "json"],
     outputFile: { json: "dist-test/results.json" },
     testTimeout: 30_000,
+    // Setup that fills a store or starts servers can be slow on a loaded 2-core machine.
+    hookTimeout: 60_000,
   },
 });

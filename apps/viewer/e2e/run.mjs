@@ -22,7 +22,7 @@ if (!existsSync(join(viewerRoot, "dist", "index.html"))) {
 function writeResults(passed, failed, skipped = 0) {
   mkdirSync(join(viewerRoot, "dist-test"), { recursive: true });
   const results = { numPassedTests: passed, numFailedTests: failed, numPendingTests: skipped };
-  writeFileSync(join(viewerRoot, "dist-test", "results.json"), `${JSON.stringify(results)}\n`);
+  writeFileSync(join(viewerRoot, "dist-test", "e2e-results.json"), `${JSON.stringify(results)}\n`);
 }
 
 if (!existsSync(executablePath)) {
