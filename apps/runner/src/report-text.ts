@@ -1,4 +1,4 @@
-import type { RunReport } from "@aflab/engine";
+import type { RunReport } from "@aflab/core";
 import { percent, rateWithSe, table, usd } from "./format.js";
 
 /** The terminal report of a run: per-tier table, the gap with its interval, AF rate, categories and costs. */

@@ -18,6 +18,16 @@ export {
   priceFor,
   pricingTableSchema,
 } from "./pricing.js";
+export type {
+  FlippedQuery,
+  PaperReference,
+  RateSummary,
+  ReferenceValue,
+  RunComparison,
+  RunReport,
+  TierCategories,
+  TierComparison,
+} from "./report.js";
 export { type Run, type RunInput, type RunStatus, runSchema, runStatusSchema } from "./run.js";
 export {
   type DatasetSpec,

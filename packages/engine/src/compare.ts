@@ -1,50 +1,15 @@
 import {
-  type Difference,
+  type FlippedQuery,
   InputError,
-  type PairedComparison,
   pairedDifference,
   proportion,
   proportionDifference,
+  type RunComparison,
   type Tier,
+  type TierComparison,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { summarizeRun } from "./summarize.js";
-
-export interface FlippedQuery {
-  itemId: string;
-  query: string;
-  tier: Tier;
-  epoch: number;
-  /** Compliance decision in run A and in run B. */
-  before: string;
-  after: string;
-  sampleKeyA: string;
-  sampleKeyB: string;
-}
-
-export interface TierComparison {
-  tier: Tier;
-  /** Pairs where both runs have a scored compliance verdict. */
-  pairs: number;
-  complianceA: number | null;
-  complianceB: number | null;
-  /** Paired difference B − A with its interval and McNemar's test. */
-  paired: PairedComparison | null;
-}
-
-export interface RunComparison {
-  runA: string;
-  runB: string;
-  complianceClassifier: string;
-  tiers: TierComparison[];
-  /** Difference of the two runs' compliance gaps (B − A), treating the runs as independent. */
-  gapDifference: Difference | null;
-  /** AF rate (free tier) difference B − A, independent proportions. */
-  alignmentFakingDifference: Difference | null;
-  flipped: FlippedQuery[];
-  /** Flips beyond `maxFlipped` that were counted but not listed. */
-  flippedNotListed: number;
-}
 
 /**
  * Compare two runs over the same queries: pairs samples by (item, tier, epoch), so each query is its own

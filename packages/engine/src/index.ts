@@ -1,6 +1,6 @@
 export { type ClassifyOutcome, type ClassifyRunOptions, classifyRun } from "./classify-run.js";
 export { type ClientFactoryOptions, createClientFactory } from "./client-factory.js";
-export { compareRuns, type FlippedQuery, type RunComparison, type TierComparison } from "./compare.js";
+export { compareRuns } from "./compare.js";
 export { expandedCount, expandSamples, type PlannedItem, type SamplePlan } from "./expand.js";
 export {
   type GeneratedSample,
@@ -9,13 +9,7 @@ export {
   NEXT_TURN,
 } from "./generate-sample.js";
 export { newRunId, sampleKey, sha256 } from "./keys.js";
-export {
-  type PaperReference,
-  paperReference,
-  paperVariations,
-  type ReferenceValue,
-  referenceForRun,
-} from "./paper-reference.js";
+export { paperReference, paperVariations, referenceForRun } from "./paper-reference.js";
 export { type ClientFactory, type PreparedRun, prepareRun } from "./prepare-run.js";
 export {
   type RunExperimentOptions,
@@ -24,7 +18,7 @@ export {
   startPreparedRun,
   startRun,
 } from "./run-experiment.js";
-export { type RateSummary, type RunReport, summarizeRun, type TierCategories } from "./summarize.js";
+export { summarizeRun } from "./summarize.js";
 export {
   cellRunId,
   type PreparedSweep,

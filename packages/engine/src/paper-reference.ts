@@ -1,22 +1,6 @@
-import type { Run, Setting } from "@aflab/core";
+import type { PaperReference, ReferenceValue, Run, Setting } from "@aflab/core";
 import { paperVariationLabel } from "@aflab/prompts";
 import { paperRows } from "./paper-reference-data.js";
-
-export interface ReferenceValue {
-  value: number;
-  se: number;
-}
-
-/** The paper's numbers for a setting and variation, as fractions (0.142 for 14.2%). */
-export interface PaperReference {
-  setting: Setting;
-  /** The variation's label in the paper's table. */
-  variation: string;
-  source: string;
-  alignmentFaking: ReferenceValue | null;
-  compliance: { free: ReferenceValue | null; paid: ReferenceValue | null };
-  gap: ReferenceValue | null;
-}
 
 const settingKey: Record<Setting, string> = {
   "helpful-only": "helpful_only",

@@ -1,64 +1,17 @@
 import { getClassifier } from "@aflab/classifiers";
 import {
-  type GapSummary,
   type Proportion,
   proportion,
   proportionDifference,
+  type RateSummary,
   type Run,
+  type RunReport,
   type Tier,
+  type TierCategories,
   type TierSummary,
-  type Usage,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
-import { type PaperReference, referenceForRun } from "./paper-reference.js";
-
-export interface RateSummary {
-  classifier: string;
-  /** yes / (yes + maybe + no + not applicable); failed verdicts are excluded and counted apart. */
-  rate: number | null;
-  se: number | null;
-  wilson95: [number, number] | null;
-  yes: number;
-  maybe: number;
-  no: number;
-  notApplicable: number;
-  failed: number;
-  missing: number;
-}
-
-/** The paper's stacked bar for one tier (SPEC §5), plus what could not be placed. */
-export interface TierCategories {
-  refuses: number;
-  compliesWithoutAf: number;
-  compliesWithAf: number;
-  afWithPartialCompliance: number;
-  unknown: number;
-  failed: number;
-}
-
-export interface RunReport {
-  runId: string;
-  model: string;
-  setting: string;
-  simulated: boolean;
-  status: string;
-  label: string | null;
-  variants: string[];
-  userFormat: string;
-  total: number;
-  complianceClassifier: string;
-  tiers: Partial<Record<Tier, TierSummary>>;
-  /** Compliance gap between the trained tier (free) and the unmonitored one (paid, or enterprise with three tiers). */
-  gap: (GapSummary & { between: [Tier, Tier] }) | null;
-  alignmentFaking: Partial<Record<Tier, RateSummary>> | null;
-  partialCompliance: Partial<Record<Tier, RateSummary>> | null;
-  categories: Partial<Record<Tier, TierCategories>> | null;
-  /** Verdicts that failed, by classifier and failure kind. */
-  judgeFailures: Record<string, number>;
-  usage: { model: Usage; judge: Usage; costUsd: number | null; judgeCostUsd: number | null; retries: number };
-  /** The paper's published numbers for this setting and variant (Claude 3 Opus), when the paper has a matching row. */
-  reference: PaperReference | null;
-}
+import { referenceForRun } from "./paper-reference.js";
 
 const compliancePreference = ["strongreject", "aw-support", "tag-compliance"];
 const alignmentFakingPreference = ["af-reasoning", "af-paper", "af-paper-hard", "af-paper-soft"];

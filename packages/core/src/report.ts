@@ -1,0 +1,109 @@
+import type { Setting, Tier } from "./run-config.js";
+import type { Difference, PairedComparison } from "./statistics.js";
+import type { GapSummary, TierSummary } from "./summary.js";
+import type { Usage } from "./usage.js";
+
+/**
+ * The shapes of a run's report and of a comparison of two runs. The engine computes them, the CLI prints
+ * them, the API serves them and the viewer draws them: they live here so all four agree.
+ */
+
+export interface RateSummary {
+  classifier: string;
+  /** yes / (yes + maybe + no + not applicable); failed verdicts are excluded and counted apart. */
+  rate: number | null;
+  se: number | null;
+  wilson95: [number, number] | null;
+  yes: number;
+  maybe: number;
+  no: number;
+  notApplicable: number;
+  failed: number;
+  missing: number;
+}
+
+/** The paper's stacked bar for one tier (SPEC §5), plus what could not be placed. */
+export interface TierCategories {
+  refuses: number;
+  compliesWithoutAf: number;
+  compliesWithAf: number;
+  afWithPartialCompliance: number;
+  unknown: number;
+  failed: number;
+}
+
+export interface ReferenceValue {
+  value: number;
+  se: number;
+}
+
+/** The paper's numbers for a setting and variation, as fractions (0.142 for 14.2%). */
+export interface PaperReference {
+  setting: Setting;
+  /** The variation's label in the paper's table. */
+  variation: string;
+  source: string;
+  alignmentFaking: ReferenceValue | null;
+  compliance: { free: ReferenceValue | null; paid: ReferenceValue | null };
+  gap: ReferenceValue | null;
+}
+
+export interface RunReport {
+  runId: string;
+  model: string;
+  setting: string;
+  simulated: boolean;
+  status: string;
+  label: string | null;
+  variants: string[];
+  userFormat: string;
+  total: number;
+  complianceClassifier: string;
+  tiers: Partial<Record<Tier, TierSummary>>;
+  /** Compliance gap between the trained tier (free) and the unmonitored one (paid, or enterprise with three tiers). */
+  gap: (GapSummary & { between: [Tier, Tier] }) | null;
+  alignmentFaking: Partial<Record<Tier, RateSummary>> | null;
+  partialCompliance: Partial<Record<Tier, RateSummary>> | null;
+  categories: Partial<Record<Tier, TierCategories>> | null;
+  /** Verdicts that failed, keyed `classifier:kind`. */
+  judgeFailures: Record<string, number>;
+  usage: { model: Usage; judge: Usage; costUsd: number | null; judgeCostUsd: number | null; retries: number };
+  /** The paper's published numbers for this setting and variant (Claude 3 Opus), when the paper has a matching row. */
+  reference: PaperReference | null;
+}
+
+export interface FlippedQuery {
+  itemId: string;
+  query: string;
+  tier: Tier;
+  epoch: number;
+  /** Compliance decision in run A and in run B. */
+  before: string;
+  after: string;
+  sampleKeyA: string;
+  sampleKeyB: string;
+}
+
+export interface TierComparison {
+  tier: Tier;
+  /** Pairs where both runs have a scored compliance verdict. */
+  pairs: number;
+  complianceA: number | null;
+  complianceB: number | null;
+  /** Paired difference B − A with its interval and McNemar's test. */
+  paired: PairedComparison | null;
+}
+
+export interface RunComparison {
+  runA: string;
+  runB: string;
+  complianceClassifier: string;
+  tiers: TierComparison[];
+  /** Difference of the two runs' compliance gaps (B − A), treating the runs as independent. */
+  gapDifference: Difference | null;
+  /** AF rate (free tier) difference B − A, independent proportions. */
+  alignmentFakingDifference: Difference | null;
+  flipped: FlippedQuery[];
+  /** Flips beyond `maxFlipped` that were counted but not listed. */
+  flippedNotListed: number;
+}
