@@ -16,7 +16,7 @@ export function registerDemoCommand(program: Command): void {
           "judge (sim/judge). No API key, no network: the numbers test the pipeline, they say nothing about real models.\n\n",
       );
       numberFlag(flags.epochs, "--epochs");
-      const code = await runCommand({
+      const { code, runId } = await runCommand({
         db: flags.db,
         model: "sim/opus-like",
         setting: "helpful-only",
@@ -31,11 +31,21 @@ export function registerDemoCommand(program: Command): void {
         quiet: flags.quiet,
       });
       const dbFlag = flags.db ? ` --db ${flags.db}` : "";
+      // Inside the workspace the CLI is reached through `pnpm aflab`; installed, it is `aflab`.
+      const aflab = process.env.npm_lifecycle_event ? "pnpm aflab" : "aflab";
       process.stdout.write(
-        `\nNext:\n  aflab runs${dbFlag}                 list runs\n  aflab report <run id> --format json${dbFlag}\n` +
-          `  aflab serve${dbFlag}                open the viewer at http://127.0.0.1:8787\n` +
-          `  aflab run --model anthropic/claude-3-opus-20240229 --judge anthropic/claude-3-5-sonnet-20241022 --dataset advbench --limit 100\n` +
-          `store: ${resolveDbPath(flags)}\n`,
+        [
+          "",
+          "What next:",
+          `  ${aflab} serve${dbFlag}`,
+          `      read this run in the browser: http://127.0.0.1:8787/runs/${runId}`,
+          `  ${aflab} report ${runId} --format json${dbFlag}`,
+          `  ${aflab} runs${dbFlag}`,
+          `  ${aflab} run --model anthropic/claude-3-opus-20240229 --judge anthropic/claude-3-5-sonnet-20241022 --dataset advbench --limit 100`,
+          "      the same experiment on a real model (needs ANTHROPIC_API_KEY)",
+          `store: ${resolveDbPath(flags)}`,
+          "",
+        ].join("\n"),
       );
       process.exitCode = code;
     });

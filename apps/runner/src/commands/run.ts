@@ -98,7 +98,8 @@ function cacheMode(value: string | undefined): "auto" | "on" | "off" {
   throw new InputError(`--cache: expected auto, on or off, got "${value}"`, { field: "cache" });
 }
 
-export async function runCommand(flags: RunFlags): Promise<number> {
+/** Runs (or resumes) and prints the report; the exit code is 0 only when the run completed. */
+export async function runCommand(flags: RunFlags): Promise<{ code: number; runId: string }> {
   const format = flags.format ?? "table";
   if (format !== "table" && format !== "json") {
     throw new InputError(`--format: expected table or json, got "${format}"`, { field: "format" });
@@ -156,9 +157,9 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       process.stderr.write(
         `run ${outcome.runId} ${outcome.status}: ${outcome.reason ?? ""}\nresume with: aflab run --resume ${outcome.runId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
       );
-      return 1;
+      return { code: 1, runId: outcome.runId };
     }
-    return 0;
+    return { code: 0, runId: outcome.runId };
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -212,6 +213,6 @@ export function registerRunCommand(program: Command): void {
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
     .action(async (flags: RunFlags) => {
-      process.exitCode = await runCommand(flags);
+      process.exitCode = (await runCommand(flags)).code;
     });
 }
