@@ -54,11 +54,11 @@ export interface BuiltApp {
 const runListParamsSchema = z.strictObject({
   limit: z
     .string()
-    .regex(/^\d+$/, "expected a whole number")
+    .regex(/^\d+$/, "expected a whole number of 0 or more")
     .transform(Number)
     .pipe(z.number().min(1, "expected at least 1").max(1000, "expected at most 1000"))
     .optional(),
-  offset: z.string().regex(/^\d+$/, "expected a whole number").transform(Number).optional(),
+  offset: z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number).optional(),
   status: runStatusSchema.optional(),
   model: z.string().min(1, "expected a model id").optional(),
   setting: settingSchema.optional(),

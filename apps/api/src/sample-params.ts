@@ -21,7 +21,7 @@ function pairSchema<Value extends z.ZodType<string>>(value: Value, example: stri
 const wholeNumber = (minimum: number, maximum: number) =>
   z
     .string()
-    .regex(/^\d+$/, "expected a whole number")
+    .regex(/^\d+$/, "expected a whole number of 0 or more")
     .transform(Number)
     .pipe(
       z.number().min(minimum, `expected at least ${minimum}`).max(maximum, `expected at most ${maximum}`),
