@@ -52,6 +52,9 @@ export const runConfigSchema = z.object({
   epochs: z.number().int().positive().default(1),
   temperature: z.number().min(0).max(2).default(1),
   maxTokens: z.number().int().positive().default(4096),
+  /** Text the first assistant turn starts with where the provider takes a prefill (SPEC §2.4: `<` for
+   * Anthropic models). Without it, no-CoT prompts are prefilled with `<OUTPUT>` and CoT prompts not at all. */
+  prefill: z.string().min(1, "expected non-empty text").optional(),
   /** Largest number of assistant turns in the scratchpad loop. */
   maxTurns: z.number().int().min(1).max(16).default(4),
   /** Concurrent samples in flight. */

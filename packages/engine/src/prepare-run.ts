@@ -59,7 +59,14 @@ export async function prepareRun(
   const system = config.promptFile ? await loadPromptFile(config.promptFile) : prompt.system;
   const tiers = resolveTiers(config.tiers, prompt.tiers);
   const promptHash = sha256(
-    JSON.stringify({ system, userFormat: config.userFormat, variants: config.variants, cot: config.cot }),
+    JSON.stringify({
+      system,
+      userFormat: config.userFormat,
+      variants: config.variants,
+      cot: config.cot,
+      // Only when set, so runs without a prefill keep the keys they always had.
+      ...(config.prefill ? { prefill: config.prefill } : {}),
+    }),
   ).slice(0, 16);
 
   const items = await loadDataset(config.dataset, { cacheDir: options.datasetCacheDir });

@@ -125,6 +125,23 @@ describe("startRun on the simulated organism", () => {
   });
 });
 
+describe("prefill", () => {
+  it("starts the first assistant turn with the configured prefill and stores it apart from the text", async () => {
+    const outcome = await startRun(
+      { ...baseConfig, prefill: "<", dataset: { source: "builtin:harmful", limit: 4 } },
+      { store, createClient: createClientFactory() },
+    );
+    const samples = [...store.iterateSamples(outcome.runId, { withTurns: true })];
+    expect(samples).toHaveLength(8);
+    for (const sample of samples) {
+      const first = sample.turns.find((turn) => turn.role === "assistant");
+      expect(first?.prefill).toBe("<");
+      expect(first?.content.startsWith("SCRATCHPAD_REASONING>")).toBe(true);
+      expect(sample.status).toBe("complete");
+    }
+  });
+});
+
 describe("resume", () => {
   it("runs exactly the unfinished samples after a cancellation and never pays twice", async () => {
     const counter = { calls: 0 };

@@ -139,7 +139,7 @@ async function executeRun(
         maxTurns: config.maxTurns,
         temperature: config.temperature,
         maxTokens: config.maxTokens,
-        prefill: prepared.prompt.prefill,
+        prefill: config.prefill ?? prepared.prompt.prefill,
         epoch: plan.epoch,
         seed: config.seed,
         signal,

@@ -32,6 +32,7 @@ export interface RunFlags {
   temperature?: string;
   maxTokens?: string;
   maxTurns?: string;
+  prefill?: string;
   concurrency?: string;
   maxConnections?: string;
   judgeMaxConnections?: string;
@@ -74,6 +75,7 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   set("temperature", numberFlag(flags.temperature, "--temperature"));
   set("maxTokens", numberFlag(flags.maxTokens, "--max-tokens"));
   set("maxTurns", numberFlag(flags.maxTurns, "--max-turns"));
+  set("prefill", flags.prefill);
   set("concurrency", numberFlag(flags.concurrency, "--concurrency"));
   set("seed", numberFlag(flags.seed, "--seed"));
   set("judge", flags.judge);
@@ -197,6 +199,10 @@ export function registerRunCommand(program: Command): void {
     .option("--temperature <t>", "sampling temperature (default 1)")
     .option("--max-tokens <n>", "max tokens per assistant turn")
     .option("--max-turns <n>", "max assistant turns in the scratchpad loop (default 4)")
+    .option(
+      "--prefill <text>",
+      'start the first assistant turn with this text where the provider allows (e.g. "<")',
+    )
     .option("--concurrency <n>", "samples in flight (default 8)")
     .option("--max-connections <n>", "connection limit of the model client")
     .option("--judge-max-connections <n>", "connection limit of the judge client")
