@@ -50,10 +50,9 @@ export const sampleParamsSchema = z.strictObject({
 
 export type SampleParams = z.output<typeof sampleParamsSchema>;
 
-/** Filters for the store plus the verdict filters beyond the first, which the API applies itself. */
+/** The store query a sample URL asks for; several verdict filters all have to match. */
 export interface SampleFilters {
   query: SampleQueryInput;
-  extraVerdicts: Array<{ classifier: string; decision: string }>;
 }
 
 /**
@@ -70,12 +69,11 @@ export function parseSampleParams(search: URLSearchParams): SampleFilters {
   }
   const params = parseOrThrow(sampleParamsSchema, raw, "sample query");
   const verdicts = (params.verdict ?? []).map(({ classifier, value }) => ({ classifier, decision: value }));
-  const [first, ...extraVerdicts] = verdicts;
   const query: SampleQueryInput = {
     ...(params.tier ? { tier: params.tier } : {}),
     ...(params.status ? { status: params.status } : {}),
     ...(params.failure ? { failureKind: params.failure } : {}),
-    ...(first ? { verdict: first } : {}),
+    ...(verdicts.length > 0 ? { verdict: verdicts } : {}),
     ...(params.verdictStatus
       ? { verdictStatus: { classifier: params.verdictStatus.classifier, status: params.verdictStatus.value } }
       : {}),
@@ -85,5 +83,5 @@ export function parseSampleParams(search: URLSearchParams): SampleFilters {
     ...(params.limit !== undefined ? { limit: params.limit } : {}),
     ...(params.offset !== undefined ? { offset: params.offset } : {}),
   };
-  return { query, extraVerdicts };
+  return { query };
 }
