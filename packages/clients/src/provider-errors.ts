@@ -1,17 +1,16 @@
 import { AflabError, ProviderError } from "@aflab/core";
-import {
-  APIUserAbortError as AnthropicAbortError,
-  APIError as AnthropicAPIError,
-  APIConnectionError as AnthropicConnectionError,
-  APIConnectionTimeoutError as AnthropicTimeoutError,
-} from "@anthropic-ai/sdk";
-import {
-  APIUserAbortError as OpenAIAbortError,
-  APIError as OpenAIAPIError,
-  APIConnectionError as OpenAIConnectionError,
-  APIConnectionTimeoutError as OpenAITimeoutError,
-} from "openai";
 import { abortedError, retryDelayFromHeaders } from "./retry.js";
+import { loadedSdkErrorClasses, type SdkErrorClasses } from "./sdk-modules.js";
+
+/** Whether `error` is an instance of one SDK's error class of the given kind. */
+function isSdkError(error: unknown, kind: Exclude<keyof SdkErrorClasses, "api">): error is Error {
+  return loadedSdkErrorClasses().some((classes) => error instanceof classes[kind]);
+}
+
+type SdkApiError = InstanceType<SdkErrorClasses["api"]>;
+function isSdkApiError(error: unknown): error is SdkApiError {
+  return loadedSdkErrorClasses().some((classes) => error instanceof classes.api);
+}
 
 /** What an error message may name about the call (never the key itself). */
 export interface ErrorContext {
@@ -138,16 +137,16 @@ function describeStatus(status: number, apiMessage: string | undefined, context:
  */
 export function classifyProviderError(error: unknown, context: ErrorContext): ProviderError | AflabError {
   if (error instanceof AflabError) return error;
-  if (error instanceof AnthropicAbortError || error instanceof OpenAIAbortError) return abortedError();
+  if (isSdkError(error, "abort")) return abortedError();
   const clean = (text: string) => redact(text, context.apiKey);
 
-  if (error instanceof AnthropicTimeoutError || error instanceof OpenAITimeoutError) {
+  if (isSdkError(error, "timeout")) {
     return new ClassifiedProviderError(
       clean(`${context.modelId}: no answer from ${context.baseUrl} within ${context.timeoutMs} ms`),
       { provider: context.provider, isRetryable: true, reason: "timeout" },
     );
   }
-  if (error instanceof AnthropicConnectionError || error instanceof OpenAIConnectionError) {
+  if (isSdkError(error, "connection")) {
     const code = networkCodeOf(error);
     const reason = code === "ECONNREFUSED" ? "connection refused" : (code ?? "connection error");
     return new ClassifiedProviderError(
@@ -157,7 +156,7 @@ export function classifyProviderError(error: unknown, context: ErrorContext): Pr
       { provider: context.provider, isRetryable: true, reason },
     );
   }
-  if (error instanceof AnthropicAPIError || error instanceof OpenAIAPIError) {
+  if (isSdkApiError(error)) {
     const status = error.status;
     const headers = headersToRecord(error.headers);
     if (status === undefined) {

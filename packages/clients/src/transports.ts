@@ -1,9 +1,10 @@
 import { issuesOf, ProviderError, type Usage } from "@aflab/core";
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk/resources/messages/messages.js";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { z } from "zod";
 import type { GenerateRequest } from "./model-client.js";
+import { loadAnthropicSdk, loadOpenAISdk } from "./sdk-modules.js";
 
 /** One HTTP call's worth of answer. */
 export interface Completion {
@@ -70,15 +71,21 @@ const anthropicResponseSchema = z.object({
  * whitespace, which the API rejects) and is not part of the returned text.
  */
 export function createAnthropicTransport(settings: TransportSettings): Transport {
-  const client = new Anthropic({
-    apiKey: settings.apiKey,
-    authToken: null,
-    baseURL: settings.baseUrl,
-    maxRetries: 0,
-    timeout: settings.timeoutMs,
-  });
+  let sdkClient: Promise<Anthropic> | undefined;
+  const connect = () =>
+    (sdkClient ??= loadAnthropicSdk().then(
+      (sdk) =>
+        new sdk.default({
+          apiKey: settings.apiKey,
+          authToken: null,
+          baseURL: settings.baseUrl,
+          maxRetries: 0,
+          timeout: settings.timeoutMs,
+        }),
+    ));
   return {
     async send(request) {
+      const client = await connect();
       const prefill = request.prefill ?? "";
       const sentPrefill = prefill.trimEnd();
       const messages: Array<{ role: "user" | "assistant"; content: string }> = request.messages.map(
@@ -157,16 +164,22 @@ const openaiResponseSchema = z.object({
 export function createOpenAITransport(
   settings: TransportSettings & { flavour: "openai" | "compatible" },
 ): Transport {
-  const client = new OpenAI({
-    apiKey: settings.apiKey,
-    organization: null,
-    project: null,
-    baseURL: settings.baseUrl,
-    maxRetries: 0,
-    timeout: settings.timeoutMs,
-  });
+  let sdkClient: Promise<OpenAI> | undefined;
+  const connect = () =>
+    (sdkClient ??= loadOpenAISdk().then(
+      (sdk) =>
+        new sdk.default({
+          apiKey: settings.apiKey,
+          organization: null,
+          project: null,
+          baseURL: settings.baseUrl,
+          maxRetries: 0,
+          timeout: settings.timeoutMs,
+        }),
+    ));
   return {
     async send(request, n) {
+      const client = await connect();
       const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = [];
       if (request.system !== "") messages.push({ role: "system", content: request.system });
       for (const message of request.messages) messages.push({ role: message.role, content: message.content });
