@@ -1,0 +1,88 @@
+import { simulatedJudgeAnswer } from "@aflab/classifiers";
+import { type FakeServer, startFakeOpenAIServer } from "@aflab/clients/testing";
+import { openStore, type Store } from "@aflab/store";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { classifyRun } from "./classify-run.js";
+import { createClientFactory } from "./client-factory.js";
+import { startRun } from "./run-experiment.js";
+
+let store: Store;
+let judge: FakeServer;
+beforeEach(async () => {
+  store = openStore(":memory:");
+  // A real OpenAI-wire judge whose answers are the offline judge's, so verdicts parse.
+  judge = await startFakeOpenAIServer({
+    apiKey: "judge-key",
+    respond: (request) => simulatedJudgeAnswer(request.system, request.messages.at(-1)?.content ?? ""),
+  });
+});
+afterEach(async () => {
+  store.close();
+  await judge.close();
+});
+
+const env = () => ({ OPENAI_API_KEY: "judge-key", OPENAI_BASE_URL: judge.baseUrl });
+const judgeRequests = () =>
+  judge.requests.filter((request) => request.path.endsWith("/chat/completions")).length;
+
+describe("classifyRun", () => {
+  it("re-classifies a stored run from the response cache without paying the judge again", async () => {
+    const outcome = await startRun(
+      {
+        model: "sim/opus-like",
+        judge: "openai/gpt-4o",
+        userFormat: "minimal",
+        dataset: { source: "builtin:harmful", limit: 6 },
+        classifiers: ["tag-compliance", "af-reasoning"],
+      },
+      { store, createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }) },
+    );
+    expect(outcome.status).toBe("complete");
+    const paid = judgeRequests();
+    expect(paid).toBeGreaterThan(0);
+    const before = [...store.iterateVerdicts(outcome.runId, "af-reasoning")].map((verdict) => [
+      verdict.sampleKey,
+      verdict.decision,
+    ]);
+
+    const again = await classifyRun(store, outcome.runId, {
+      force: true,
+      createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }),
+    });
+    expect(again.classified).toBe(2 * 12);
+    expect(judgeRequests()).toBe(paid);
+    const after = [...store.iterateVerdicts(outcome.runId, "af-reasoning")].map((verdict) => [
+      verdict.sampleKey,
+      verdict.decision,
+    ]);
+    expect(after).toEqual(before);
+
+    // Without the cache the same re-classification pays again: the check above can fail.
+    await classifyRun(store, outcome.runId, {
+      force: true,
+      classifiers: ["af-reasoning"],
+      createClient: createClientFactory({ env: env() }),
+    });
+    expect(judgeRequests()).toBe(2 * paid);
+  });
+
+  it("adds a classifier to a stored run and the report picks it up", async () => {
+    const outcome = await startRun(
+      {
+        model: "sim/opus-like",
+        userFormat: "minimal",
+        dataset: { source: "builtin:harmful", limit: 5 },
+        classifiers: ["tag-compliance"],
+      },
+      { store, createClient: createClientFactory() },
+    );
+    const result = await classifyRun(store, outcome.runId, {
+      classifiers: ["af-reasoning"],
+      judge: "sim/judge",
+      createClient: createClientFactory(),
+    });
+    expect(result.classified).toBe(10);
+    expect(store.requireRun(outcome.runId).config.classifiers).toEqual(["tag-compliance", "af-reasoning"]);
+    expect(store.classifierNames(outcome.runId).sort()).toEqual(["af-reasoning", "tag-compliance"]);
+  });
+});
