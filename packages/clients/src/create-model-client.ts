@@ -324,8 +324,17 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
       }
 
       // One call with n completions where the server takes n; otherwise n calls, each in its own slot.
+      // Split calls get seeds seed, seed + 1, ...: a server that honours the seed would otherwise send
+      // the same completion n times, and n votes would be one vote counted n times.
       const calls = resolved.supportsN || n === 1 ? [n] : Array.from({ length: n }, () => 1);
-      const outcomes = await Promise.all(calls.map((count) => sendWithRetries(request, count)));
+      const outcomes = await Promise.all(
+        calls.map((count, index) =>
+          sendWithRetries(
+            index === 0 || request.seed === undefined ? request : { ...request, seed: request.seed + index },
+            count,
+          ),
+        ),
+      );
       const completions: Completion[] = outcomes.map((outcome) => outcome.value);
       const usage: Usage = completions.reduce(
         (total, completion) => addUsage(total, completion.usage),

@@ -157,6 +157,28 @@ describe("openai-compatible and configured providers", () => {
     expect(model.provider).toBe("openai-compatible");
   });
 
+  it("gives each completion its own seed when n is split into several requests", async () => {
+    // A server that honours `seed` (vLLM does) answers identical requests identically: 20 judge votes
+    // sent with one seed would be one vote counted 20 times.
+    const server = await fake({
+      respond: (input) => `seed ${String((input.body as { seed?: number }).seed)}`,
+    });
+    const model = createModelClient("openai-compatible/judge-model", {
+      baseUrl: server.baseUrl,
+      env: { OPENAI_COMPATIBLE_API_KEY: SECRET },
+      retry: fast,
+    });
+    const seeded = await model.generate({ ...request, n: 3, seed: 40 });
+    expect(server.requests.map((sent) => (sent.body as { seed?: number }).seed).sort()).toEqual([40, 41, 42]);
+    expect(seeded.texts).toEqual(["seed 40", "seed 41", "seed 42"]);
+    // Without a seed, none is invented.
+    await model.generate({ ...request, n: 2 });
+    expect(server.requests.slice(3).map((sent) => (sent.body as { seed?: number }).seed)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
   it("strips a prefill the model wrote itself when the server cannot continue a message", async () => {
     const server = await fake({ respond: () => "<OUTPUT>fine</OUTPUT>" });
     const model = createModelClient("openai/gpt-4o", {
