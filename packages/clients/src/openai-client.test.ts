@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createModelClient } from "./create-model-client.js";
 import type { GenerateRequest } from "./model-client.js";
 import { mergeProvidersConfigs } from "./providers-config.js";
-import { RetriesExhaustedError } from "./retry.js";
+import { RetriesExhaustedError, type RetryEvent } from "./retry.js";
 import { startFakeOpenAIServer } from "./testing/fake-openai-server.js";
 import type { FakeServer } from "./testing/fake-shared.js";
 
@@ -177,6 +177,48 @@ describe("openai-compatible and configured providers", () => {
       undefined,
       undefined,
     ]);
+  });
+
+  it("backs off exponentially on a 503 even when the response carries rate-limit reset headers", async () => {
+    // OpenAI sends x-ratelimit-* on every response; a limit that is not used up says nothing about an outage.
+    const resetHeaders = {
+      "x-ratelimit-remaining-requests": "4999",
+      "x-ratelimit-reset-requests": "12ms",
+      "x-ratelimit-remaining-tokens": "1999000",
+      "x-ratelimit-reset-tokens": "0s",
+    };
+    const server = await fake({
+      faultSequence: [
+        { kind: "overloaded", headers: resetHeaders },
+        { kind: "server-error", headers: resetHeaders },
+      ],
+    });
+    const events: RetryEvent[] = [];
+    const model = createModelClient("openai/gpt-4o", {
+      baseUrl: server.baseUrl,
+      env: { OPENAI_API_KEY: SECRET },
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      onRetry: (event) => events.push(event),
+    });
+    await model.generate(request);
+    expect(events.map((event) => [event.status, event.fromHeaders])).toEqual([
+      [503, false],
+      [500, false],
+    ]);
+    // An explicit retry-after is still honoured on a 503.
+    const told = await fake({
+      faultSequence: [{ kind: "overloaded", headers: { ...resetHeaders, "retry-after-ms": "30" } }],
+    });
+    const toldEvents: RetryEvent[] = [];
+    const toldModel = createModelClient("openai/gpt-4o", {
+      baseUrl: told.baseUrl,
+      env: { OPENAI_API_KEY: SECRET },
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      onRetry: (event) => toldEvents.push(event),
+    });
+    await toldModel.generate(request);
+    expect(toldEvents[0]?.fromHeaders).toBe(true);
+    expect(toldEvents[0]?.delayMs).toBeGreaterThanOrEqual(30);
   });
 
   it("strips a prefill the model wrote itself when the server cannot continue a message", async () => {

@@ -132,6 +132,22 @@ function describeStatus(status: number, apiMessage: string | undefined, context:
 }
 
 /**
+ * The wait a failed response asks for. Rate-limit reset headers describe rate limits, and providers send
+ * them on every response: they only set the wait of a 429. Any other retryable status (500, 503, 529...)
+ * honours an explicit `retry-after`/`retry-after-ms` and otherwise gets exponential backoff, so an outage
+ * is not hammered at the pace of an unrelated, not-exhausted limit's reset.
+ */
+function hintedDelayMs(status: number, headers: Record<string, string>): number | undefined {
+  if (status === 429) return retryDelayFromHeaders(headers);
+  const explicit: Record<string, string> = {};
+  for (const name of ["retry-after", "retry-after-ms"]) {
+    const value = headers[name];
+    if (value !== undefined) explicit[name] = value;
+  }
+  return retryDelayFromHeaders(explicit);
+}
+
+/**
  * Turns whatever one attempt threw into a ProviderError (retryable or not) with a message naming the
  * model and what to do; cancellation becomes an `aborted` AflabError. Other errors pass through unchanged.
  */
@@ -172,7 +188,7 @@ export function classifyProviderError(error: unknown, context: ErrorContext): Pr
       provider: context.provider,
       status,
       isRetryable: retryable,
-      retryAfterMs: retryable ? retryDelayFromHeaders(headers) : undefined,
+      retryAfterMs: retryable ? hintedDelayMs(status, headers) : undefined,
       headers,
       code: status === 401 || status === 403 ? "authentication" : "provider_error",
     });
