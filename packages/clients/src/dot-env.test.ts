@@ -27,6 +27,21 @@ describe("parseDotEnv", () => {
     });
   });
 
+  it("reads a quoted value followed by a comment without keeping the quotes", () => {
+    const text = [
+      'ANTHROPIC_API_KEY="sk-ant-789"  # personal key',
+      "OPENAI_API_KEY='sk-oa-012' # team key",
+      'HASH="a # b" #c',
+    ].join("\n");
+    expect(parseDotEnv(text)).toEqual({
+      ANTHROPIC_API_KEY: "sk-ant-789",
+      OPENAI_API_KEY: "sk-oa-012",
+      HASH: "a # b",
+    });
+    // Text after a closing quote that is not a comment is a malformed line, not part of the key.
+    expect(() => parseDotEnv('KEY="abc" def')).toThrow(/line 1: expected KEY=value/);
+  });
+
   it("names the malformed line", () => {
     const parse = () => parseDotEnv("GOOD=1\nnot a setting\n", "config/.env");
     expect(parse).toThrow(InputError);

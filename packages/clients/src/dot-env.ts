@@ -3,9 +3,20 @@ import { InputError } from "@aflab/core";
 
 const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Index of the quote closing a value that opens with `quote` (a double quote skips `\` escapes); -1 if none. */
+function closingQuoteAt(value: string, quote: string): number {
+  for (let position = 1; position < value.length; position++) {
+    const character = value[position];
+    if (quote === '"' && character === "\\") position++;
+    else if (character === quote) return position;
+  }
+  return -1;
+}
+
 /**
  * Parses the text of a `.env` file: `KEY=value` lines, optional `export ` prefix, `#` comments, single
- * quotes (literal) and double quotes (with `\n`, `\t`, `\"`, `\\` escapes). A malformed line is an
+ * quotes (literal) and double quotes (with `\n`, `\t`, `\"`, `\\` escapes), each optionally followed by a
+ * `# comment`. A malformed line is an
  * InputError naming the line.
  */
 export function parseDotEnv(text: string, source = ".env"): Record<string, string> {
@@ -23,8 +34,16 @@ export function parseDotEnv(text: string, source = ".env"): Record<string, strin
       });
     let value = body.slice(equals + 1).trim();
     const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
-      value = value.slice(1, -1);
+    const closing = quote === '"' || quote === "'" ? closingQuoteAt(value, quote) : -1;
+    if (closing > 0) {
+      // After the closing quote only a comment may follow: `KEY="value"  # note` is common, and keeping
+      // the quotes would hand the provider a key that is rejected for no visible reason.
+      const rest = value.slice(closing + 1).trim();
+      if (rest !== "" && !rest.startsWith("#"))
+        throw new InputError(`${source} line ${index + 1}: expected KEY=value with a name like API_KEY`, {
+          field: `${source}:${index + 1}`,
+        });
+      value = value.slice(1, closing);
       if (quote === '"')
         value = value.replace(/\\([nrt"\\])/g, (_, escaped: string) =>
           escaped === "n" ? "\n" : escaped === "r" ? "\r" : escaped === "t" ? "\t" : escaped,
