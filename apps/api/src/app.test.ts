@@ -144,6 +144,24 @@ describe("GET /api/runs/:id", () => {
     const text = await (await app.request("/api/runs/run-a")).text();
     expect(text).not.toContain(secret);
   });
+
+  it("scrubs secret values from error bodies too, including the API token", async () => {
+    const secret = "zq-local-secret-value-42";
+    const app = createApp({ store, token, environment: { MY_PROVIDER_API_KEY: secret } });
+    for (const [path, init] of [
+      [`/api/runs/${secret}`, {}],
+      [`/api/runs/${token}/samples`, {}],
+      [`/api/runs/${token}`, { method: "DELETE", headers: auth }],
+    ] as const) {
+      const response = await app.request(path, init);
+      expect(response.status, path).toBe(404);
+      const body = await json(response);
+      expect(body.code).toBe("NOT_FOUND");
+      expect(body.message, path).toContain("[redacted]");
+      expect(JSON.stringify(body), path).not.toContain(secret);
+      expect(JSON.stringify(body), path).not.toContain(token);
+    }
+  });
 });
 
 describe("GET /api/runs/:id/samples", () => {

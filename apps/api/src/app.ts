@@ -126,7 +126,9 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
   const app = new Hono();
 
   app.onError((error, context) => {
-    const body = normaliseError(error);
+    // Error messages may echo request input or provider text: scrub the configured secrets from them too.
+    const normalised = normaliseError(error);
+    const body = { ...normalised, message: scrubSecrets(normalised.message, secrets) };
     if (body.code === "INTERNAL") {
       // The client gets a generic message; the operator gets the scrubbed detail.
       console.error(
