@@ -331,6 +331,31 @@ describe("samples", () => {
     }
   });
 
+  it("keeps a read-then-write transaction whole when another connection writes to the same file", () => {
+    // Two processes on one store: one reads, the other commits a write, then the first writes. A
+    // deferred transaction fails that last write at once with SQLITE_BUSY; the writes must serialize.
+    const other = openStore(path, { busyTimeoutMs: 50 });
+    let otherError: unknown;
+    try {
+      store.transaction(() => {
+        expect(store.getRun("run-1")?.status).toBe("running");
+        try {
+          other.putSample(makeSample("run-1", 1));
+        } catch (error) {
+          otherError = error;
+        }
+        store.putSample(makeSample("run-1", 0));
+      });
+      // The second writer waited for the first (here it gave up after its timeout, since both are on
+      // one thread); in two processes it would simply go next.
+      expect(String(otherError)).toMatch(/locked|busy/i);
+      other.putSample(makeSample("run-1", 1));
+    } finally {
+      other.close();
+    }
+    expect(store.sampleKeys("run-1")).toEqual(["key-0", "key-1"]);
+  });
+
   it("rolls back every write of a failed transaction", () => {
     expect(() =>
       store.transaction(() => {

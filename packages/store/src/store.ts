@@ -845,7 +845,10 @@ class SqliteStore implements Store {
   }
 
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    // IMMEDIATE takes the write lock up front, waiting out the busy timeout. A deferred transaction
+    // that reads first and writes later cannot wait: when another connection (a second process on the
+    // same file) writes in between, SQLite fails the upgrade at once with SQLITE_BUSY.
+    return this.db.transaction(work).immediate();
   }
 
   close(): void {
