@@ -76,6 +76,8 @@ export async function classifyRun(
           continue;
         }
         const verdict = await classifySample(classifier, sample, config, judge, options.signal);
+        // Cancelled mid-call: leave the verdict missing (or as it was) rather than store a false failure.
+        if (verdict.status === "failed" && options.signal?.aborted) return;
         store.putVerdict({ ...verdict, runId, sampleKey: key, createdAt: new Date().toISOString() });
         classified++;
         if (verdict.status === "failed") failed++;

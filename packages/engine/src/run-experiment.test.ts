@@ -7,6 +7,7 @@ import {
 import { InputError, proportion, type RunConfigInput, type RunEvent } from "@aflab/core";
 import { openStore, type Store } from "@aflab/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { classifyRun } from "./classify-run.js";
 import { createClientFactory } from "./client-factory.js";
 import type { ClientFactory } from "./prepare-run.js";
 import { resumeRun, startRun } from "./run-experiment.js";
@@ -189,5 +190,67 @@ describe("model ids", () => {
   it("builds real provider clients through the factory", () => {
     const client = createModelClient("openai/gpt-4o", { env: { OPENAI_API_KEY: "test-key" } });
     expect(client.provider).toBe("openai");
+  });
+});
+
+describe("cancellation while judging", () => {
+  /** The offline judge, cancelling the run when the judge is asked for the `cancelAt`-th time. */
+  function cancellingJudge(controller: AbortController, cancelAt: number): ClientFactory {
+    const base = createClientFactory();
+    let judgeCalls = 0;
+    return (modelId, role, config) => {
+      const inner = base(modelId, role, config);
+      if (role !== "judge") return inner;
+      return {
+        ...inner,
+        generate: async (request) => {
+          if (++judgeCalls === cancelAt) controller.abort();
+          return inner.generate(request);
+        },
+      };
+    };
+  }
+
+  it("stores no failed verdict for the cut-off judge call, and resume classifies the sample", async () => {
+    const controller = new AbortController();
+    const first = await startRun(
+      {
+        ...baseConfig,
+        judge: "sim/judge",
+        classifiers: ["tag-compliance", "af-reasoning"],
+        dataset: { source: "builtin:harmful", limit: 10 },
+        concurrency: 2,
+      },
+      { store, createClient: cancellingJudge(controller, 5), signal: controller.signal },
+    );
+    expect(first.status).toBe("interrupted");
+    const failedAfterCancel = [...store.iterateVerdicts(first.runId)].filter((v) => v.status === "failed");
+    expect(failedAfterCancel).toEqual([]);
+
+    const second = await resumeRun(first.runId, { store, createClient: createClientFactory() });
+    expect(second.status).toBe("complete");
+    expect(summarizeRun(store, first.runId).judgeFailures).toEqual({});
+    for (const key of store.sampleKeys(first.runId, "complete")) {
+      const classifiers = store.getVerdicts(first.runId, key).map((verdict) => verdict.classifier);
+      expect(classifiers.sort()).toEqual(["af-reasoning", "tag-compliance"]);
+    }
+  });
+
+  it("classifyRun cancelled mid-call leaves the verdict missing, not failed", async () => {
+    const outcome = await startRun(
+      { ...baseConfig, dataset: { source: "builtin:harmful", limit: 6 } },
+      { store, createClient: createClientFactory() },
+    );
+    const controller = new AbortController();
+    await classifyRun(store, outcome.runId, {
+      classifiers: ["af-reasoning"],
+      judge: "sim/judge",
+      concurrency: 2,
+      createClient: cancellingJudge(controller, 3),
+      signal: controller.signal,
+    });
+    const verdicts = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
+    expect(verdicts.length).toBeLessThan(store.sampleKeys(outcome.runId, "complete").length);
+    expect(verdicts.filter((verdict) => verdict.status === "failed")).toEqual([]);
   });
 });

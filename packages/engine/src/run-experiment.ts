@@ -350,6 +350,9 @@ async function classifyAll(
     if (only && !only.has(classifier.name)) continue;
     if (signal?.aborted) return;
     const verdict = await classifySample(classifier, sample, prepared.config, prepared.judge, signal);
+    // A judge call cut short by the cancellation is no verdict: stored as a failure it would count as a
+    // judge failure for good and keep resume from classifying the sample.
+    if (verdict.status === "failed" && signal?.aborted) return;
     store.putVerdict({ ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() });
     emit({
       type: "judge-end",
