@@ -1,4 +1,11 @@
-import { type MouseEvent, type ReactNode, useCallback, useSyncExternalStore } from "react";
+import {
+  type MouseEvent,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+} from "react";
 
 /** The pages of the viewer and their parameters, read from the path. */
 export type Route =
@@ -93,6 +100,37 @@ export function useSearchState(): [URLSearchParams, (changes: Record<string, str
     navigate(`${window.location.pathname}${text ? `?${text}` : ""}`, { replace: true });
   }, []);
   return [search, update];
+}
+
+/**
+ * A text box bound to the search parameter `name`: typing writes the address a moment after it stops
+ * (and clears `resets`, e.g. the page or the selected row), and a change of the address made elsewhere
+ * (a link, back/forward) replaces the text, so a stale box never writes its old text back.
+ */
+export function useSearchText(
+  name: string,
+  resets: readonly string[] = [],
+): [string, (text: string) => void] {
+  const [search, setSearch] = useSearchState();
+  const inAddress = search.get(name) ?? "";
+  const [text, setText] = useState(inAddress);
+  const [seen, setSeen] = useState(inAddress);
+  if (inAddress !== seen) {
+    // Adjusting state while rendering (React's documented pattern) keeps the box and the address in step.
+    setSeen(inAddress);
+    setText(inAddress);
+  }
+  const resetKey = resets.join(",");
+  useEffect(() => {
+    if (text === inAddress) return;
+    const timer = setTimeout(() => {
+      const changes: Record<string, string | null> = { [name]: text };
+      for (const other of resetKey === "" ? [] : resetKey.split(",")) changes[other] = null;
+      setSearch(changes);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [text, inAddress, name, resetKey, setSearch]);
+  return [text, setText];
 }
 
 /** An anchor that navigates inside the app on a plain click and behaves normally otherwise (new tab...). */

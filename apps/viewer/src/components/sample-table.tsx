@@ -4,7 +4,7 @@ import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react"
 import { api } from "../api-client.js";
 import type { SampleRow } from "../api-types.js";
 import { percent, tierLabel } from "../format.js";
-import { navigate, paths, useSearchState } from "../router.js";
+import { navigate, paths, useSearchState, useSearchText } from "../router.js";
 import { apiFilterParams, type FilterClassifiers, filterSearch } from "../sample-filters.js";
 
 /** Rows fetched per request; the table asks only for the pages that scroll into view. */
@@ -55,15 +55,8 @@ export function SampleTable(props: SampleTableProps) {
   const filterKey = apiParams.toString();
   const selected = Math.max(0, Number(search.get("row") ?? "0") || 0);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const [query, setQuery] = useState(search.get("q") ?? "");
-
   // The text box updates the URL a moment after typing stops, so each keystroke is not a request.
-  useEffect(() => {
-    const current = search.get("q") ?? "";
-    if (query === current) return;
-    const timer = setTimeout(() => setSearch({ q: query, row: null }), 250);
-    return () => clearTimeout(timer);
-  }, [query, search, setSearch]);
+  const [query, setQuery] = useSearchText("q", ["row"]);
 
   const [visiblePages, setVisiblePages] = useState<number[]>([0]);
   const results = useQueries({

@@ -1,8 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api } from "../api-client.js";
 import { count } from "../format.js";
-import { Link, navigate, paths, useSearchState } from "../router.js";
+import { Link, navigate, paths, useSearchState, useSearchText } from "../router.js";
 
 const runsPerPage = 50;
 
@@ -10,13 +10,8 @@ const runsPerPage = 50;
 export function RunsPage() {
   const [search, setSearch] = useSearchState();
   const page = Math.max(0, Number(search.get("page") ?? "0") || 0);
-  const [text, setText] = useState(search.get("q") ?? "");
+  const [text, setText] = useSearchText("q", ["page"]);
   const [picked, setPicked] = useState<string[]>([]);
-  useEffect(() => {
-    if (text === (search.get("q") ?? "")) return;
-    const timer = setTimeout(() => setSearch({ q: text, page: null }), 250);
-    return () => clearTimeout(timer);
-  }, [text, search, setSearch]);
 
   const params = new URLSearchParams();
   params.set("limit", String(runsPerPage));
