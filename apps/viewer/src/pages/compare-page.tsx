@@ -70,11 +70,11 @@ export function ComparePage() {
               <tr>
                 <th />
                 <th>
-                  A: <Link href={paths.run(data.runA.id)}>{data.runA.config.label ?? data.runA.id}</Link>
+                  A: <Link href={paths.run(data.runA.id)}>{data.runA.config.label || data.runA.id}</Link>
                   <div className="muted">{describeRun(data.summaryA)}</div>
                 </th>
                 <th>
-                  B: <Link href={paths.run(data.runB.id)}>{data.runB.config.label ?? data.runB.id}</Link>
+                  B: <Link href={paths.run(data.runB.id)}>{data.runB.config.label || data.runB.id}</Link>
                   <div className="muted">{describeRun(data.summaryB)}</div>
                 </th>
                 <th>B − A (paired over the same queries)</th>

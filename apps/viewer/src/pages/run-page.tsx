@@ -76,7 +76,7 @@ export function RunPage(props: { runId: string }) {
         </div>
       )}
       <header className="run-header">
-        <h1>{run.config.label ?? run.id}</h1>
+        <h1>{run.config.label || run.id}</h1>
         <div className="run-meta">
           <span>{run.config.model}</span>
           <span>{run.config.setting}</span>

@@ -86,4 +86,11 @@ describe("RunsPage", () => {
     expect(window.location.search).toBe("?q=base+line");
     expect(requested.at(-1)).toBe("/api/runs?limit=50&offset=0&q=base+line");
   });
+
+  it("links a run with an empty label by its id", async () => {
+    serveRuns([run("run-empty-label", "")]);
+    render(<App client={client()} />);
+    const link = await screen.findByRole("link", { name: "run-empty-label" });
+    expect(link.getAttribute("href")).toBe("/runs/run-empty-label");
+  });
 });

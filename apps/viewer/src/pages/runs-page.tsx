@@ -98,7 +98,7 @@ export function RunsPage() {
                     />
                   </td>
                   <td>
-                    <Link href={paths.run(run.id)}>{run.config.label ?? run.id}</Link>
+                    <Link href={paths.run(run.id)}>{run.config.label || run.id}</Link>
                     {run.config.label && <div className="muted">{run.id}</div>}
                   </td>
                   <td>
