@@ -294,6 +294,25 @@ describe("anthropic client against the fake Messages API", () => {
     expect((error as AflabError).code).toBe("aborted");
   });
 
+  it("a request cancelled while it waits for a connection slot stops at once and is never sent", async () => {
+    const server = await fake({ faultSequence: ["stall"], stallMs: 5000 });
+    const model = client(server, { maxConnections: 1 });
+    // The slot is held by a stalled request of another caller (its own signal, not cancelled).
+    const holder = model.generate(request).catch((caught: unknown) => caught);
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 50);
+    const error = await model
+      .generate({ ...request, signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    expect((error as AflabError).code).toBe("aborted");
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.requests).toHaveLength(1);
+    await server.close();
+    await holder;
+  });
+
   it("never has more requests in flight than maxConnections", async () => {
     const server = await fake({ latencyMs: { min: 10, max: 30 } });
     const model = client(server, { maxConnections: 4 });

@@ -32,6 +32,36 @@ describe("createConcurrencyLimiter", () => {
     await expect(limiter.run(async () => "next")).resolves.toBe("next");
   });
 
+  it("drops a waiter whose signal aborts, without running it or losing the slot", async () => {
+    const limiter = createConcurrencyLimiter(1);
+    let releaseHolder: () => void = () => {};
+    const holder = limiter.run(() => new Promise<void>((resolve) => (releaseHolder = resolve)));
+    const controller = new AbortController();
+    let ranAborted = false;
+    const aborted = limiter.run(async () => {
+      ranAborted = true;
+    }, controller.signal);
+    const order: string[] = [];
+    const after = limiter.run(async () => {
+      order.push("after");
+    });
+    expect(limiter.waiting).toBe(2);
+    controller.abort();
+    // The waiter rejects at once, while the slot is still held.
+    await expect(aborted).rejects.toMatchObject({ code: "aborted" });
+    expect(limiter.waiting).toBe(1);
+    releaseHolder();
+    await holder;
+    await after;
+    expect(order).toEqual(["after"]);
+    expect(ranAborted).toBe(false);
+    expect(limiter.active).toBe(0);
+    // A signal that is already aborted never queues.
+    await expect(limiter.run(async () => 1, AbortSignal.abort())).rejects.toMatchObject({ code: "aborted" });
+    expect(limiter.active).toBe(0);
+    expect(limiter.waiting).toBe(0);
+  });
+
   it("reports waiting tasks", async () => {
     const limiter = createConcurrencyLimiter(1);
     const first = limiter.run(() => pause(20));

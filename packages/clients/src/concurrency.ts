@@ -1,3 +1,5 @@
+import { AflabError } from "@aflab/core";
+
 /** A per-client cap on requests in flight; callers beyond it wait in a FIFO queue. */
 export interface ConcurrencyLimiter {
   readonly limit: number;
@@ -5,8 +7,11 @@ export interface ConcurrencyLimiter {
   readonly active: number;
   /** Tasks waiting for a slot. */
   readonly waiting: number;
-  /** Runs `task` once a slot is free and releases the slot when it settles. */
-  run<T>(task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` once a slot is free and releases the slot when it settles. When `signal` aborts while the
+   * task is still waiting, it leaves the queue and the promise rejects with an `aborted` error at once.
+   */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /**
@@ -29,6 +34,23 @@ export function createConcurrencyLimiter(limit: number): ConcurrencyLimiter {
     else active -= 1;
   };
 
+  // A cancelled caller must not wait for a slot it will never use (the holders may be slow or stalled),
+  // and must not stay queued: it would be handed a slot later and hold the queue up.
+  const waitForSlot = (signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const position = queue.indexOf(grant);
+        if (position >= 0) queue.splice(position, 1);
+        reject(abortedWhileWaiting());
+      };
+      queue.push(grant);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+
   return {
     limit,
     get active() {
@@ -37,9 +59,10 @@ export function createConcurrencyLimiter(limit: number): ConcurrencyLimiter {
     get waiting() {
       return queue.length;
     },
-    async run<T>(task: () => Promise<T>): Promise<T> {
+    async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      if (signal?.aborted) throw abortedWhileWaiting();
       if (active < limit) active += 1;
-      else await new Promise<void>((resolve) => queue.push(resolve));
+      else await waitForSlot(signal);
       try {
         return await task();
       } finally {
@@ -47,4 +70,8 @@ export function createConcurrencyLimiter(limit: number): ConcurrencyLimiter {
       }
     },
   };
+}
+
+function abortedWhileWaiting(): AflabError {
+  return new AflabError("aborted", "the request was cancelled while waiting for a connection slot");
 }

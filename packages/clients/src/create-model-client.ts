@@ -277,6 +277,7 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
         onRetry: options.onRetry,
         signal: request.signal,
       }),
+      request.signal,
     );
 
   return {
