@@ -267,16 +267,17 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
   };
 
   const sendWithRetries = (request: GenerateRequest, n: number) =>
-    limiter.run(() =>
-      withRetries(() => transport.send(request, n), {
-        modelId,
-        policy,
-        classify: (error) => classifyProviderError(error, errorContext),
-        describeExhausted: (lastError, attempts, elapsedMs) =>
-          `${modelId}: gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedMs / 1000).toFixed(1)} s; last error: ${lastError.message}`,
-        onRetry: options.onRetry,
-        signal: request.signal,
-      }),
+    limiter.run(
+      () =>
+        withRetries(() => transport.send(request, n), {
+          modelId,
+          policy,
+          classify: (error) => classifyProviderError(error, errorContext),
+          describeExhausted: (lastError, attempts, elapsedMs) =>
+            `${modelId}: gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedMs / 1000).toFixed(1)} s; last error: ${lastError.message}`,
+          onRetry: options.onRetry,
+          signal: request.signal,
+        }),
       request.signal,
     );
 
