@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   createModelClient,
   type GenerateRequest,
   type GenerateResult,
   type ModelClient,
 } from "@aflab/clients";
-import { InputError, proportion, type RunConfigInput, type RunEvent } from "@aflab/core";
+import { InputError, ProviderError, proportion, type RunConfigInput, type RunEvent } from "@aflab/core";
 import { openStore, type Store } from "@aflab/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyRun } from "./classify-run.js";
@@ -252,5 +255,67 @@ describe("cancellation while judging", () => {
     const verdicts = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
     expect(verdicts.length).toBeLessThan(store.sampleKeys(outcome.runId, "complete").length);
     expect(verdicts.filter((verdict) => verdict.status === "failed")).toEqual([]);
+  });
+});
+
+describe("two processes resuming one run on one store file", () => {
+  it("never replaces a sample the other finished, nor asks for it again", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "aflab-engine-"));
+    const path = join(directory, "aflab.db");
+    const first = openStore(path);
+    const second = openStore(path);
+    try {
+      // A run that stopped before any sample: everything is pending for both processes.
+      const cancelled = new AbortController();
+      cancelled.abort();
+      const run = await startRun(
+        { ...baseConfig, dataset: { source: "builtin:harmful", limit: 6 }, concurrency: 4 },
+        { store: first, createClient: createClientFactory(), signal: cancelled.signal },
+      );
+      expect(first.progress(run.runId)).toMatchObject({ complete: 0, errored: 0 });
+
+      // The second process's provider answers its first request only after the first process has
+      // finished the whole run, and then with a server error.
+      let secondCalls = 0;
+      let reached: () => void = () => {};
+      const secondReachedModel = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      let release: () => void = () => {};
+      const firstDone = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const failing: ClientFactory = (modelId, role, config) => {
+        const inner = createClientFactory()(modelId, role, config);
+        return {
+          ...inner,
+          generate: async () => {
+            secondCalls++;
+            reached();
+            await firstDone;
+            throw new ProviderError("server error", { provider: "sim", status: 500, isRetryable: false });
+          },
+        };
+      };
+      const secondOutcome = resumeRun(run.runId, { store: second, createClient: failing });
+      await secondReachedModel;
+      const firstOutcome = await resumeRun(run.runId, { store: first, createClient: createClientFactory() });
+      expect(firstOutcome.status).toBe("complete");
+      release();
+      const secondResult = await secondOutcome;
+
+      expect(secondCalls).toBe(1);
+      expect(secondResult.status).toBe("complete");
+      expect(first.progress(run.runId)).toEqual({ total: 12, complete: 12, failed: 0, errored: 0 });
+      for (const key of first.sampleKeys(run.runId)) {
+        expect(first.getVerdicts(run.runId, key).map((verdict) => verdict.classifier)).toEqual([
+          "tag-compliance",
+        ]);
+      }
+    } finally {
+      first.close();
+      second.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -127,7 +127,27 @@ async function executeRun(
   // one failed request per lane.
   const model = observeFirstCall(prepared.model);
 
+  // Another process may resume the same run on the same store file. A sample it finished is never asked
+  // again here, and never replaced: its stored transcript and verdicts stay as they are.
+  const finishedElsewhere = (key: string): Sample | undefined => {
+    const stored = store.getSample(runId, key);
+    return stored && stored.status !== "errored" ? stored : undefined;
+  };
+  /** Stores `sample` unless a finished one is already there (checked and written under one write lock). */
+  const storeUnlessFinished = (sample: SampleInput): Sample | undefined =>
+    store.transaction(() => {
+      const stored = finishedElsewhere(sample.key);
+      if (!stored) store.putSample(sample);
+      return stored;
+    });
+  const countFinishedElsewhere = (plan: SamplePlan, stored: Sample) => {
+    done++;
+    emit({ type: "sample-end", runId, key: plan.key, status: stored.status, done, total: prepared.total });
+  };
+
   const worker = async (plan: SamplePlan) => {
+    const already = finishedElsewhere(plan.key);
+    if (already) return countFinishedElsewhere(plan, already);
     emit({ type: "sample-start", runId, key: plan.key, tier: plan.tier });
     const startedAt = new Date().toISOString();
     let sample: SampleInput;
@@ -152,11 +172,6 @@ async function executeRun(
         fatal ??= error as AflabError;
         return;
       }
-      errored++;
-      consecutiveErrors++;
-      if (consecutiveErrors >= errorLimit && !stopReason) {
-        stopReason = `${consecutiveErrors} samples in a row failed at the provider (last: ${describeError(error)})`;
-      }
       const failed: SampleInput = {
         ...baseSample(runId, plan, prepared.promptHash, startedAt),
         status: "errored",
@@ -173,7 +188,13 @@ async function executeRun(
         retries: error instanceof RetriesExhaustedError ? error.attempts - 1 : 0,
         latencyMs: 0,
       };
-      store.putSample(failed);
+      const stored = storeUnlessFinished(failed);
+      if (stored) return countFinishedElsewhere(plan, stored);
+      errored++;
+      consecutiveErrors++;
+      if (consecutiveErrors >= errorLimit && !stopReason) {
+        stopReason = `${consecutiveErrors} samples in a row failed at the provider (last: ${describeError(error)})`;
+      }
       emit({ type: "sample-error", runId, key: plan.key, message: describeError(error) });
       emit({ type: "sample-end", runId, key: plan.key, status: "errored", done, total: prepared.total });
       return;
@@ -198,7 +219,8 @@ async function executeRun(
   const persistSample = async (plan: SamplePlan, sample: SampleInput): Promise<void> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     // Stored before classification: a crash during judging loses no generation.
-    store.putSample(sample);
+    const stored = storeUnlessFinished(sample);
+    if (stored) return countFinishedElsewhere(plan, stored);
     emit({
       type: "generation-end",
       runId,
