@@ -105,9 +105,16 @@ export function SampleTable(props: SampleTableProps) {
     setVisiblePages((current) => (current.join(",") === wanted.join(",") ? current : wanted));
   }, [firstPage, lastPage]);
 
+  // Bring the selected row into view once per selection (and per filter set), as soon as it exists. Not on
+  // every change of the total: a running run's total grows all the time, and the reader's scroll position
+  // must not snap back to the selected row each time a sample arrives.
+  const scrolledTo = useRef<string | null>(null);
   useEffect(() => {
-    if (total > 0 && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
-  }, [selected, total, virtualizer]);
+    const target = `${filterKey}#${selected}`;
+    if (total === 0 || selected >= total || scrolledTo.current === target) return;
+    scrolledTo.current = target;
+    virtualizer.scrollToIndex(selected, { align: "auto" });
+  }, [filterKey, selected, total, virtualizer]);
 
   const open = (index: number) => {
     const row = rows.get(index);
