@@ -239,6 +239,33 @@ describe("cancellation while judging", () => {
     }
   });
 
+  it("a resume that fails while classifying missing verdicts marks the run failed, not running", async () => {
+    const controller = new AbortController();
+    const first = await startRun(
+      {
+        ...baseConfig,
+        judge: "sim/judge",
+        classifiers: ["tag-compliance", "af-reasoning"],
+        dataset: { source: "builtin:harmful", limit: 10 },
+        concurrency: 2,
+      },
+      { store, createClient: cancellingJudge(controller, 5), signal: controller.signal },
+    );
+    expect(first.status).toBe("interrupted");
+    const failing = resumeRun(first.runId, {
+      store,
+      createClient: createClientFactory(),
+      onEvent: (event) => {
+        if (event.type === "judge-end") throw new Error("progress display broke");
+      },
+    });
+    await expect(failing).rejects.toThrow("progress display broke");
+    expect(store.requireRun(first.runId)).toMatchObject({
+      status: "failed",
+      error: "progress display broke",
+    });
+  });
+
   it("classifyRun cancelled mid-call leaves the verdict missing, not failed", async () => {
     const outcome = await startRun(
       { ...baseConfig, dataset: { source: "builtin:harmful", limit: 6 } },

@@ -113,13 +113,21 @@ async function executeRun(
   let done = prepared.total - pending;
   emit({ type: "run-start", runId, total: prepared.total, pending, simulated: prepared.model.simulated });
 
+  let fatal: AflabError | undefined;
   // Finished samples that a crash left without some verdict get classified first (judge calls only).
-  await classifyMissingVerdicts(runId, prepared, store, emit, signal);
+  // A failure here fails the run like any other: it must not stay `running` with nobody running it.
+  try {
+    await classifyMissingVerdicts(runId, prepared, store, emit, signal);
+  } catch (error) {
+    fatal =
+      error instanceof AflabError
+        ? error
+        : new AflabError("internal", describeError(error), { cause: error });
+  }
 
   let errored = 0;
   let consecutiveErrors = 0;
   const errorLimit = options.consecutiveErrorLimit ?? Math.max(5, config.concurrency);
-  let fatal: AflabError | undefined;
   let stopReason: string | null = null;
 
   // The first model call goes out alone; the other lanes wait until it has answered. A rejected key, an
