@@ -86,6 +86,14 @@ describe("GET /api/runs", () => {
       expect(body.message).toContain(field);
     }
   });
+
+  it("names an offset too large to page to as such, not as a non-number", async () => {
+    const response = await createApp({ store }).request("/api/runs?offset=99999999999999999999999");
+    expect(response.status).toBe(400);
+    expect((await json(response)).message).toBe(
+      `invalid run query: offset: expected at most ${Number.MAX_SAFE_INTEGER}`,
+    );
+  });
 });
 
 function rateOf(plan: PlannedSample[], tier: string) {

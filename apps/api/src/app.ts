@@ -58,7 +58,12 @@ const runListParamsSchema = z.strictObject({
     .transform(Number)
     .pipe(z.number().min(1, "expected at least 1").max(1000, "expected at most 1000"))
     .optional(),
-  offset: z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number).optional(),
+  offset: z
+    .string()
+    .regex(/^\d+$/, "expected a whole number of 0 or more")
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, `expected at most ${Number.MAX_SAFE_INTEGER}`))
+    .optional(),
   status: runStatusSchema.optional(),
   model: z.string().min(1, "expected a model id").optional(),
   setting: settingSchema.optional(),
