@@ -521,6 +521,51 @@ describe("writes", () => {
   });
 });
 
+describe("writes while a run is being re-classified", () => {
+  it("answer CONFLICT saying so, not that the run is still running", async () => {
+    seedDemoRun(store, { id: "run-a", samplesPerTier: 2 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const factory = createClientFactory();
+    // Judge calls wait for the test, so the re-classification is still in flight for the next requests.
+    const { app, jobs } = buildApp({
+      store,
+      token,
+      createClient: (modelId, role, config) => {
+        const inner = factory(modelId, role, config);
+        return {
+          id: inner.id,
+          provider: inner.provider,
+          simulated: inner.simulated,
+          supportsPrefill: inner.supportsPrefill,
+          generate: async (request) => {
+            await gate;
+            return inner.generate(request);
+          },
+        };
+      },
+    });
+    const body = JSON.stringify({ classifiers: ["af-reasoning"], judge: "sim/judge", force: true });
+    const started = await app.request("/api/runs/run-a/classify", { method: "POST", body, headers: auth });
+    expect(started.status).toBe(202);
+    const again = await app.request("/api/runs/run-a/classify", { method: "POST", body, headers: auth });
+    expect(again.status).toBe(409);
+    expect((await json(again)).message).toBe(
+      "run run-a is being re-classified; try again once that has finished",
+    );
+    const deleted = await app.request("/api/runs/run-a", { method: "DELETE", headers: auth });
+    expect(deleted.status).toBe(409);
+    expect((await json(deleted)).message).toBe(
+      "run run-a is being re-classified; pass ?force=true to cancel and delete it",
+    );
+    release();
+    await jobs.settled("run-a");
+    expect(store.getRun("run-a")?.status).toBe("complete");
+  });
+});
+
 describe("static viewer", () => {
   async function viewerDir(): Promise<string> {
     const directory = mkdtempSync(join(tmpdir(), "aflab-viewer-"));

@@ -331,6 +331,9 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
       await readJsonBody(context, "classify request"),
       "classify request",
     );
+    if (jobs.kindOf(id) === "classify") {
+      throw new ApiError("CONFLICT", `run ${id} is being re-classified; try again once that has finished`);
+    }
     if (jobs.isActive(id) || run.status === "running") {
       throw new ApiError("CONFLICT", `run ${id} is still running; classify it once it has finished`);
     }
@@ -377,7 +380,8 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
     const run = store.requireRun(id);
     const busy = jobs.isActive(id) || run.status === "running";
     if (busy && params.force !== "true") {
-      throw new ApiError("CONFLICT", `run ${id} is running; pass ?force=true to cancel and delete it`);
+      const doing = jobs.kindOf(id) === "classify" ? "is being re-classified" : "is running";
+      throw new ApiError("CONFLICT", `run ${id} ${doing}; pass ?force=true to cancel and delete it`);
     }
     await jobs.cancel(id);
     store.deleteRun(id);
