@@ -144,6 +144,19 @@ describe("GET /api/runs/:id", () => {
     expect(text).toContain("[redacted]");
   });
 
+  it("never returns a password written into the run's base URL", async () => {
+    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    const run = store.requireRun("run-a");
+    store.deleteRun("run-a");
+    store.createRun({
+      ...run,
+      config: { ...run.config, baseUrl: "https://alice:pa55-word-xyz@proxy.local/v1" },
+    });
+    const text = await (await createApp({ store }).request("/api/runs/run-a")).text();
+    expect(text).not.toContain("pa55-word-xyz");
+    expect(text).toContain("https://alice:[redacted]@proxy.local/v1");
+  });
+
   it("scrubs the values of secret environment variables wherever they appear", async () => {
     const secret = "zq-local-secret-value-42";
     seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });

@@ -14,6 +14,15 @@ describe("scrubSecrets", () => {
     expect(scrubSecrets(text)).toBe(text);
   });
 
+  it("redacts the password of credentials written into a URL", () => {
+    expect(scrubSecrets("base https://alice:s3cret-pass@proxy.local/v1 and ftp://bob:pw@h/")).toBe(
+      "base https://alice:[redacted]@proxy.local/v1 and ftp://bob:[redacted]@h/",
+    );
+    expect(scrubSecrets("mail alice@proxy.local or see https://proxy.local:8443/v1")).toBe(
+      "mail alice@proxy.local or see https://proxy.local:8443/v1",
+    );
+  });
+
   it("redacts known secret values wherever they appear", () => {
     expect(scrubSecrets("xx plainsecret99 yy", ["plainsecret99"])).toBe("xx [redacted] yy");
   });

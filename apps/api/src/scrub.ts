@@ -12,6 +12,9 @@ const keyPatterns: RegExp[] = [
 
 const redacted = "[redacted]";
 
+/** `scheme://user:password@host`: a base URL may carry a proxy's credentials; the password goes. */
+const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#:@]+:)[^\s/?#@]+@/gi;
+
 /** Values of secret-looking environment variables at start-up, so an exact echo of one is caught too. */
 export function secretsFromEnvironment(environment: Record<string, string | undefined>): string[] {
   const secrets: string[] = [];
@@ -24,12 +27,13 @@ export function secretsFromEnvironment(environment: Record<string, string | unde
   return secrets;
 }
 
-/** Replace anything that looks like an API key, or equals one of `known`, with `[redacted]`. */
+/** Replace anything that looks like an API key, a password in a URL, or one of `known` with `[redacted]`. */
 export function scrubSecrets(text: string, known: readonly string[] = []): string {
   let result = text;
   for (const secret of known) {
     if (secret.length >= 8 && result.includes(secret)) result = result.split(secret).join(redacted);
   }
+  result = result.replace(urlCredentials, (_match, prefix: string) => `${prefix}${redacted}@`);
   for (const pattern of keyPatterns) {
     result = result.replace(pattern, (match, prefix?: unknown) =>
       typeof prefix === "string" && match.startsWith(prefix) ? `${prefix}${redacted}` : redacted,
