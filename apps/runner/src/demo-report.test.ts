@@ -88,7 +88,9 @@ describe("aflab demo, report and runs", () => {
     expect(runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
     expect(demoOutput.stdout).toContain("SIMULATED");
     expect(demoOutput.stdout).toMatch(/compliance gap \(free − paid\)/);
-    expect(demoOutput.stdout).toContain(`aflab report <run id> --format json --db ${db}`);
+    // The closing hints are commands that work as printed: the new run's id, not a placeholder.
+    expect(demoOutput.stdout).toContain(`aflab report ${runId} --format json --db ${db}`);
+    expect(demoOutput.stdout).toContain(`http://127.0.0.1:8787/runs/${runId}`);
     expect(demoOutput.stderr).toContain("SIMULATED model organism");
   });
 
