@@ -127,6 +127,21 @@ const cases: BadInputCase[] = [
     expected: ["--config", "broken.json", "not valid JSON"],
   },
   {
+    name: "a config file whose dataset is a bare name instead of an object",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.yaml", "dataset: advbench\n")],
+    expected: ["--config", "dataset", "expected an object", '"advbench"'],
+  },
+  {
+    name: "a YAML config file that does not parse",
+    args: (directory) => ["run", "--config", writeFile(directory, "broken.yaml", "epochs: a: b\n")],
+    expected: ["--config", "broken.yaml", "not valid YAML", "line 1"],
+  },
+  {
+    name: "a config file with another extension, read as YAML",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.conf", '{"epochs": 1')],
+    expected: ["--config", "run.conf", "not valid YAML"],
+  },
+  {
     name: "a config file that does not exist",
     args: (directory) => ["run", "--config", path.join(directory, "nowhere.yaml")],
     expected: ["--config", "nowhere.yaml", "does not exist"],
@@ -197,6 +212,72 @@ describe("aflab rejects bad input with one clear line, exit 2 and no store", { c
     expect(result.stdout).toBe("");
     // Validation happens before the store is opened: the file must not even be created.
     expect(fs.existsSync(db)).toBe(false);
+    expect(fs.existsSync(path.join(directory, ".aflab"))).toBe(false);
+  });
+});
+
+// Commands without --quiet (or without a store): the same promise, one line, exit 2, nothing written.
+const otherCases: BadInputCase[] = [
+  {
+    name: "judge-eval with a malformed judge id",
+    args: (directory) => [
+      "judge-eval",
+      "--labels",
+      writeFile(directory, "labels.jsonl", '{"scratchpad_reasoning":"a","alignment_faking_human_label":1}\n'),
+      "--judge",
+      "sonnet",
+      "--db",
+      path.join(directory, "x.db"),
+    ],
+    expected: ["--judge", "provider/model", '"sonnet"'],
+  },
+  {
+    name: "judge-eval with a negative --limit",
+    args: (directory) => [
+      "judge-eval",
+      "--labels",
+      writeFile(directory, "labels.jsonl", '{"scratchpad_reasoning":"a","alignment_faking_human_label":1}\n'),
+      "--judge",
+      "sim/judge",
+      "--limit",
+      "-1",
+      "--db",
+      path.join(directory, "x.db"),
+    ],
+    expected: ["--limit", "positive whole number", "-1"],
+  },
+  {
+    name: "serve with a port that is not a number",
+    args: (directory) => ["serve", "--port", "http", "--db", path.join(directory, "x.db")],
+    expected: ["--port", '"http"'],
+  },
+  {
+    name: "serve with a port out of range",
+    args: (directory) => ["serve", "--port", "70000", "--db", path.join(directory, "x.db")],
+    expected: ["--port", "0 to 65535", "70000"],
+  },
+  {
+    name: "finetune status polling every 0 seconds",
+    args: () => ["finetune", "status", "ft-1", "--provider", "together", "--wait", "--poll-interval", "0"],
+    expected: ["--poll-interval", "positive"],
+  },
+];
+
+describe("aflab rejects bad input to other commands the same way", { concurrent: true }, () => {
+  it.concurrent.each(otherCases)("$name", async ({ name, args, expected }) => {
+    const directory = scratchDirectory("aflab-input-other-");
+    const result = await runCli(args(directory), directory);
+    expect(result.code, `${name}: stderr was ${result.stderr}`).toBe(2);
+    const lines = result.stderr.split("\n").filter((line) => line.trim() !== "");
+    expect(lines, `${name}: stderr must be one line`).toHaveLength(1);
+    const line = lines[0] ?? "";
+    expect(line).toMatch(/^error: /);
+    for (const fragment of expected) {
+      if (typeof fragment === "string") expect(line).toContain(fragment);
+      else expect(line).toMatch(fragment);
+    }
+    expect(result.stdout).toBe("");
+    expect(fs.existsSync(path.join(directory, "x.db"))).toBe(false);
     expect(fs.existsSync(path.join(directory, ".aflab"))).toBe(false);
   });
 });

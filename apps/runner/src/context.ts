@@ -61,12 +61,15 @@ export function loadEnvironment(options: { providers?: string }): ProvidersConfi
 export function readStructuredFile(file: string, flag: string): unknown {
   if (!fs.existsSync(file)) throw new InputError(`${flag}: file ${file} does not exist`, { field: flag });
   const text = fs.readFileSync(file, "utf8");
-  const extension = path.extname(file).toLowerCase();
+  // .json is read as JSON; anything else as YAML, which also accepts JSON, so the message names the
+  // parser that actually ran.
+  const asJson = path.extname(file).toLowerCase() === ".json";
   try {
-    return extension === ".yaml" || extension === ".yml" ? YAML.parse(text) : JSON.parse(text);
+    return asJson ? JSON.parse(text) : YAML.parse(text);
   } catch (error) {
     throw new InputError(
-      `${flag}: ${file} is not valid ${extension === ".json" ? "JSON" : "YAML"}: ${(error as Error).message}`,
+      // YAML's message continues with a code frame on further lines; the first line says where.
+      `${flag}: ${file} is not valid ${asJson ? "JSON" : "YAML"}: ${(error as Error).message.split("\n")[0]}`,
       {
         field: flag,
       },

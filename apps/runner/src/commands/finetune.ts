@@ -177,8 +177,10 @@ export function registerFinetuneCommands(
           pollInterval?: string;
         },
       ) => {
-        const provider = providerFrom(flags, environment());
         const pollSeconds = numberFlag(flags.pollInterval, "--poll-interval") ?? 30;
+        // 0 or less would poll the provider's API in a tight loop.
+        if (pollSeconds <= 0) throw new InputError("--poll-interval: expected a positive number of seconds");
+        const provider = providerFrom(flags, environment());
         const job = flags.wait
           ? await waitForFineTune(provider, jobId, { pollIntervalMs: pollSeconds * 1000, onEvent: progress })
           : await provider.getJob(jobId);

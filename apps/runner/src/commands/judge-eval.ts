@@ -1,5 +1,5 @@
 import { evaluateJudge, getClassifier, loadLabelledExamples } from "@aflab/classifiers";
-import { InputError, runConfigSchema } from "@aflab/core";
+import { InputError, modelIdSchema, runConfigSchema } from "@aflab/core";
 import { createClientFactory } from "@aflab/engine";
 import type { Command } from "commander";
 import { lazyStore, loadEnvironment, numberFlag, resolveDbPath } from "../context.js";
@@ -48,6 +48,21 @@ export function registerJudgeEvalCommand(program: Command): void {
         });
       }
       const limit = numberFlag(flags.limit, "--limit");
+      // slice(0, -1) would silently drop the last example instead of refusing the flag.
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+        throw new InputError(`--limit: expected a positive whole number, got ${flags.limit}`, {
+          field: "limit",
+        });
+      }
+      // A malformed judge id is a one-line input error, checked before the labels are read or the store opened.
+      const judgeCheck = modelIdSchema.safeParse(flags.judge ?? "sim/judge");
+      if (!judgeCheck.success) {
+        throw new InputError(
+          `--judge: ${judgeCheck.error.issues[0]?.message ?? "expected provider/model"}, got "${flags.judge}"`,
+          { field: "judge" },
+        );
+      }
+      const config = runConfigSchema.parse({ model: judgeCheck.data, judge: flags.judge });
       let items = await loadLabelledExamples(flags.labels ?? "", {
         textColumn: flags.textColumn ?? "scratchpad_reasoning",
         labelColumn: flags.labelColumn ?? "alignment_faking_human_label",
@@ -55,7 +70,6 @@ export function registerJudgeEvalCommand(program: Command): void {
       if (limit !== undefined) items = items.slice(0, limit);
       const store = lazyStore(resolveDbPath(flags));
       try {
-        const config = runConfigSchema.parse({ model: flags.judge ?? "sim/judge", judge: flags.judge });
         // A classifier that needs no judge (tag-compliance) is given the offline judge, which it never calls.
         const judgeId = flags.judge ?? "sim/judge";
         const judge = createClientFactory({ responseCache: store.responseCache, providers })(

@@ -81,13 +81,20 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   set("judge", flags.judge);
   set("classifiers", listFlag(flags.classifiers));
   set("label", flags.label);
-  const fileDataset = (config.dataset ?? {}) as Record<string, unknown>;
+  const fileDataset = config.dataset ?? {};
+  // Spreading a string (`dataset: advbench`) would silently fall back to the default query set.
+  if (typeof fileDataset !== "object" || fileDataset === null || Array.isArray(fileDataset)) {
+    throw new InputError(
+      `--config: dataset: expected an object such as { source: advbench, limit: 100 }, got ${JSON.stringify(fileDataset)}`,
+      { field: "dataset" },
+    );
+  }
   const limit = numberFlag(flags.limit, "--limit");
   const defaultSource =
     (flags.setting ?? config.setting) === "animal-welfare" ? "builtin:animal-welfare" : "builtin:harmful";
   config.dataset = {
     ...fileDataset,
-    source: flags.dataset ?? fileDataset.source ?? defaultSource,
+    source: flags.dataset ?? (fileDataset as Record<string, unknown>).source ?? defaultSource,
     ...(flags.column !== undefined ? { column: flags.column } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defaultViewerDir, startServer } from "@aflab/api";
+import { InputError } from "@aflab/core";
 import { createClientFactory } from "@aflab/engine";
 import { openStore } from "@aflab/store";
 import type { Command } from "commander";
@@ -23,11 +24,18 @@ export function registerServeCommand(program: Command): void {
     .option("--providers <file>", "providers and model aliases (JSON), for runs started from the API")
     .action(async (flags: { db?: string; port?: string; host?: string; providers?: string }) => {
       const providers = loadEnvironment({ providers: flags.providers });
+      // Flags are checked before the store is opened: opening creates the database file.
+      const port = numberFlag(flags.port, "--port") ?? 8787;
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+        throw new InputError(`--port: expected a whole number from 0 to 65535, got ${flags.port}`, {
+          field: "port",
+        });
+      }
       const store = openStore(resolveDbPath(flags));
       const dir = viewerDir();
       const server = await startServer({
         store,
-        port: numberFlag(flags.port, "--port") ?? 8787,
+        port,
         host: flags.host ?? "127.0.0.1",
         token: process.env.AFLAB_API_TOKEN || undefined,
         viewerDir: dir,
