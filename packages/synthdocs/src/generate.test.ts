@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "@aflab/core";
@@ -114,6 +114,38 @@ describe("generateDocuments", () => {
     const third = createScriptedDocumentGenerator();
     await generateDocuments({ universe, client: third, workDir: directory, options });
     expect(third.calls).toBe(0);
+  });
+
+  it("resumes after a kill that tore the last line of a file, and the directory stays readable", async () => {
+    const directory = workDir();
+    const controller = new AbortController();
+    let documentCalls = 0;
+    const first = createScriptedDocumentGenerator({
+      decorate: (answer, context) => {
+        if (context.stage === "documents" && context.completion === 0) {
+          documentCalls += 1;
+          if (documentCalls === 3) controller.abort();
+        }
+        return answer;
+      },
+    });
+    await expect(
+      generateDocuments({ universe, client: first, workDir: directory, options, signal: controller.signal }),
+    ).rejects.toThrow(/cancelled/);
+    // What a kill in the middle of a write leaves: the start of a record without its newline.
+    for (const file of ["calls", "documents"] as const) {
+      appendFileSync(workPath(directory, file), '{"callId":"documents:fact-3/t1/i1","sta');
+    }
+
+    const second = createScriptedDocumentGenerator();
+    const resumed = await generateDocuments({ universe, client: second, workDir: directory, options });
+    expect(resumed.counts.documents).toBe(48);
+    // Every file reads back cleanly afterwards: no fragment glued to a later record.
+    const calls = readJsonl(workPath(directory, "calls"), callRecordSchema);
+    expect(calls).toHaveLength(expectedCalls);
+    expect(readGeneratedDocuments(directory)).toHaveLength(48);
+    expect(workDirStats(directory).records.documents).toBe(48);
+    expect(readFileSync(workPath(directory, "documents"), "utf8")).not.toContain('"sta{');
   });
 
   it("retries provider errors on resume, and only those", async () => {

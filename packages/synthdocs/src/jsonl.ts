@@ -1,5 +1,17 @@
 import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { InputError, issuesOf } from "@aflab/core";
 import type { z } from "zod";
@@ -11,7 +23,39 @@ import type { z } from "zod";
 export function appendJsonl(path: string, records: readonly unknown[]): void {
   if (records.length === 0) return;
   mkdirSync(dirname(path), { recursive: true });
+  dropTornTail(path);
   appendFileSync(path, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
+}
+
+/**
+ * Cut a torn last line (a kill during a write leaves text without its newline). Readers already skip it,
+ * but appending after it would glue the next record onto the fragment and turn it into a bad line in the
+ * middle of the file. The call the fragment belonged to runs again, so nothing is lost.
+ */
+function dropTornTail(path: string): void {
+  if (!existsSync(path)) return;
+  const descriptor = openSync(path, "r+");
+  try {
+    const size = fstatSync(descriptor).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const length = end - start;
+      readSync(descriptor, chunk, 0, length, start);
+      const newline = chunk.subarray(0, length).lastIndexOf(0x0a);
+      if (newline >= 0) {
+        const keep = start + newline + 1;
+        if (keep < size) ftruncateSync(descriptor, keep);
+        return;
+      }
+      end = start;
+    }
+    // No newline at all: the whole file is one torn record.
+    if (size > 0) ftruncateSync(descriptor, 0);
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 /**
