@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "@aflab/core";
@@ -95,6 +95,40 @@ describe("filterDocuments", () => {
     const result = await filterDocuments({ workDir: directory, judge: healthy, options: { minChars: 10 } });
     expect(healthy.calls).toBe(1);
     expect(result.kept).toHaveLength(3);
+  });
+
+  it("never counts a document it did not judge as kept when filtering is cancelled", async () => {
+    const directory = workDirWith([filler("a"), filler("b"), filler("c"), filler("d")]);
+    const controller = new AbortController();
+    const judge = createScriptedJudge({});
+    const original = judge.generate.bind(judge);
+    judge.generate = async (request) => {
+      const result = await original(request);
+      if (judge.calls === 2) controller.abort();
+      return result;
+    };
+    await expect(
+      filterDocuments({
+        workDir: directory,
+        judge,
+        options: { minChars: 10, concurrency: 1, nearDuplicates: null },
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow(/cancelled/);
+    expect(judge.calls).toBe(2);
+    // Nothing is written as the filter's result: export must not pick up unjudged documents.
+    expect(existsSync(workPath(directory, "kept"))).toBe(false);
+    expect(existsSync(workPath(directory, "filterReport"))).toBe(false);
+
+    // Running again judges only the rest.
+    const again = createScriptedJudge({});
+    const result = await filterDocuments({
+      workDir: directory,
+      judge: again,
+      options: { minChars: 10, nearDuplicates: null },
+    });
+    expect(again.calls).toBe(2);
+    expect(result.kept).toHaveLength(4);
   });
 
   it("rejects an empty work directory and inconsistent limits", async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { ModelClient } from "@aflab/clients";
-import { describeError, InputError, parseOrThrow } from "@aflab/core";
+import { AflabError, describeError, InputError, parseOrThrow } from "@aflab/core";
 import { z } from "zod";
 import { appendJsonl, readJsonl, sha256, writeFileAtomic } from "./jsonl.js";
 import {
@@ -269,6 +269,13 @@ export async function filterDocuments(input: {
       done += 1;
       emit({ type: "judge-end", done, total: toJudge.length, costUsd: judgeCostUsd });
     });
+    // Documents skipped after a cancel have no judgement: writing the result now would keep them unjudged.
+    if (input.signal?.aborted) {
+      throw new AflabError(
+        "aborted",
+        "filtering cancelled; judgements so far are saved, run filtering again to continue",
+      );
+    }
     if (errors.length > 0) {
       throw new InputError(
         `the judge failed on ${errors.length} document(s); judgements so far are saved, run filtering again ` +
