@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InputError } from "@aflab/core";
+import { InputError, ProviderError } from "@aflab/core";
 import { describe, expect, it } from "vitest";
 import { type GenerationEvent, generateDocuments } from "./generate.js";
 import { readJsonl } from "./jsonl.js";
@@ -168,6 +168,37 @@ describe("generateDocuments", () => {
     expect(healthy.calls).toBe(4 + 8); // the 4 failed idea calls, then the 8 new ideas' documents
     expect(resumed.failures).toEqual({});
     expect(resumed.counts.documents).toBe(48);
+  });
+
+  it("stops at the first rejected key instead of failing every remaining call", async () => {
+    const directory = workDir();
+    const rejected = createScriptedDocumentGenerator({
+      decorate: () => {
+        throw new ProviderError("scripted/generator: 401 invalid x-api-key", {
+          provider: "scripted",
+          status: 401,
+          isRetryable: false,
+          code: "authentication",
+        });
+      },
+    });
+    const outcome = generateDocuments({
+      universe,
+      client: rejected,
+      workDir: directory,
+      options: { ...options, concurrency: 1 },
+    });
+    await expect(outcome).rejects.toBeInstanceOf(ProviderError);
+    await expect(outcome).rejects.toThrow(/401 invalid x-api-key/);
+    expect(rejected.calls).toBe(1);
+    // The failure is recorded and retried once the key is fixed.
+    const failures = readJsonl(workPath(directory, "failures"), generationFailureSchema);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ kind: "provider_error", retryable: true });
+    const healthy = createScriptedDocumentGenerator();
+    const resumed = await generateDocuments({ universe, client: healthy, workDir: directory, options });
+    expect(healthy.calls).toBe(expectedCalls);
+    expect(resumed.failures).toEqual({});
   });
 
   it("runs the critique-and-revise pass and uses the revised text", async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { GenerateResult, ModelClient } from "@aflab/clients";
-import { AflabError, describeError, InputError, parseOrThrow } from "@aflab/core";
+import { AflabError, describeError, InputError, ProviderError, parseOrThrow } from "@aflab/core";
 import { z } from "zod";
 import {
   documentIdeasPrompt,
@@ -116,6 +116,9 @@ export async function generateDocuments(input: {
     else costUsd += call.costUsd;
   }
 
+  // A rejected key or an unknown model fails every call the same way: the first one stops the run.
+  let fatal: ProviderError | undefined;
+
   const system = generatorSystemPrompt();
   const facts = universe.keyFacts.map((fact, index) => ({ id: `fact-${index}`, index, fact }));
   const factById = new Map(facts.map((fact) => [fact.id, fact]));
@@ -134,7 +137,7 @@ export async function generateDocuments(input: {
     let done = tasks.length - pending.length;
     let failed = 0;
     await runPool(pending, options.concurrency, async (task) => {
-      if (signal?.aborted) return;
+      if (signal?.aborted || fatal !== undefined) return;
       try {
         const { result, records, failures } = await perform(task);
         // Records and failures first, the call record last: a kill in between repeats the call, and
@@ -170,6 +173,7 @@ export async function generateDocuments(input: {
             retryable: true,
           } satisfies GenerationFailure,
         ]);
+        if (isFatal(error)) fatal ??= error;
       }
       done += 1;
       emit({ type: "call-end", stage, done, total: tasks.length, failed, costUsd });
@@ -180,6 +184,7 @@ export async function generateDocuments(input: {
         "generation cancelled; run again with the same work directory to resume",
       );
     }
+    if (fatal !== undefined) throw fatal;
     emit({
       type: "stage-end",
       stage,
@@ -351,6 +356,14 @@ export async function generateDocuments(input: {
     costUsd,
     callsWithoutPrice,
   };
+}
+
+/** Errors every other call would hit too: a missing or rejected key, no access, an unknown model. */
+function isFatal(error: unknown): error is ProviderError {
+  return (
+    error instanceof ProviderError &&
+    (error.code === "authentication" || error.status === 401 || error.status === 403 || error.status === 404)
+  );
 }
 
 function parentIdOf(parent: unknown): string {
