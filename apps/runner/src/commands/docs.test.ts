@@ -77,6 +77,35 @@ describe("aflab docs", () => {
     expect(stats.filter.kept).toBe(8);
   });
 
+  it("exits non-zero and says to run again when generator calls failed with provider errors", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "cli-docs-"));
+    const output: string[] = [];
+    let failing = true;
+    const generator = createScriptedDocumentGenerator({
+      decorate: (answer, context) => {
+        if (failing && context.stage === "ideas") throw new Error("503 overloaded");
+        return answer;
+      },
+    });
+    const program = new Command("aflab").exitOverride();
+    registerDocsCommands(program, {
+      createClient: () => generator,
+      stdout: (text) => output.push(text),
+      stderr: () => {},
+    });
+    const flags = ["--universe", "helpful-only", "--model", "scripted/generator", "--work-dir", workDir];
+    const sizes = ["--types-per-fact", "1", "--ideas-per-type", "1", "--docs-per-idea", "1"];
+    await expect(
+      program.parseAsync(["docs", "generate", ...flags, ...sizes], { from: "user" }),
+    ).rejects.toThrow(/4 generator call\(s\) failed with provider errors; run the same command again/);
+    expect(output.join("")).toContain("failures: provider_error 4");
+    expect(output.join("")).not.toContain("next: aflab docs filter");
+
+    failing = false;
+    await program.parseAsync(["docs", "generate", ...flags, ...sizes], { from: "user" });
+    expect(output.at(-1)).toMatch(/failures: none\nnext: aflab docs filter/);
+  });
+
   it("rejects bad input with messages that name the flag", async () => {
     const { run } = harness();
     const workDir = mkdtempSync(join(tmpdir(), "cli-docs-"));

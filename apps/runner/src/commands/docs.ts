@@ -1,5 +1,5 @@
 import { createModelClient, type ModelClient, type ProvidersConfig } from "@aflab/clients";
-import { InputError } from "@aflab/core";
+import { AflabError, InputError } from "@aflab/core";
 import {
   type ExportFormat,
   exportDocuments,
@@ -117,6 +117,7 @@ export function registerDocsCommands(program: Command, dependencies: DocsCommand
             onEvent: flags.quiet ? undefined : generationProgress(stderr),
           });
           const failures = Object.entries(summary.failures).map(([kind, count]) => `${kind} ${count}`);
+          const providerErrors = summary.failures.provider_error ?? 0;
           stdout(
             `${summary.counts.documents} document(s) from ${summary.counts.ideas} idea(s), ` +
               `${summary.counts.types} type(s) and ${summary.counts.facts} key fact(s)` +
@@ -126,8 +127,18 @@ export function registerDocsCommands(program: Command, dependencies: DocsCommand
                 ? ` (+${summary.callsWithoutPrice} call(s) without a price)`
                 : "") +
               `\nfailures: ${failures.length > 0 ? failures.join(", ") : "none"}` +
-              `\nnext: aflab docs filter --work-dir ${flags.workDir} --judge <model>\n`,
+              (providerErrors > 0
+                ? ""
+                : `\nnext: aflab docs filter --work-dir ${flags.workDir} --judge <model>`) +
+              "\n",
           );
+          // Calls that never got an answer are missing work, not a finished stage: say so and exit non-zero.
+          if (providerErrors > 0) {
+            throw new AflabError(
+              "provider_unavailable",
+              `${providerErrors} generator call(s) failed with provider errors; run the same command again to retry them`,
+            );
+          }
         } finally {
           process.removeListener("SIGINT", onSignal);
         }
