@@ -41,6 +41,8 @@ export type FineTuneSettings = z.infer<typeof fineTuneSettingsSchema>;
 /** One fine-tuning service: upload a training file, create, read and list jobs. */
 export interface FineTuneProvider {
   readonly name: string;
+  /** Throws an InputError for settings this provider does not take; called before anything is uploaded. */
+  checkSettings?(settings: FineTuneSettings): void;
   uploadTrainingFile(path: string): Promise<{ id: string }>;
   createJob(trainingFileId: string, settings: FineTuneSettings): Promise<FineTuneJob>;
   getJob(id: string): Promise<FineTuneJob>;
@@ -152,6 +154,8 @@ export async function runFineTune(
 ): Promise<FineTuneRunResult> {
   const { provider } = input;
   const settings = parseOrThrow(fineTuneSettingsSchema, input.settings, "fine-tuning settings");
+  // Settings the provider would refuse are refused before the (possibly large) file is uploaded.
+  provider.checkSettings?.(settings);
   const file = await provider.uploadTrainingFile(input.trainingFile);
   input.onEvent?.({ type: "file-uploaded", provider: provider.name, fileId: file.id });
   const created = await provider.createJob(file.id, settings);

@@ -7,6 +7,7 @@ import {
   apiKeyFromEnvironment,
   type FineTuneJob,
   type FineTuneProvider,
+  type FineTuneSettings,
   type FineTuneStatus,
 } from "./fine-tune.js";
 
@@ -68,6 +69,19 @@ function providerError(action: string, error: unknown): never {
   throw error;
 }
 
+function checkSettings(settings: FineTuneSettings): void {
+  if (
+    settings.loraRank !== undefined ||
+    settings.loraAlpha !== undefined ||
+    settings.learningRate !== undefined
+  ) {
+    throw new InputError(
+      "OpenAI fine-tuning takes no LoRA rank/alpha or absolute learning rate: use learningRateMultiplier",
+      { field: settings.learningRate !== undefined ? "learningRate" : "loraRank" },
+    );
+  }
+}
+
 /**
  * An OpenAI SDK client for files and fine-tuning. The key comes from OPENAI_API_KEY; the base URL from
  * `baseURL`, else OPENAI_BASE_URL, else the SDK default.
@@ -102,17 +116,9 @@ export function openAiFineTuneProvider(client: OpenAI): FineTuneProvider {
         return providerError("file upload", error);
       }
     },
+    checkSettings,
     async createJob(trainingFileId, settings) {
-      if (
-        settings.loraRank !== undefined ||
-        settings.loraAlpha !== undefined ||
-        settings.learningRate !== undefined
-      ) {
-        throw new InputError(
-          "OpenAI fine-tuning takes no LoRA rank/alpha or absolute learning rate: use learningRateMultiplier",
-          { field: settings.learningRate !== undefined ? "learningRate" : "loraRank" },
-        );
-      }
+      checkSettings(settings);
       const hyperparameters: { n_epochs?: number; batch_size?: number; learning_rate_multiplier?: number } =
         {};
       if (settings.epochs !== undefined) hyperparameters.n_epochs = settings.epochs;

@@ -338,4 +338,25 @@ describe("pipeline failures", () => {
     ).rejects.toThrow(InputError);
     expect(() => createOpenAiClient({ environment: {} })).toThrow(/set OPENAI_API_KEY/);
   });
+
+  it("refuses settings the provider does not take before uploading the training file", async () => {
+    const outDir = temporaryDirectory();
+    const trainingFile = join(outDir, "documents.jsonl");
+    writeFileSync(trainingFile, `${JSON.stringify({ text: "hello" })}\n`);
+    const server = await startFakeTogetherFineTuningServer();
+    closers.push(server.close);
+    const provider = togetherFineTuneProvider({
+      baseUrl: server.baseUrl,
+      environment: { TOGETHER_API_KEY: "test-together-key" },
+    });
+    await expect(
+      runFineTune({
+        provider,
+        trainingFile,
+        settings: { model: "m", learningRateMultiplier: 2 },
+        registryPath: join(outDir, "models.json"),
+      }),
+    ).rejects.toThrow(/learningRateMultiplier/);
+    expect(server.files.size).toBe(0);
+  });
 });

@@ -5,6 +5,7 @@ import {
   apiKeyFromEnvironment,
   type FineTuneJob,
   type FineTuneProvider,
+  type FineTuneSettings,
   type FineTuneStatus,
 } from "./fine-tune.js";
 import { readTrainingFile } from "./openai-fine-tune.js";
@@ -83,6 +84,14 @@ export interface TogetherFineTuneOptions {
  * `POST /fine-tunes` with LoRA settings, `GET /fine-tunes/{id}`, `GET /fine-tunes`. Every response is
  * validated; registered models are `together/<output_name>` on Together's OpenAI-compatible endpoint.
  */
+function checkSettings(settings: FineTuneSettings): void {
+  if (settings.learningRateMultiplier !== undefined) {
+    throw new InputError("Together takes an absolute learningRate, not learningRateMultiplier", {
+      field: "learningRateMultiplier",
+    });
+  }
+}
+
 export function togetherFineTuneProvider(options: TogetherFineTuneOptions = {}): FineTuneProvider {
   const environment = options.environment ?? process.env;
   const baseUrl = (options.baseUrl ?? environment.TOGETHER_BASE_URL ?? defaultTogetherBaseUrl).replace(
@@ -146,12 +155,9 @@ export function togetherFineTuneProvider(options: TogetherFineTuneOptions = {}):
       const body = await request("file upload", "/files/upload", { method: "POST", body: form });
       return parseOrThrow(togetherFileSchema, body, "Together file upload response");
     },
+    checkSettings,
     async createJob(trainingFileId, settings) {
-      if (settings.learningRateMultiplier !== undefined) {
-        throw new InputError("Together takes an absolute learningRate, not learningRateMultiplier", {
-          field: "learningRateMultiplier",
-        });
-      }
+      checkSettings(settings);
       const lora = settings.loraRank !== undefined || settings.loraAlpha !== undefined;
       const payload: Record<string, unknown> = {
         training_file: trainingFileId,
