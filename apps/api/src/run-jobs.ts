@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { RunEvent } from "@aflab/core";
 
 export type JobKind = "run" | "classify";
@@ -35,6 +36,8 @@ export class RunJobs {
     onError: (error: unknown) => void,
   ): void {
     const controller = new AbortController();
+    // Every request of the run listens on this signal: more than ten listeners is expected, not a leak.
+    setMaxListeners(0, controller.signal);
     const emit = (event: RunEvent) => this.emit(runId, event);
     let finish: () => void = () => {};
     const done = new Promise<void>((resolve) => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { loadDotEnv, loadProvidersConfig, type ProvidersConfig } from "@aflab/clients";
@@ -97,4 +98,14 @@ export function listFlag(value: string | undefined): string[] | undefined {
     .split(",")
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
+}
+
+/**
+ * The cancellation of a whole command. Every request in flight listens on its signal, so more than ten
+ * listeners is normal here, not a leak: lift Node's warning limit for this one signal.
+ */
+export function commandController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

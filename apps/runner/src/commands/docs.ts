@@ -11,7 +11,7 @@ import {
   workDirStats,
 } from "@aflab/synthdocs";
 import type { Command } from "commander";
-import { listFlag, loadEnvironment, numberFlag } from "../context.js";
+import { commandController, listFlag, loadEnvironment, numberFlag } from "../context.js";
 import { table, usd } from "../format.js";
 
 /** What the docs commands need from outside; tests swap the model client factory for a scripted one. */
@@ -104,7 +104,7 @@ export function registerDocsCommands(program: Command, dependencies: DocsCommand
         }
         const providers = loadEnvironment({ providers: flags.providers });
         const client = createClient(flags.model, providers);
-        const controller = new AbortController();
+        const controller = commandController();
         const onSignal = () => controller.abort();
         process.once("SIGINT", onSignal);
         try {

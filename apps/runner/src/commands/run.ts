@@ -2,6 +2,7 @@ import { InputError, type RunConfigInput } from "@aflab/core";
 import { createClientFactory, prepareRun, resumeRun, startPreparedRun, summarizeRun } from "@aflab/engine";
 import type { Command } from "commander";
 import {
+  commandController,
   lazyStore,
   listFlag,
   loadEnvironment,
@@ -133,7 +134,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
     runId: () => currentRunId,
   });
 
-  const controller = new AbortController();
+  const controller = commandController();
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;

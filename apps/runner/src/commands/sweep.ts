@@ -8,6 +8,7 @@ import {
 } from "@aflab/engine";
 import type { Command } from "commander";
 import {
+  commandController,
   lazyStore,
   listFlag,
   loadEnvironment,
@@ -116,7 +117,7 @@ export function registerSweepCommand(program: Command): void {
       const createClient = createClientFactory({ responseCache: store.responseCache, providers });
       // A new sweep is checked cell by cell before the store is opened, so bad input writes nothing.
       if (!("resume" in input)) await prepareSweep(input, { createClient });
-      const controller = new AbortController();
+      const controller = commandController();
       const onSignal = () => controller.abort();
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
