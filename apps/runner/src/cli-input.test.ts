@@ -14,6 +14,11 @@ interface BadInputCase {
 
 const cases: BadInputCase[] = [
   {
+    name: "settings given with --resume",
+    args: () => ["run", "--resume", "some-run", "--epochs", "3", "--variant", "honest"],
+    expected: ["--resume", "--epochs", "--variant", "cannot change"],
+  },
+  {
     name: "unknown setting",
     args: () => ["run", "--setting", "helpful-maybe"],
     expected: ["setting", "helpful-only", "animal-welfare"],

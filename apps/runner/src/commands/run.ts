@@ -108,6 +108,43 @@ function cacheMode(value: string | undefined): "auto" | "on" | "off" {
   throw new InputError(`--cache: expected auto, on or off, got "${value}"`, { field: "cache" });
 }
 
+/** Flags that would change what a run measures; a resumed run keeps the settings it was started with. */
+const settingFlags: [keyof RunFlags, string][] = [
+  ["model", "--model"],
+  ["baseUrl", "--base-url"],
+  ["setting", "--setting"],
+  ["variant", "--variant"],
+  ["promptFile", "--prompt-file"],
+  ["userFormat", "--user-format"],
+  ["protocol", "--protocol"],
+  ["dataset", "--dataset"],
+  ["column", "--column"],
+  ["limit", "--limit"],
+  ["tiers", "--tiers"],
+  ["epochs", "--epochs"],
+  ["temperature", "--temperature"],
+  ["maxTokens", "--max-tokens"],
+  ["maxTurns", "--max-turns"],
+  ["prefill", "--prefill"],
+  ["seed", "--seed"],
+  ["judge", "--judge"],
+  ["classifiers", "--classifiers"],
+  ["label", "--label"],
+  ["config", "--config"],
+];
+
+function refuseSettingsOnResume(flags: RunFlags): void {
+  const given = settingFlags.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  if (flags.cot === false) given.push("--no-cot");
+  if (given.length > 0) {
+    throw new InputError(
+      `--resume continues a stored run with the settings it started with; ${given.join(", ")} cannot change them ` +
+        "(start a new run instead; --concurrency and the connection limits may change)",
+      { field: "resume" },
+    );
+  }
+}
+
 /** Runs (or resumes) and prints the report; the exit code is 0 only when the run completed. */
 export async function runCommand(flags: RunFlags): Promise<{ code: number; runId: string }> {
   const format = flags.format ?? "table";
@@ -117,7 +154,10 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   const providers = loadEnvironment({ providers: flags.providers });
   const pricing = loadPricing(flags.pricing);
   const dbPath = resolveDbPath(flags);
-  if (flags.resume ?? flags.retryErrors) requireExistingStore(dbPath);
+  if (flags.resume ?? flags.retryErrors) {
+    refuseSettingsOnResume(flags);
+    requireExistingStore(dbPath);
+  }
   const store = lazyStore(dbPath);
   const progress = flags.quiet ? undefined : createProgress();
   let currentRunId = "";
@@ -155,7 +195,13 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
       signal: controller.signal,
     };
     const outcome = resumeId
-      ? await resumeRun(resumeId, { ...common, store: store.get() })
+      ? await resumeRun(resumeId, {
+          ...common,
+          store: store.get(),
+          ...(flags.concurrency
+            ? { config: { concurrency: numberFlag(flags.concurrency, "--concurrency") } }
+            : {}),
+        })
       : await (async () => {
           const prepared = await prepareRun(configFromFlags(flags), { createClient });
           return startPreparedRun(prepared, { ...common, store: store.get() });
