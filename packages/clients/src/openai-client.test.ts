@@ -221,6 +221,20 @@ describe("openai-compatible and configured providers", () => {
     expect(toldEvents[0]?.delayMs).toBeGreaterThanOrEqual(30);
   });
 
+  it("fails at once on an exhausted quota (429 insufficient_quota) instead of retrying", async () => {
+    const server = await fake({ faultSequence: [{ kind: "quota" }] });
+    const events: RetryEvent[] = [];
+    const model = createModelClient("openai/gpt-4o", {
+      baseUrl: server.baseUrl,
+      env: { OPENAI_API_KEY: SECRET },
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      onRetry: (event) => events.push(event),
+    });
+    await expect(model.generate(request)).rejects.toThrow(/quota is used up.*billing/);
+    expect(events).toHaveLength(0);
+    expect(server.requests.filter((recorded) => recorded.path.endsWith("/chat/completions"))).toHaveLength(1);
+  });
+
   it("strips a prefill the model wrote itself when the server cannot continue a message", async () => {
     const server = await fake({ respond: () => "<OUTPUT>fine</OUTPUT>" });
     const model = createModelClient("openai/gpt-4o", {

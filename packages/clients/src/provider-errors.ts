@@ -90,6 +90,15 @@ function headersToRecord(headers: unknown): Record<string, string> {
 }
 
 /** The provider's own message from an error body: Anthropic `{error:{message}}` or OpenAI `{message}`. */
+/** OpenAI's `insufficient_quota` error, wherever the SDK put the body's error object. */
+function isQuotaExhausted(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const inner = (body as { error?: unknown }).error;
+  const fields = typeof inner === "object" && inner !== null ? inner : body;
+  const { code, type } = fields as { code?: unknown; type?: unknown };
+  return code === "insufficient_quota" || type === "insufficient_quota";
+}
+
 function apiMessageOf(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const inner = (body as { error?: unknown }).error;
@@ -181,6 +190,15 @@ export function classifyProviderError(error: unknown, context: ErrorContext): Pr
         isRetryable: true,
         reason: "connection error",
       });
+    }
+    if (status === 429 && isQuotaExhausted(error.error)) {
+      // OpenAI answers an empty balance with 429 too; waiting does not refill it, so retrying only wastes time.
+      return new ClassifiedProviderError(
+        clean(
+          `${context.modelId}: the account's quota is used up (429 insufficient_quota) at ${context.baseUrl}: check the plan and billing`,
+        ),
+        { reason: "quota exhausted", provider: context.provider, status, isRetryable: false, headers },
+      );
     }
     const retryable = isRetryableStatus(status);
     return new ClassifiedProviderError(clean(describeStatus(status, apiMessageOf(error.error), context)), {

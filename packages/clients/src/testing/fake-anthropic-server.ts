@@ -156,6 +156,9 @@ export async function startFakeAnthropicServer(
       case "not-found":
         sendError(response, 404, "model: not found", extra);
         return true;
+      case "quota":
+        sendError(response, 400, "Your credit balance is too low to access the Anthropic API.", extra);
+        return true;
       default:
         return false;
     }

@@ -153,6 +153,18 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
           extra,
         );
         return true;
+      case "quota":
+        sendError(
+          response,
+          429,
+          {
+            message: "You exceeded your current quota, please check your plan and billing details.",
+            type: "insufficient_quota",
+            code: "insufficient_quota",
+          },
+          extra,
+        );
+        return true;
       default:
         return false;
     }

@@ -12,7 +12,8 @@ export type FaultKind =
   | "stall" // no answer until the client gives up (or the server closes)
   | "bad-request" // 400
   | "unauthorized" // 401
-  | "not-found"; // 404
+  | "not-found" // 404
+  | "quota"; // the account has no credit left (OpenAI: 429 insufficient_quota; Anthropic: 400)
 
 /** One scripted fault; `headers` are added to the error response (e.g. a custom `retry-after-ms`). */
 export interface FaultSpec {
