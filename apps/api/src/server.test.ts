@@ -29,6 +29,33 @@ describe("startServer", () => {
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
   });
 
+  it("on loopback, refuses requests addressed to another host name (DNS rebinding)", async () => {
+    const store = openStore(":memory:");
+    const server = await startServer({ store, port: 0, token: null });
+    try {
+      const { request } = await import("node:http");
+      const statusFor = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const outgoing = request(
+            { host: "127.0.0.1", port: server.port, path: "/api/runs", headers: { host } },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            },
+          );
+          outgoing.on("error", reject);
+          outgoing.end();
+        });
+      expect(await statusFor(`attacker.example:${server.port}`)).toBe(403);
+      expect(await statusFor(`127.0.0.1:${server.port}`)).toBe(200);
+      expect(await statusFor(`localhost:${server.port}`)).toBe(200);
+      expect(await statusFor(`[::1]:${server.port}`)).toBe(200);
+    } finally {
+      await server.close();
+      store.close();
+    }
+  });
+
   it("takes the token from AFLAB_API_TOKEN when none is given", async () => {
     const store = openStore(":memory:");
     const previous = process.env.AFLAB_API_TOKEN;

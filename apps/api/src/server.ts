@@ -34,8 +34,22 @@ export function defaultViewerDir(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
+const loopbackHosts = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+function isLoopback(host: string): boolean {
+  return loopbackHosts.test(host.includes(":") && !host.startsWith("[") ? `[${host}]` : host);
+}
+
+/** The host name a request was addressed to, without the port. */
+function hostnameOf(request: Request): string {
+  const header = request.headers.get("host") ?? "";
+  return header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : (header.split(":")[0] ?? "");
+}
+
 /**
- * Serve the API (and the viewer) over HTTP on 127.0.0.1 by default.
+ * Serve the API (and the viewer) over HTTP on 127.0.0.1 by default. Listening on loopback, it answers only
+ * requests addressed to a loopback name: a web page that points its own domain at 127.0.0.1 (DNS
+ * rebinding) cannot read runs through the visitor's browser.
  *
  * @example
  * const server = await startServer({ store: openStore("aflab.db"), port: 0 });
@@ -53,10 +67,24 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.createClient ? { createClient: options.createClient } : {}),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
+  const loopbackOnly = isLoopback(host);
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
     (resolve, reject) => {
       const server = serve(
-        { fetch: app.fetch, port: options.port ?? 8787, hostname: host },
+        {
+          fetch: (request, ...rest) =>
+            loopbackOnly && !isLoopback(hostnameOf(request))
+              ? Response.json(
+                  {
+                    code: "FORBIDDEN",
+                    message: "this server answers only requests addressed to localhost or 127.0.0.1",
+                  },
+                  { status: 403 },
+                )
+              : app.fetch(request, ...rest),
+          port: options.port ?? 8787,
+          hostname: host,
+        },
         (info: AddressInfo) => resolve({ server, port: info.port }),
       );
       server.once("error", reject);

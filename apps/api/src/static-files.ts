@@ -52,7 +52,7 @@ export async function serveViewerFile(viewerDir: string, urlPath: string): Promi
     if (body) {
       const type = contentTypes[extname(candidate).toLowerCase()] ?? "application/octet-stream";
       // Vite fingerprints asset names, so they can be cached for good; the index must not be.
-      const cache = candidate.includes(`${sep}assets${sep}`)
+      const cache = candidate.startsWith(`${root}${sep}assets${sep}`)
         ? "public, max-age=31536000, immutable"
         : "no-cache";
       return new Response(new Uint8Array(body), {

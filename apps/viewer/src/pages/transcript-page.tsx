@@ -100,8 +100,11 @@ function VerdictCard(props: { verdict: Verdict }) {
       )}
       {verdict.quotes.length > 0 && (
         <ol className="quotes" aria-label={`${verdict.classifier} quotes`}>
-          {verdict.quotes.map((quote) => (
-            <li key={quote}>
+          {verdict.quotes.map((quote, index) => (
+            // Two criteria may quote the same sentence: the position keeps the keys apart, and the list
+            // never reorders, so an index key is stable here.
+            // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list in a fixed order
+            <li key={`${index}:${quote}`}>
               <mark className="judge-quote">{quote}</mark>
             </li>
           ))}
