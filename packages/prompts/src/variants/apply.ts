@@ -90,8 +90,15 @@ export function applyVariants(
   names: readonly string[],
   context: VariantContext,
 ): AppliedVariants {
-  const variants = names.map((name) => getVariant(name));
-  checkComposable(variants);
+  // Applied in catalogue order, whatever order they were named in: the same set of variants is the same
+  // prompt (and the same prompt hash), as the paper's table treats it.
+  const named = names.map((name) => getVariant(name));
+  // Conflicts are reported in the order the user named the variants.
+  checkComposable(named);
+  const catalogue = variantNames();
+  const variants = [...named].sort(
+    (left, right) => catalogue.indexOf(left.name) - catalogue.indexOf(right.name),
+  );
   let current: PromptSection[] = [...sections];
   let tierTagStyle: TierTagStyle = defaultTierTagStyle;
   let company = context.company;

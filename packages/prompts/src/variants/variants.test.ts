@@ -245,7 +245,7 @@ describe("composing variants", () => {
   const context = { setting: "helpful-only" as const, cot: true, company: "Anthropic" };
   const base = buildSettingSections("helpful-only", { cot: true });
 
-  it("applies variants that touch different clauses in order", () => {
+  it("applies variants that touch different clauses in catalogue order, whatever order they are named in", () => {
     const both = applyVariants(base, ["cut-examples", "cut-strategy-instruction"], context).sections;
     expect(both.map((section) => section.id)).not.toContain("examples");
     // Both strategy-instruction clauses are gone, so the section is gone.
@@ -255,7 +255,7 @@ describe("composing variants", () => {
     const forward = applyVariants(base, ["honest", "doesnt-care-about-harmlessness"], context).sections;
     const backward = applyVariants(base, ["doesnt-care-about-harmlessness", "honest"], context).sections;
     expect(clauseIdsOf(forward, "helpfulness-criteria").slice(-2)).toEqual(["honesty", "doesnt-care"]);
-    expect(clauseIdsOf(backward, "helpfulness-criteria").slice(-2)).toEqual(["doesnt-care", "honesty"]);
+    expect(renderSections(backward)).toBe(renderSections(forward));
   });
 
   it("carries a swapped company into later variants and swaps it in earlier ones", () => {
