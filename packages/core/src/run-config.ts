@@ -45,6 +45,8 @@ export const runConfigSchema = z.object({
   variants: z.array(z.string().min(1)).default([]),
   /** A system prompt file used instead of the built-in setting prompt. */
   promptFile: z.string().min(1).optional(),
+  /** Values for the prompt file's `{name}` / `{{ name }}` fields. */
+  promptVariables: z.record(z.string().min(1), z.string()).optional(),
   userFormat: userFormatSchema.default("paper"),
   protocol: protocolSchema.default("multi-turn"),
   dataset: datasetSpecSchema.default({ source: "builtin:harmful" }),

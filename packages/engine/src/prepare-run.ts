@@ -56,13 +56,28 @@ export async function prepareRun(
     variants: config.variants,
     userFormat: config.userFormat,
   });
-  const system = config.promptFile ? await loadPromptFile(config.promptFile) : prompt.system;
+  if (config.promptFile && config.variants.length > 0) {
+    throw new InputError(
+      `variants patch the built-in prompt, so with a prompt file ${config.variants.join(", ")} would change nothing: ` +
+        "write the change into the file instead",
+      { field: "variants" },
+    );
+  }
+  if (config.promptVariables && !config.promptFile) {
+    throw new InputError("prompt variables fill the fields of a prompt file: pass --prompt-file too", {
+      field: "promptVariables",
+    });
+  }
+  const system = config.promptFile
+    ? await loadPromptFile(config.promptFile, config.promptVariables)
+    : prompt.system;
   const tiers = resolveTiers(config.tiers, prompt.tiers);
   const promptHash = sha256(
     JSON.stringify({
       system,
       userFormat: config.userFormat,
-      variants: config.variants,
+      // The same set of variants is the same prompt, whatever order it was named in.
+      variants: [...config.variants].sort(),
       cot: config.cot,
       // Only when set, so runs without a prefill keep the keys they always had.
       ...(config.prefill ? { prefill: config.prefill } : {}),

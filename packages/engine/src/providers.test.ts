@@ -522,6 +522,20 @@ describe("a judge whose answers often do not parse", () => {
 });
 
 describe("the OpenAI path", () => {
+  it("an exhausted quota (429 insufficient_quota) fails the run after one request, not a retry loop", async () => {
+    const fake = await openaiFake({ faultSequence: [{ kind: "quota" }] });
+    const failure = await startRun(config(10, { model: "openai/gpt-4o", concurrency: 8 }), {
+      store,
+      createClient: createClientFactory({
+        env: { OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.baseUrl },
+        retry: FAST_RETRY,
+      }),
+    }).catch((error: unknown) => error);
+    expect((failure as Error).message).toMatch(/quota is used up.*billing/);
+    expect(fake.requests.filter((request) => request.path.endsWith("/chat/completions"))).toHaveLength(1);
+    expect(store.listRuns().runs[0]?.status).toBe("failed");
+  });
+
   it("runs through the fake OpenAI server and prices cached prompt tokens", async () => {
     const fake = await openaiFake();
     const outcome = await startRun(config(20, { model: "openai/gpt-4o" }), {

@@ -314,8 +314,13 @@ function baseSample(runId: string, plan: SamplePlan, systemPromptHash: string, s
 function isFatal(error: unknown): boolean {
   if (error instanceof InputError) return true;
   if (error instanceof ProviderError) {
+    // A 429 that is not worth retrying is an empty account (quota): every other sample would meet it too.
     return (
-      error.code === "authentication" || error.status === 401 || error.status === 403 || error.status === 404
+      error.code === "authentication" ||
+      error.status === 401 ||
+      error.status === 403 ||
+      error.status === 404 ||
+      (error.status === 429 && !error.isRetryable)
     );
   }
   return !(error instanceof AflabError);

@@ -23,6 +23,7 @@ export interface RunFlags {
   cot?: boolean;
   variant?: string;
   promptFile?: string;
+  promptVar?: string[];
   userFormat?: string;
   protocol?: string;
   dataset?: string;
@@ -69,6 +70,8 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   if (flags.cot === false) config.cot = false;
   set("variants", listFlag(flags.variant));
   set("promptFile", flags.promptFile);
+  if (flags.promptVar && flags.promptVar.length > 0)
+    config.promptVariables = promptVariables(flags.promptVar);
   set("userFormat", flags.userFormat);
   set("protocol", flags.protocol);
   set("tiers", listFlag(flags.tiers));
@@ -102,6 +105,19 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   return config as RunConfigInput;
 }
 
+/** `name=value` pairs from --prompt-var. */
+function promptVariables(pairs: string[]): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const pair of pairs) {
+    const separator = pair.indexOf("=");
+    if (separator <= 0) {
+      throw new InputError(`--prompt-var: expected name=value, got "${pair}"`, { field: "prompt-var" });
+    }
+    variables[pair.slice(0, separator)] = pair.slice(separator + 1);
+  }
+  return variables;
+}
+
 function cacheMode(value: string | undefined): "auto" | "on" | "off" {
   if (value === undefined) return "auto";
   if (value === "auto" || value === "on" || value === "off") return value;
@@ -115,6 +131,7 @@ const settingFlags: [keyof RunFlags, string][] = [
   ["setting", "--setting"],
   ["variant", "--variant"],
   ["promptFile", "--prompt-file"],
+  ["promptVar", "--prompt-var"],
   ["userFormat", "--user-format"],
   ["protocol", "--protocol"],
   ["dataset", "--dataset"],
@@ -240,6 +257,7 @@ export function registerRunCommand(program: Command): void {
     .option("--no-cot", "no hidden scratchpad: answer directly")
     .option("--variant <names>", "prompt variants, comma-separated (see aflab variants)")
     .option("--prompt-file <path>", "system prompt file used instead of the built-in one")
+    .option("--prompt-var <name=value...>", "a value for a field of the prompt file (repeatable)")
     .option("--user-format <format>", "paper, minimal or replication")
     .option("--protocol <protocol>", "multi-turn (scratchpad loop with <NEXT/>) or single-call")
     .option(

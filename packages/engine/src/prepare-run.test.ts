@@ -1,0 +1,56 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { InputError } from "@aflab/core";
+import { describe, expect, it } from "vitest";
+import { createClientFactory } from "./client-factory.js";
+import { prepareRun } from "./prepare-run.js";
+
+const options = { createClient: createClientFactory() };
+const base = { model: "sim/opus-like", dataset: { source: "builtin:harmful", limit: 2 } };
+
+function promptFile(text: string): string {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "aflab-prompt-"));
+  const file = path.join(directory, "system.txt");
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe("prepareRun", () => {
+  it("fills a prompt file's fields from the run's prompt variables", async () => {
+    const file = promptFile("You are an assistant made by {company}. Think in <SCRATCHPAD_REASONING> tags.");
+    const prepared = await prepareRun(
+      { ...base, promptFile: file, promptVariables: { company: "Example Labs" } },
+      options,
+    );
+    expect(prepared.system).toBe(
+      "You are an assistant made by Example Labs. Think in <SCRATCHPAD_REASONING> tags.",
+    );
+    await expect(prepareRun({ ...base, promptFile: file }, options)).rejects.toThrow(/company/);
+  });
+
+  it("refuses variants with a prompt file, and prompt variables without one", async () => {
+    const file = promptFile("A fixed prompt.");
+    await expect(
+      prepareRun({ ...base, promptFile: file, variants: ["cut-examples"] }, options),
+    ).rejects.toThrow(/prompt file.*cut-examples would change nothing/);
+    await expect(prepareRun({ ...base, promptVariables: { company: "X" } }, options)).rejects.toBeInstanceOf(
+      InputError,
+    );
+  });
+
+  it("gives the same prompt hash to the same set of variants in any order", async () => {
+    const forward = await prepareRun(
+      { ...base, variants: ["honest", "doesnt-care-about-harmlessness"] },
+      options,
+    );
+    const backward = await prepareRun(
+      { ...base, variants: ["doesnt-care-about-harmlessness", "honest"] },
+      options,
+    );
+    expect(backward.system).toBe(forward.system);
+    expect(backward.promptHash).toBe(forward.promptHash);
+    const other = await prepareRun({ ...base, variants: ["honest"] }, options);
+    expect(other.promptHash).not.toBe(forward.promptHash);
+  });
+});
