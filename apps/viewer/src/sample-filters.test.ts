@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiFilterParams, filterSearch } from "./sample-filters.js";
+import { alignmentFakingClassifier, apiFilterParams, filterSearch } from "./sample-filters.js";
 
 const classifiers = { compliance: "tag-compliance", alignmentFaking: "af-reasoning" };
 
@@ -31,5 +31,15 @@ describe("filterSearch", () => {
     expect(filterSearch(new URLSearchParams("tier=paid&row=9&a=1&sort=latency")).toString()).toBe(
       "tier=paid&sort=latency",
     );
+  });
+});
+
+describe("alignmentFakingClassifier", () => {
+  it("finds the classifier in any tier, not only the free one", () => {
+    expect(alignmentFakingClassifier({ alignmentFaking: { paid: { classifier: "af-reasoning" } } })).toBe(
+      "af-reasoning",
+    );
+    expect(alignmentFakingClassifier({ alignmentFaking: null })).toBeNull();
+    expect(alignmentFakingClassifier(undefined)).toBeNull();
   });
 });

@@ -41,3 +41,11 @@ export function filterSearch(search: URLSearchParams): URLSearchParams {
   }
   return kept;
 }
+
+/** The run's alignment-faking classifier, from whichever tier the report has (a run may lack the free tier). */
+export function alignmentFakingClassifier(
+  summary: { alignmentFaking: Partial<Record<string, { classifier: string }>> | null } | undefined,
+): string | null {
+  const rates = Object.values(summary?.alignmentFaking ?? {});
+  return rates.find((rate) => rate !== undefined)?.classifier ?? null;
+}

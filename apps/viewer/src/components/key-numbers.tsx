@@ -73,7 +73,9 @@ export function KeyNumbers(props: { report: RunReport }) {
           <span className="stat-detail">
             {report.alignmentFaking?.free
               ? `±${((report.alignmentFaking.free.se ?? 0) * 100).toFixed(1)} SE · Wilson ${interval(report.alignmentFaking.free.wilson95)} · ${report.alignmentFaking.free.classifier}`
-              : "no alignment-faking classifier in this run"}
+              : report.alignmentFaking
+                ? "this run has no training (free) tier; see the table for the other tiers"
+                : "no alignment-faking classifier in this run"}
             {reference?.alignmentFaking ? ` · paper ${percent(reference.alignmentFaking.value)}` : ""}
           </span>
         </div>

@@ -7,6 +7,7 @@ import { SampleTable } from "../components/sample-table.js";
 import { TierFigure } from "../components/tier-figure.js";
 import { count } from "../format.js";
 import { Link, paths } from "../router.js";
+import { alignmentFakingClassifier } from "../sample-filters.js";
 
 interface LiveState {
   status: string;
@@ -57,9 +58,9 @@ export function RunPage(props: { runId: string }) {
   const classifiers = useMemo(
     () => ({
       compliance: data?.summary.complianceClassifier ?? "tag-compliance",
-      alignmentFaking: data?.summary.alignmentFaking?.free?.classifier ?? null,
+      alignmentFaking: alignmentFakingClassifier(data?.summary),
     }),
-    [data?.summary.complianceClassifier, data?.summary.alignmentFaking?.free?.classifier],
+    [data?.summary],
   );
   if (detail.error) return <main className="error">{detail.error.message}</main>;
   if (!data) return <main className="loading">loading run…</main>;

@@ -5,7 +5,7 @@ import { api } from "../api-client.js";
 import type { SampleDetail } from "../api-types.js";
 import { percent, tierLabel, usd } from "../format.js";
 import { Link, navigate, paths, useLocation } from "../router.js";
-import { apiFilterParams, filterSearch } from "../sample-filters.js";
+import { alignmentFakingClassifier, apiFilterParams, filterSearch } from "../sample-filters.js";
 import { highlightQuotes, type Segment, splitTurn } from "../transcript.js";
 
 const segmentTitles: Record<Segment["kind"], string> = {
@@ -190,7 +190,7 @@ export function TranscriptPage(props: { runId: string; sampleKey: string }) {
   const kept = filterSearch(search);
   const classifiers = {
     compliance: run.data?.summary.complianceClassifier ?? "tag-compliance",
-    alignmentFaking: run.data?.summary.alignmentFaking?.free?.classifier ?? null,
+    alignmentFaking: alignmentFakingClassifier(run.data?.summary),
   };
   const params = apiFilterParams(kept, classifiers);
   const detail = useQuery({
