@@ -17,7 +17,7 @@ import {
 import { z } from "zod";
 import { createConcurrencyLimiter } from "./concurrency.js";
 import type { GenerateRequest, GenerateResult, ModelClient } from "./model-client.js";
-import { classifyProviderError, type ErrorContext } from "./provider-errors.js";
+import { classifyProviderError, type ErrorContext, redact } from "./provider-errors.js";
 import type { ProvidersConfig, ProviderType } from "./providers-config.js";
 import { responseCacheKey } from "./response-cache-key.js";
 import {
@@ -146,7 +146,7 @@ function checkBaseUrl(value: string, source: string): string {
     url = new URL(value);
   } catch {
     throw new InputError(
-      `${source}: "${value}" is not a URL: expected an http(s) URL such as http://localhost:8000/v1`,
+      `${source}: "${redact(value, undefined)}" is not a URL: expected an http(s) URL such as http://localhost:8000/v1`,
       {
         field: "baseUrl",
       },
@@ -156,6 +156,12 @@ function checkBaseUrl(value: string, source: string): string {
     throw new InputError(`${source}: expected an http or https URL, got ${url.protocol}`, {
       field: "baseUrl",
     });
+  // fetch refuses URLs with credentials, and a password there would travel into run configs and errors.
+  if (url.username || url.password)
+    throw new InputError(
+      `${source}: the URL carries a user name or password; put credentials in the API key's environment variable instead`,
+      { field: "baseUrl" },
+    );
   return value.replace(/\/+$/, "");
 }
 

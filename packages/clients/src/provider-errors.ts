@@ -112,8 +112,10 @@ function apiMessageOf(body: unknown): string | undefined {
 
 /** Removes the API key from any text, in case a server echoed it back. */
 export function redact(text: string, apiKey: string | undefined): string {
-  if (!apiKey || apiKey.length < 4) return text;
-  return text.split(apiKey).join("[redacted]");
+  // A base URL may carry proxy credentials (https://user:password@host): the password goes too.
+  const withoutPasswords = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^/\s@]+@/gi, "$1[redacted]@");
+  if (!apiKey || apiKey.length < 4) return withoutPasswords;
+  return withoutPasswords.split(apiKey).join("[redacted]");
 }
 
 function describeStatus(status: number, apiMessage: string | undefined, context: ErrorContext): string {
