@@ -66,6 +66,38 @@ describe("classifyRun", () => {
     expect(judgeRequests()).toBe(2 * paid);
   });
 
+  it("asks again where the judge could not be reached, and only there", async () => {
+    const down = await startFakeOpenAIServer({ apiKey: "judge-key", faults: { serverError: 1 } });
+    const outcome = await startRun(
+      {
+        model: "sim/opus-like",
+        judge: "openai/gpt-4o",
+        userFormat: "minimal",
+        dataset: { source: "builtin:harmful", limit: 3 },
+        classifiers: ["tag-compliance", "af-reasoning"],
+      },
+      {
+        store,
+        createClient: createClientFactory({
+          env: { OPENAI_API_KEY: "judge-key", OPENAI_BASE_URL: down.baseUrl },
+          retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 },
+        }),
+      },
+    );
+    await down.close();
+    const failed = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
+    expect(failed).toHaveLength(6);
+    expect(failed.every((verdict) => verdict.failure?.kind === "judge_error")).toBe(true);
+
+    const result = await classifyRun(store, outcome.runId, {
+      createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }),
+    });
+    // The six unreachable-judge verdicts are asked again; the six tag verdicts stand.
+    expect(result).toMatchObject({ classified: 6, skipped: 6, failed: 0 });
+    const after = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
+    expect(after.every((verdict) => verdict.status === "ok")).toBe(true);
+  });
+
   it("adds a classifier to a stored run and the report picks it up", async () => {
     const outcome = await startRun(
       {

@@ -1,7 +1,7 @@
 import { getClassifier } from "@aflab/classifiers";
 import { InputError, type RunEventListener } from "@aflab/core";
 import type { Store } from "@aflab/store";
-import { classifySample } from "./classify-sample.js";
+import { classifySample, settledClassifiers } from "./classify-sample.js";
 import type { ClientFactory } from "./prepare-run.js";
 import { runPool } from "./worker-pool.js";
 
@@ -69,7 +69,7 @@ export async function classifyRun(
     async (key) => {
       const sample = store.getSample(runId, key);
       if (!sample) return;
-      const present = new Set(store.getVerdicts(runId, key).map((verdict) => verdict.classifier));
+      const present = settledClassifiers(store.getVerdicts(runId, key));
       for (const classifier of classifiers) {
         if (!options.force && present.has(classifier.name)) {
           skipped++;

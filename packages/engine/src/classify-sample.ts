@@ -1,6 +1,6 @@
 import type { Classifier, ClassifierResult } from "@aflab/classifiers";
 import type { ModelClient } from "@aflab/clients";
-import { describeError, emptyUsage, type RunConfig, type Sample } from "@aflab/core";
+import { describeError, emptyUsage, type RunConfig, type Sample, type Verdict } from "@aflab/core";
 
 /**
  * Run one classifier on one finished sample. A classifier that throws (a bug, or a provider error it did
@@ -40,4 +40,21 @@ export async function classifySample(
       costUsd: null,
     };
   }
+}
+
+/** Failures of the judge's provider or of the classifier itself: worth asking again, unlike a judge that answered badly. */
+const transientFailures = new Set(["judge_error", "classifier_error"]);
+
+/**
+ * The classifiers whose verdict on a sample is settled. A verdict that failed because the judge could not
+ * be reached is not: resume and `classify` ask again, as they re-run errored samples.
+ */
+export function settledClassifiers(verdicts: readonly Verdict[]): Set<string> {
+  return new Set(
+    verdicts
+      .filter(
+        (verdict) => !(verdict.status === "failed" && transientFailures.has(verdict.failure?.kind ?? "")),
+      )
+      .map((verdict) => verdict.classifier),
+  );
 }

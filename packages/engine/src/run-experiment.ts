@@ -13,7 +13,7 @@ import {
   type SampleInput,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
-import { classifySample } from "./classify-sample.js";
+import { classifySample, settledClassifiers } from "./classify-sample.js";
 import { expandSamples, type SamplePlan } from "./expand.js";
 import { generateSample } from "./generate-sample.js";
 import { newRunId } from "./keys.js";
@@ -414,7 +414,7 @@ async function classifyMissingVerdicts(
     keys,
     prepared.config.concurrency,
     async (key) => {
-      const present = new Set(store.getVerdicts(runId, key).map((verdict) => verdict.classifier));
+      const present = settledClassifiers(store.getVerdicts(runId, key));
       const missing = new Set(names.filter((name) => !present.has(name)));
       if (missing.size === 0) return;
       const sample = store.getSample(runId, key);
