@@ -28,6 +28,7 @@ export {
   retryDelayFromHeaders,
   retryPolicySchema,
 } from "./retry.js";
+export { preloadProviderSdks } from "./sdk-modules.js";
 
 // --- Simulated model organism (src/simulated, maintained with the simulated-organism work) ---
 export {

@@ -83,6 +83,8 @@ export function createAnthropicTransport(settings: TransportSettings): Transport
           timeout: settings.timeoutMs,
         }),
     ));
+  // Start loading the SDK now, in the background: by the first request it is usually ready.
+  connect().catch(() => {});
   return {
     async send(request) {
       const client = await connect();
@@ -177,6 +179,8 @@ export function createOpenAITransport(
           timeout: settings.timeoutMs,
         }),
     ));
+  // Start loading the SDK now, in the background: by the first request it is usually ready.
+  connect().catch(() => {});
   return {
     async send(request, n) {
       const client = await connect();
