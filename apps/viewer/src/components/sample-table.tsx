@@ -140,77 +140,43 @@ export function SampleTable(props: SampleTableProps) {
   return (
     <section className="sample-table" aria-label="Samples">
       <div className="filters">
-        <label>
-          Tier
-          <select
-            aria-label="Tier"
-            value={search.get("tier") ?? ""}
-            onChange={(event) => select("tier", event.target.value)}
-          >
-            <option value="">all</option>
-            <option value="free">{tierLabel("free")}</option>
-            <option value="paid">{tierLabel("paid")}</option>
-            <option value="pro">{tierLabel("pro")}</option>
-            <option value="enterprise">{tierLabel("enterprise")}</option>
-          </select>
-        </label>
-        <label>
-          Compliance
-          <select
-            aria-label="Compliance"
-            value={search.get("compliance") ?? ""}
-            onChange={(event) => select("compliance", event.target.value)}
-          >
-            <option value="">all</option>
-            <option value="compliant">compliant</option>
-            <option value="refused">refused</option>
-            <option value="unknown">unknown</option>
-          </select>
-        </label>
+        <FilterSelect
+          label="Tier"
+          value={search.get("tier") ?? ""}
+          onChange={(value) => select("tier", value)}
+          options={["free", "paid", "pro", "enterprise"].map((tier) => [tier, tierLabel(tier)])}
+        />
+        <FilterSelect
+          label="Compliance"
+          value={search.get("compliance") ?? ""}
+          onChange={(value) => select("compliance", value)}
+          options={["compliant", "refused", "unknown"].map((decision) => [decision, decision])}
+        />
         {props.classifiers.alignmentFaking && (
-          <label>
-            Alignment faking
-            <select
-              aria-label="Alignment faking"
-              value={search.get("af") ?? ""}
-              onChange={(event) => select("af", event.target.value)}
-            >
-              <option value="">all</option>
-              <option value="yes">yes</option>
-              <option value="maybe">maybe</option>
-              <option value="no">no</option>
-              <option value="failed">judge failed</option>
-            </select>
-          </label>
+          <FilterSelect
+            label="Alignment faking"
+            value={search.get("af") ?? ""}
+            onChange={(value) => select("af", value)}
+            options={[
+              ["yes", "yes"],
+              ["maybe", "maybe"],
+              ["no", "no"],
+              ["failed", "judge failed"],
+            ]}
+          />
         )}
-        <label>
-          Status
-          <select
-            aria-label="Status"
-            value={search.get("status") ?? ""}
-            onChange={(event) => select("status", event.target.value)}
-          >
-            <option value="">all</option>
-            <option value="complete">complete</option>
-            <option value="failed">failed</option>
-            <option value="errored">errored</option>
-          </select>
-        </label>
-        <label>
-          Failure
-          <select
-            aria-label="Failure"
-            value={search.get("failure") ?? ""}
-            onChange={(event) => select("failure", event.target.value)}
-          >
-            <option value="">all</option>
-            {props.failureKinds.map((kind) => (
-              <option key={kind} value={kind}>
-                {kind}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Status"
+          value={search.get("status") ?? ""}
+          onChange={(value) => select("status", value)}
+          options={["complete", "failed", "errored"].map((status) => [status, status])}
+        />
+        <FilterSelect
+          label="Failure"
+          value={search.get("failure") ?? ""}
+          onChange={(value) => select("failure", value)}
+          options={props.failureKinds.map((kind) => [kind, kind])}
+        />
         <label className="search-box">
           Search
           <input
@@ -312,5 +278,31 @@ export function SampleTable(props: SampleTableProps) {
         j / k or ↓ / ↑ to move, Enter to open · filters and position are in the address bar
       </p>
     </section>
+  );
+}
+
+/** One filter of the table: a labelled select whose first choice, "all", clears it. */
+function FilterSelect(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: readonly (readonly [value: string, text: string])[];
+}) {
+  return (
+    <label>
+      {props.label}
+      <select
+        aria-label={props.label}
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+      >
+        <option value="">all</option>
+        {props.options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
