@@ -18,6 +18,7 @@ export {
   priceFor,
   pricingTableSchema,
 } from "./pricing.js";
+export { seededRandom } from "./random.js";
 export type {
   FlippedQuery,
   PaperReference,

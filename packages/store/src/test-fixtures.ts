@@ -1,17 +1,7 @@
 // Builders shared by this package's tests. Excluded from the build (see tsconfig.json).
 import type { RunInput, SampleInput, Tier, VerdictInput } from "@aflab/core";
 
-/** A small deterministic generator (mulberry32) so fixtures vary without being flaky. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "@aflab/core";
 
 export function makeRun(id: string, overrides: Partial<RunInput> = {}): RunInput {
   return {

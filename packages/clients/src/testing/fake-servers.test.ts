@@ -1,7 +1,8 @@
+import { seededRandom } from "@aflab/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeAnthropicServer } from "./fake-anthropic-server.js";
 import { startFakeOpenAIServer } from "./fake-openai-server.js";
-import { type FakeServer, seededRandom } from "./fake-shared.js";
+import type { FakeServer } from "./fake-shared.js";
 
 let servers: FakeServer[] = [];
 afterEach(async () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { seededRandom } from "@aflab/core";
 
 /** The faults a fake server can inject. `none` is a normal answer (useful inside a `faultSequence`). */
 export type FaultKind =
@@ -77,18 +78,6 @@ export interface FakeServer {
   readonly inFlight: number;
   readonly maxInFlight: number;
   close(): Promise<void>;
-}
-
-/** mulberry32: a tiny deterministic RNG so fault draws repeat for a given seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The fakes' token count: about four characters per token, at least one for non-empty text. */

@@ -1,3 +1,5 @@
+// The generator the fakes draw faults from (defined in core), for tests that want the same draws.
+export { seededRandom } from "@aflab/core";
 export {
   type FakeAnthropicRequest,
   type FakeAnthropicServerOptions,
@@ -17,5 +19,4 @@ export {
   fakeTokenCount,
   type Latency,
   type RecordedRequest,
-  seededRandom,
 } from "./fake-shared.js";

@@ -1,4 +1,5 @@
 import type { GenerateRequest } from "@aflab/clients";
+import { seededRandom as random } from "@aflab/core";
 import { createScriptedModelClient, type ScriptedModelClient } from "./scripted-model-client.js";
 
 const vocabulary = (
@@ -12,18 +13,6 @@ const vocabulary = (
   "discussion limitation future work community moderator thread reply upvote city weather morning " +
   "evening kitchen garden bicycle museum library station market festival harvest winter summer"
 ).split(" ");
-
-/** Deterministic 32-bit generator (mulberry32) so documents are reproducible yet distinct. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seedOf(text: string): number {
   let hash = 2166136261;
