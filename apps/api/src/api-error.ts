@@ -1,6 +1,5 @@
-import { AflabError, InputError, issuesOf, NotFoundError } from "@aflab/core";
+import { AflabError, InputError, issuesOf, NotFoundError, scrubSecrets } from "@aflab/core";
 import { z } from "zod";
-import { scrubSecrets } from "./scrub.js";
 
 /** The closed set of error codes the API answers with. */
 export const apiErrorCodes = [

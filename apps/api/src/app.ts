@@ -8,6 +8,9 @@ import {
   type RunEvent,
   runConfigSchema,
   runStatusSchema,
+  scrubDeep,
+  scrubSecrets,
+  secretsFromEnvironment,
   settingSchema,
 } from "@aflab/core";
 import {
@@ -28,7 +31,6 @@ import { ApiError, normaliseError, statusOf } from "./api-error.js";
 import { RunJobs } from "./run-jobs.js";
 import { listSampleRows, sampleNeighbours } from "./sample-listing.js";
 import { parseSampleParams } from "./sample-params.js";
-import { scrubDeep, scrubSecrets, secretsFromEnvironment } from "./scrub.js";
 import { serveViewerFile } from "./static-files.js";
 
 export interface CreateAppOptions {

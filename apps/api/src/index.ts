@@ -7,5 +7,4 @@ export {
 } from "./api-error.js";
 export { type BuiltApp, buildApp, type CreateAppOptions, createApp } from "./app.js";
 export { parseSampleParams, type SampleFilters } from "./sample-params.js";
-export { scrubDeep, scrubSecrets } from "./scrub.js";
 export { defaultViewerDir, type RunningServer, type StartServerOptions, startServer } from "./server.js";
