@@ -52,6 +52,7 @@ export class JobStartLimiter {
    */
   reserve(client: string): JobStartReservation {
     const now = this.#now();
+    this.#forgetIdle(now);
     const record = this.#clients.get(client) ?? { starts: [], inFlight: 0 };
     record.starts = record.starts.filter((time) => time > now - minuteMs);
     this.#clients.set(client, record);
@@ -91,6 +92,15 @@ export class JobStartLimiter {
         if (index >= 0) record.starts.splice(index, 1);
       },
     };
+  }
+
+  /** Clients with nothing in flight and no start in the last minute are forgotten, so the map stays small. */
+  #forgetIdle(now: number): void {
+    for (const [client, record] of this.#clients) {
+      if (record.inFlight === 0 && record.starts.every((time) => time <= now - minuteMs)) {
+        this.#clients.delete(client);
+      }
+    }
   }
 }
 
