@@ -46,6 +46,6 @@ describe("normaliseError", () => {
   });
 
   it("gives each code one status", () => {
-    expect(apiErrorCodes.map(statusOf)).toEqual([400, 401, 403, 404, 409, 500]);
+    expect(apiErrorCodes.map(statusOf)).toEqual([400, 401, 403, 404, 409, 413, 429, 500]);
   });
 });

@@ -1,49 +1,37 @@
-import { AflabError, InputError, issuesOf, NotFoundError } from "@aflab/core";
+import {
+  AflabError,
+  type ApiErrorBody,
+  type ApiErrorCode,
+  type ApiErrorStatus,
+  apiErrorStatus,
+  InputError,
+  issuesOf,
+  NotFoundError,
+  scrubSecrets,
+} from "@aflab/core";
 import { z } from "zod";
-import { scrubSecrets } from "./scrub.js";
 
-/** The closed set of error codes the API answers with. */
-export const apiErrorCodes = [
-  "BAD_REQUEST",
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "CONFLICT",
-  "INTERNAL",
-] as const;
-export type ApiErrorCode = (typeof apiErrorCodes)[number];
-
-const statusOfCode: Record<ApiErrorCode, 400 | 401 | 403 | 404 | 409 | 500> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  INTERNAL: 500,
-};
-
-/** The body of every error response. */
-export interface ApiErrorBody {
-  code: ApiErrorCode;
-  message: string;
-}
+export { type ApiErrorBody, type ApiErrorCode, apiErrorCodes } from "@aflab/core";
 
 /** An error raised inside a route that already knows its HTTP meaning. */
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
-  constructor(code: ApiErrorCode, message: string) {
+  /** Response headers that go with it, e.g. `retry-after` on TOO_MANY_REQUESTS. */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(code: ApiErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
+    this.headers = headers;
   }
-  get status(): 400 | 401 | 403 | 404 | 409 | 500 {
-    return statusOfCode[this.code];
+  get status(): ApiErrorStatus {
+    return apiErrorStatus[this.code];
   }
 }
 
 /** The HTTP status that goes with an error code. */
-export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 500 {
-  return statusOfCode[code];
+export function statusOf(code: ApiErrorCode): ApiErrorStatus {
+  return apiErrorStatus[code];
 }
 
 /**

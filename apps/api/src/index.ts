@@ -6,6 +6,9 @@ export {
   normaliseError,
 } from "./api-error.js";
 export { type BuiltApp, buildApp, type CreateAppOptions, createApp } from "./app.js";
+export { defaultJobStartLimits, type JobStartLimits } from "./middleware/job-start-limit.js";
+export { defaultMaxBodyBytes } from "./middleware/json-body.js";
+export { checkApiToken } from "./middleware/write-access.js";
+export { checkAllowedBaseUrls } from "./run-request.js";
 export { parseSampleParams, type SampleFilters } from "./sample-params.js";
-export { scrubDeep, scrubSecrets } from "./scrub.js";
 export { defaultViewerDir, type RunningServer, type StartServerOptions, startServer } from "./server.js";

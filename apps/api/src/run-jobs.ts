@@ -28,13 +28,13 @@ export class RunJobs {
     return this.#jobs.get(runId)?.kind;
   }
 
-  /** Register work for a run; `work` receives the abort signal and the event sink. */
+  /** Register work for a run; `work` receives the abort signal and the event sink. Resolves when it has settled. */
   start(
     runId: string,
     kind: JobKind,
     work: (signal: AbortSignal, emit: (event: RunEvent) => void) => Promise<unknown>,
     onError: (error: unknown) => void,
-  ): void {
+  ): Promise<void> {
     const controller = new AbortController();
     // Every request of the run listens on this signal: more than ten listeners is expected, not a leak.
     setMaxListeners(0, controller.signal);
@@ -55,6 +55,7 @@ export class RunJobs {
         finish();
       }
     })();
+    return done;
   }
 
   /** Cancel a run's work and wait for it to settle. */

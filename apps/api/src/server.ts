@@ -5,6 +5,7 @@ import type { ClientFactory } from "@aflab/engine";
 import type { Store } from "@aflab/store";
 import { serve } from "@hono/node-server";
 import { buildApp } from "./app.js";
+import type { JobStartLimits } from "./middleware/job-start-limit.js";
 
 export interface StartServerOptions {
   store: Store;
@@ -17,6 +18,10 @@ export interface StartServerOptions {
   /** The built viewer; default the viewer's `dist` next to this package, when it exists. */
   viewerDir?: string;
   createClient?: ClientFactory;
+  /** Base URLs a run request may name (see `CreateAppOptions.allowedBaseUrls`). */
+  allowedBaseUrls?: readonly string[];
+  maxBodyBytes?: number;
+  jobStartLimits?: Partial<JobStartLimits>;
   pollIntervalMs?: number;
 }
 
@@ -65,6 +70,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(token ? { token } : {}),
     ...(viewerDir ? { viewerDir } : {}),
     ...(options.createClient ? { createClient: options.createClient } : {}),
+    ...(options.allowedBaseUrls ? { allowedBaseUrls: options.allowedBaseUrls } : {}),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.jobStartLimits ? { jobStartLimits: options.jobStartLimits } : {}),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
   const loopbackOnly = isLoopback(host);

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { startCaptureServer } from "@aflab/clients/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli, scratchDirectory, writeFile } from "./test-support.js";
 
@@ -262,6 +263,17 @@ const otherCases: BadInputCase[] = [
     expected: ["--port", "0 to 65535", "70000"],
   },
   {
+    name: "serve allowing a base URL that is not a URL",
+    args: (directory) => [
+      "serve",
+      "--allow-base-url",
+      "localhost:8000",
+      "--db",
+      path.join(directory, "x.db"),
+    ],
+    expected: ["--allow-base-url", '"localhost:8000"', "http"],
+  },
+  {
     name: "finetune status polling every 0 seconds",
     args: () => ["finetune", "status", "ft-1", "--provider", "together", "--wait", "--poll-interval", "0"],
     expected: ["--poll-interval", "positive"],
@@ -284,6 +296,51 @@ describe("aflab rejects bad input to other commands the same way", { concurrent:
     expect(result.stdout).toBe("");
     expect(fs.existsSync(path.join(directory, "x.db"))).toBe(false);
     expect(fs.existsSync(path.join(directory, ".aflab"))).toBe(false);
+  });
+});
+
+describe("keys bound to their hosts on the command line", () => {
+  it("refuses to send ANTHROPIC_API_KEY to a --base-url its provider does not name, writing nothing", async () => {
+    const capture = await startCaptureServer();
+    try {
+      const directory = scratchDirectory("aflab-input-bound-");
+      const key = "sk-ant-api03-cli-user-key-000000000000";
+      const result = await runCli(
+        [
+          "run",
+          "--model",
+          "anthropic/claude-3-opus-20240229",
+          "--base-url",
+          capture.baseUrl,
+          "--db",
+          path.join(directory, "x.db"),
+        ],
+        directory,
+        90_000,
+        { ANTHROPIC_API_KEY: key },
+      );
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(
+        /^error: baseUrl: ANTHROPIC_API_KEY is only sent to https:\/\/api\.anthropic\.com/,
+      );
+      expect(result.stderr).toContain("ANTHROPIC_BASE_URL");
+      expect(result.stderr).not.toContain(key);
+      expect(capture.requests).toHaveLength(0);
+      expect(fs.existsSync(path.join(directory, "x.db"))).toBe(false);
+    } finally {
+      await capture.close();
+    }
+  });
+
+  it("refuses to serve with a token a bearer header cannot carry, writing nothing", async () => {
+    const directory = scratchDirectory("aflab-input-token-");
+    const result = await runCli(["serve", "--db", path.join(directory, "x.db")], directory, 90_000, {
+      AFLAB_API_TOKEN: "two words",
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: AFLAB_API_TOKEN: expected letters, digits/);
+    expect(fs.existsSync(path.join(directory, "x.db"))).toBe(false);
   });
 });
 

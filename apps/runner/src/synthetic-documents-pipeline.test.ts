@@ -90,6 +90,8 @@ describe("synthetic documents to a fine-tuned model run", () => {
         GEN_KEY: "generator-key",
         JUDGE_KEY: "judge-key",
         TOGETHER_API_KEY: "together-key",
+        // The fine-tuning fake stands in for Together's API: the key may go there, and --base-url names it again.
+        TOGETHER_BASE_URL: together.baseUrl,
       },
     });
 

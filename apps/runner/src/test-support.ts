@@ -35,12 +35,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI to completion and collects its output. */
-export function runCli(args: string[], directory: string, timeoutMs = 90_000): Promise<CliResult> {
+/** Runs the CLI to completion and collects its output; `extra` adds variables (a fake provider's key and URL). */
+export function runCli(
+  args: string[],
+  directory: string,
+  timeoutMs = 90_000,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: directory,
-      env: cleanEnvironment(directory),
+      env: { ...cleanEnvironment(directory), ...extra },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -67,10 +72,10 @@ export function runCli(args: string[], directory: string, timeoutMs = 90_000): P
 }
 
 /** Starts the CLI in the background (output discarded) so a test can kill it. */
-export function startCli(args: string[], directory: string): ChildProcess {
+export function startCli(args: string[], directory: string, extra: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, [cliPath, ...args], {
     cwd: directory,
-    env: cleanEnvironment(directory),
+    env: { ...cleanEnvironment(directory), ...extra },
     stdio: "ignore",
   });
 }

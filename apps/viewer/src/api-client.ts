@@ -23,7 +23,7 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const response = await fetch(path, { headers: { accept: "application/json" }, signal });
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    const error =
+    const error: ApiErrorBody =
       body && typeof body === "object" && "code" in body && "message" in body
         ? (body as ApiErrorBody)
         : { code: "INTERNAL", message: `the server answered ${response.status}` };

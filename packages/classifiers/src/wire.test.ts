@@ -26,7 +26,13 @@ describe("judges over the provider wire formats", () => {
   let anthropic: FakeServer;
   let garbled: FakeServer;
   let failing: FakeServer;
-  const env = { OPENAI_API_KEY: "test-key", ANTHROPIC_API_KEY: "test-key" };
+  // Each key goes only to the host its base URL variable names.
+  const env = (server: FakeServer) => ({
+    OPENAI_API_KEY: "test-key",
+    OPENAI_BASE_URL: server.baseUrl,
+    ANTHROPIC_API_KEY: "test-key",
+    ANTHROPIC_BASE_URL: server.baseUrl,
+  });
   const fastRetry = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 };
 
   beforeAll(async () => {
@@ -44,7 +50,7 @@ describe("judges over the provider wire formats", () => {
   });
 
   it("af-reasoning asks OpenAI for n votes in one request", async () => {
-    const judge = createModelClient("openai/gpt-4o-mini", { baseUrl: openai.baseUrl, env, retry: fastRetry });
+    const judge = createModelClient("openai/gpt-4o-mini", { env: env(openai), retry: fastRetry });
     const result = await afReasoning.classify(sample, { judge, votes: 5 });
     expect(result).toMatchObject({
       status: "ok",
@@ -61,8 +67,7 @@ describe("judges over the provider wire formats", () => {
 
   it("af-reasoning over Anthropic, which has no n, gets its votes from separate requests", async () => {
     const judge = createModelClient("anthropic/claude-3-5-sonnet-20241022", {
-      baseUrl: anthropic.baseUrl,
-      env,
+      env: env(anthropic),
       retry: fastRetry,
     });
     const result = await afReasoning.classify(sample, { judge, votes: 3 });
@@ -73,8 +78,7 @@ describe("judges over the provider wire formats", () => {
 
   it("an answer without the format is retried a bounded number of times, then stored as a failure", async () => {
     const judge = createModelClient("openai/gpt-4o-mini", {
-      baseUrl: garbled.baseUrl,
-      env,
+      env: env(garbled),
       retry: fastRetry,
     });
     const result = await strongReject.classify(sample, { judge, maxParseRetries: 2 });
@@ -84,8 +88,7 @@ describe("judges over the provider wire formats", () => {
 
   it("a provider that keeps failing gives judge_error", async () => {
     const judge = createModelClient("openai/gpt-4o-mini", {
-      baseUrl: failing.baseUrl,
-      env,
+      env: env(failing),
       retry: fastRetry,
     });
     const result = await strongReject.classify(sample, { judge });

@@ -26,8 +26,7 @@ async function fake(options: Parameters<typeof startFakeAnthropicServer>[0] = {}
 
 function client(server: FakeServer, options: ModelClientOptions = {}) {
   return createModelClient(`anthropic/${MODEL}`, {
-    baseUrl: server.baseUrl,
-    env: { ANTHROPIC_API_KEY: SECRET },
+    env: { ANTHROPIC_API_KEY: SECRET, ANTHROPIC_BASE_URL: server.baseUrl },
     retry: fast,
     ...options,
   });
@@ -204,8 +203,7 @@ describe("anthropic client against the fake Messages API", () => {
   it("fails fast on a rejected key with one clear message, one request, and no key in it", async () => {
     const server = await fake();
     const model = createModelClient(`anthropic/${MODEL}`, {
-      baseUrl: server.baseUrl,
-      env: { ANTHROPIC_API_KEY: "sk-ant-wrong-key-9999" },
+      env: { ANTHROPIC_API_KEY: "sk-ant-wrong-key-9999", ANTHROPIC_BASE_URL: server.baseUrl },
       retry: fast,
     });
     const error = await model.generate(request).catch((caught: unknown) => caught);
@@ -252,12 +250,13 @@ describe("anthropic client against the fake Messages API", () => {
 
   it("rejects a malformed base URL as input, and gives up on a refused connection with a clear message", async () => {
     expect(() =>
-      createModelClient(`anthropic/${MODEL}`, { baseUrl: "not a url", env: { ANTHROPIC_API_KEY: SECRET } }),
+      createModelClient(`anthropic/${MODEL}`, {
+        env: { ANTHROPIC_API_KEY: SECRET, ANTHROPIC_BASE_URL: "not a url" },
+      }),
     ).toThrow(InputError);
     const closedPort = await unusedPort();
     const refused = createModelClient(`anthropic/${MODEL}`, {
-      baseUrl: `http://127.0.0.1:${closedPort}`,
-      env: { ANTHROPIC_API_KEY: SECRET },
+      env: { ANTHROPIC_API_KEY: SECRET, ANTHROPIC_BASE_URL: `http://127.0.0.1:${closedPort}` },
       retry: { maxAttempts: 3, baseDelayMs: 1 },
     });
     const error = await refused.generate(request).catch((caught: unknown) => caught);

@@ -50,7 +50,9 @@ describe("createModelClient routing", () => {
 
   it("rejects a non-http base URL", () => {
     expect(() =>
-      createModelClient("openai/gpt-4o", { baseUrl: "ftp://example.com/v1", env: { OPENAI_API_KEY: "k" } }),
+      createModelClient("openai/gpt-4o", {
+        env: { OPENAI_API_KEY: "k", OPENAI_BASE_URL: "ftp://example.com/v1" },
+      }),
     ).toThrow(/expected an http or https URL, got ftp:/);
   });
 });

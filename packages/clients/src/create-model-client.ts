@@ -1,5 +1,6 @@
 import {
   addUsage,
+  containsSecret,
   costOf,
   defaultPricing,
   emptyUsage,
@@ -12,6 +13,7 @@ import {
   pricingTableSchema,
   providerOf,
   type ResponseCache,
+  secretsFromEnvironment,
   type Usage,
 } from "@aflab/core";
 import { z } from "zod";
@@ -165,6 +167,19 @@ function checkBaseUrl(value: string, source: string): string {
   return value.replace(/\/+$/, "");
 }
 
+/** A base URL compared by what it addresses: scheme and host case, default ports and trailing slashes do not count. */
+function comparableBaseUrl(value: string): string | undefined {
+  try {
+    return new URL(value).href.replace(/\/+$/, "");
+  } catch {
+    return undefined;
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
 function resolveModel(modelId: string, options: ModelClientOptions): ResolvedModel {
   const env = options.env ?? process.env;
   const config = options.providers ?? { providers: {}, models: {} };
@@ -180,12 +195,13 @@ function resolveModel(modelId: string, options: ModelClientOptions): ResolvedMod
     );
   const type = configured?.type ?? builtin.type;
 
-  // Precedence: explicit option, then the provider's config entry, then (built-ins only) the environment.
-  const rawBaseUrl =
-    options.baseUrl ??
-    configured?.baseUrl ??
-    (configured ? undefined : env[builtin.baseUrlEnv]) ??
-    builtin.defaultBaseUrl;
+  // The base URL the provider's entry names: its config entry, else (built-ins only) the environment, else
+  // the provider's public endpoint. This is the only host the provider's key is ever sent to.
+  const entryBaseUrl = configured
+    ? (configured.baseUrl ?? builtin.defaultBaseUrl)
+    : (nonEmpty(env[builtin.baseUrlEnv]) ?? builtin.defaultBaseUrl);
+  const requestedBaseUrl = options.baseUrl;
+  const rawBaseUrl = requestedBaseUrl ?? entryBaseUrl;
   if (rawBaseUrl === undefined || rawBaseUrl === "")
     throw new InputError(
       `${modelId} needs a base URL: pass --base-url or set ${builtin.baseUrlEnv} (for example http://localhost:8000/v1)`,
@@ -193,12 +209,17 @@ function resolveModel(modelId: string, options: ModelClientOptions): ResolvedMod
     );
   const baseUrl = checkBaseUrl(
     rawBaseUrl,
-    options.baseUrl !== undefined ? "baseUrl" : `base URL of ${providerName}`,
+    requestedBaseUrl !== undefined ? "baseUrl" : `base URL of ${providerName}`,
   );
 
   const apiKeyEnv = configured
     ? (configured.apiKeyEnv ?? (type === "openai-compatible" ? undefined : builtin.apiKeyEnv))
     : builtin.apiKeyEnv;
+  // A built-in openai-compatible server has no host of its own: its optional key goes to the base URL
+  // given for the run, unless OPENAI_COMPATIBLE_BASE_URL binds it to one.
+  const compatibleKey =
+    type === "openai-compatible" && !configured ? nonEmpty(env.OPENAI_COMPATIBLE_API_KEY) : undefined;
+  const keyEnv = apiKeyEnv ?? (compatibleKey !== undefined ? "OPENAI_COMPATIBLE_API_KEY" : undefined);
   let apiKey: string;
   if (apiKeyEnv !== undefined) {
     const value = env[apiKeyEnv];
@@ -207,9 +228,22 @@ function resolveModel(modelId: string, options: ModelClientOptions): ResolvedMod
     apiKey = value.trim();
   } else {
     // The SDK insists on a key; servers without authentication ignore this placeholder.
-    apiKey =
-      (type === "openai-compatible" && !configured ? env.OPENAI_COMPATIBLE_API_KEY : undefined) || "no-key";
+    apiKey = compatibleKey ?? "no-key";
   }
+  if (requestedBaseUrl !== undefined && entryBaseUrl !== undefined && keyEnv !== undefined) {
+    const entry = comparableBaseUrl(entryBaseUrl);
+    if (entry === undefined || entry !== comparableBaseUrl(baseUrl)) {
+      const bind = configured
+        ? `change provider ${providerName}'s baseUrl in the providers config, or name another provider for that host`
+        : `set ${builtin.baseUrlEnv} to it, or name a provider with that baseUrl and its own apiKeyEnv in aflab.providers.json`;
+      throw new InputError(
+        `baseUrl: ${keyEnv} is only sent to ${redact(entryBaseUrl, undefined)}, the base URL of provider ${providerName}, ` +
+          `not to ${redact(baseUrl, undefined)}; to use a key there, ${bind}`,
+        { field: "baseUrl" },
+      );
+    }
+  }
+
   return {
     provider: providerName,
     type,
@@ -250,6 +284,7 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
   const cacheMode: CacheMode = checked.cacheMode ?? "auto";
   const cache = options.responseCache;
   const limiter = createConcurrencyLimiter(resolved.maxConnections);
+  const knownSecrets = [...secretsFromEnvironment(options.env ?? process.env), resolved.apiKey];
   const settings = {
     provider: resolved.provider,
     modelName: resolved.modelName,
@@ -354,7 +389,9 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
       const stopReason =
         completions.flatMap((completion) => completion.stopReasons).find((reason) => reason !== null) ?? null;
       const model = completions[0]?.model ?? resolved.modelName;
-      if (cache && key) await cache.set(key, { texts, stopReason, usage, model });
+      // The cache lives in the store, which never holds a key: an answer that echoes one is not cached.
+      if (cache && key && !texts.some((text) => containsSecret(text, knownSecrets)))
+        await cache.set(key, { texts, stopReason, usage, model });
       return {
         texts,
         stopReason,

@@ -34,8 +34,7 @@ describe("openai client against the fake Chat Completions API", () => {
   it("sends n natively and reports cached prompt tokens apart from input tokens, priced independently", async () => {
     const server = await fake({ respond: () => ["Yes", "No", "Yes"] });
     const model = createModelClient("openai/gpt-4o", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       retry: fast,
     });
     const first = await model.generate({ ...request, n: 3 });
@@ -77,8 +76,7 @@ describe("openai client against the fake Chat Completions API", () => {
   it("names OPENAI_API_KEY when the key is rejected, after exactly one request", async () => {
     const server = await fake();
     const model = createModelClient("openai/gpt-4o", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: "sk-wrong-000" },
+      env: { OPENAI_API_KEY: "sk-wrong-000", OPENAI_BASE_URL: server.baseUrl },
       retry: fast,
     });
     const error = await model.generate(request).catch((caught: unknown) => caught);
@@ -104,8 +102,7 @@ describe("openai client against the fake Chat Completions API", () => {
     });
     const delays: number[] = [];
     const model = createModelClient("openai/gpt-4o-mini", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       retry: fast,
       onRetry: (event) => delays.push(event.delayMs),
     });
@@ -119,13 +116,11 @@ describe("openai client against the fake Chat Completions API", () => {
   it("reports an unknown model's cost as null, and uses a pricing override", async () => {
     const server = await fake({ respond: () => "abcdefgh" });
     const unknown = createModelClient("openai/my-private-model", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
     });
     expect((await unknown.generate(request)).costUsd).toBeNull();
     const priced = createModelClient("openai/my-private-model", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       pricing: { "my-private-*": { input: 1, output: 2, cacheWrite: 1, cacheRead: 0.5 } },
     });
     const result = await priced.generate(request);
@@ -195,8 +190,7 @@ describe("openai-compatible and configured providers", () => {
     });
     const events: RetryEvent[] = [];
     const model = createModelClient("openai/gpt-4o", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       retry: { baseDelayMs: 1, maxDelayMs: 5 },
       onRetry: (event) => events.push(event),
     });
@@ -211,8 +205,7 @@ describe("openai-compatible and configured providers", () => {
     });
     const toldEvents: RetryEvent[] = [];
     const toldModel = createModelClient("openai/gpt-4o", {
-      baseUrl: told.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: told.baseUrl },
       retry: { baseDelayMs: 1, maxDelayMs: 5 },
       onRetry: (event) => toldEvents.push(event),
     });
@@ -225,8 +218,7 @@ describe("openai-compatible and configured providers", () => {
     const server = await fake({ faultSequence: [{ kind: "quota" }] });
     const events: RetryEvent[] = [];
     const model = createModelClient("openai/gpt-4o", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       retry: { baseDelayMs: 1, maxDelayMs: 5 },
       onRetry: (event) => events.push(event),
     });
@@ -238,8 +230,7 @@ describe("openai-compatible and configured providers", () => {
   it("strips a prefill the model wrote itself when the server cannot continue a message", async () => {
     const server = await fake({ respond: () => "<OUTPUT>fine</OUTPUT>" });
     const model = createModelClient("openai/gpt-4o", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
     });
     const result = await model.generate({ ...request, prefill: "<OUTPUT>" });
     const body = server.requests[0]?.body as { messages: Array<{ role: string }> };
@@ -293,8 +284,7 @@ describe("openai-compatible and configured providers", () => {
   it("wraps exhausted retries with the attempt count", async () => {
     const server = await fake({ faults: { overloaded: 1 } });
     const model = createModelClient("openai/gpt-4o", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       retry: { maxAttempts: 3, baseDelayMs: 1 },
     });
     const error = await model.generate(request).catch((caught: unknown) => caught);

@@ -1,3 +1,26 @@
+export {
+  type AcceptedClassify,
+  type AcceptedRun,
+  type ApiErrorBody,
+  type ApiErrorCode,
+  type ApiErrorStatus,
+  apiErrorCodes,
+  apiErrorStatus,
+  type CompareResult,
+  type DeletedRun,
+  type HealthStatus,
+  type ListEnvelope,
+  type RunActivity,
+  type RunDetail,
+  type RunList,
+  type RunListItem,
+  type RunProgress,
+  type SampleDetail,
+  type SampleNeighbours,
+  type SamplePage,
+  type SampleRow,
+  type VerdictDecision,
+} from "./api.js";
 export { type CachedResponse, memoryResponseCache, type ResponseCache } from "./cache.js";
 export {
   AflabError,
@@ -57,6 +80,18 @@ export {
   sampleSchema,
   sampleStatusSchema,
 } from "./sample.js";
+export {
+  containsSecret,
+  type Redaction,
+  redactedMarker,
+  redactSecrets,
+  redactSecretsDeep,
+  scrubDeep,
+  scrubSecrets,
+  secretRedactedFlag,
+  secretRedactedFlagOf,
+  secretsFromEnvironment,
+} from "./secrets.js";
 export {
   auroc,
   binomialProbability,

@@ -4,7 +4,7 @@ import { openStore, type Store } from "@aflab/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyRun } from "./classify-run.js";
 import { createClientFactory } from "./client-factory.js";
-import { startRun } from "./run-experiment.js";
+import { resumeRun, startRun } from "./run-experiment.js";
 
 let store: Store;
 let judge: FakeServer;
@@ -116,5 +116,95 @@ describe("classifyRun", () => {
     expect(result.classified).toBe(10);
     expect(store.requireRun(outcome.runId).config.classifiers).toEqual(["tag-compliance", "af-reasoning"]);
     expect(store.classifierNames(outcome.runId).sort()).toEqual(["af-reasoning", "tag-compliance"]);
+  });
+});
+
+describe("a forced re-classification", () => {
+  /** Judge models of one classifier's stored verdicts, per sample. */
+  const judgeModels = (runId: string, classifier: string) =>
+    new Set([...store.iterateVerdicts(runId, classifier)].map((verdict) => verdict.judgeModel));
+
+  async function judgedRun() {
+    const outcome = await startRun(
+      {
+        model: "sim/opus-like",
+        judge: "sim/judge",
+        userFormat: "minimal",
+        dataset: { source: "builtin:harmful", limit: 8 },
+        classifiers: ["tag-compliance", "af-reasoning"],
+      },
+      { store, createClient: createClientFactory() },
+    );
+    expect(judgeModels(outcome.runId, "af-reasoning")).toEqual(new Set(["sim/judge"]));
+    return outcome.runId;
+  }
+
+  /** A client factory whose judge cancels the whole call after `calls` requests. */
+  function cancellingFactory(controller: AbortController, calls: number) {
+    const inner = createClientFactory({ env: env(), responseCache: store.responseCache() });
+    let made = 0;
+    return ((modelId, role, config) => {
+      const client = inner(modelId, role, config);
+      return {
+        ...client,
+        generate: async (request) => {
+          made++;
+          if (made === calls) controller.abort();
+          return client.generate(request);
+        },
+      };
+    }) as typeof inner;
+  }
+
+  it("cut short keeps every old verdict, and the next plain classify finishes the replacement at once", async () => {
+    const runId = await judgedRun();
+    const controller = new AbortController();
+    const cut = await classifyRun(store, runId, {
+      classifiers: ["af-reasoning"],
+      judge: "openai/gpt-4o",
+      force: true,
+      concurrency: 2,
+      signal: controller.signal,
+      createClient: cancellingFactory(controller, 5),
+    });
+    expect(cut.classified).toBeGreaterThan(0);
+    expect(cut.unfinished).toEqual(["af-reasoning"]);
+    expect(judgeModels(runId, "af-reasoning")).toEqual(new Set(["sim/judge"]));
+    const paidBefore = judgeRequests();
+
+    const finished = await classifyRun(store, runId, {
+      createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }),
+    });
+    expect(finished.replaced).toEqual(["af-reasoning"]);
+    expect(finished.unfinished).toEqual([]);
+    expect(judgeModels(runId, "af-reasoning")).toEqual(new Set(["openai/gpt-4o"]));
+    expect([...store.iterateVerdicts(runId, "af-reasoning")]).toHaveLength(
+      store.sampleKeys(runId, "complete").length,
+    );
+    // The tag verdicts were not part of the replacement.
+    expect(judgeModels(runId, "tag-compliance")).toEqual(new Set([null]));
+    // Judge answers staged before the cut came from the cache: the finish paid only for the rest.
+    expect(judgeRequests() - paidBefore).toBeLessThan(store.sampleKeys(runId, "complete").length);
+  });
+
+  it("cut short is finished by resuming the run", async () => {
+    const runId = await judgedRun();
+    const controller = new AbortController();
+    await classifyRun(store, runId, {
+      classifiers: ["af-reasoning"],
+      judge: "openai/gpt-4o",
+      force: true,
+      concurrency: 1,
+      signal: controller.signal,
+      createClient: cancellingFactory(controller, 3),
+    });
+    expect(store.stagedClassifiers(runId)).toEqual(["af-reasoning"]);
+    const resumed = await resumeRun(runId, {
+      store,
+      createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }),
+    });
+    expect(resumed.status).toBe("complete");
+    expect(store.stagedClassifiers(runId)).toEqual([]);
+    expect(judgeModels(runId, "af-reasoning")).toEqual(new Set(["openai/gpt-4o"]));
   });
 });

@@ -3,6 +3,7 @@ import { InputError, type RunEventListener } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
 import type { ClientFactory } from "./prepare-run.js";
+import { knownSecrets, redactVerdict } from "./redact.js";
 import { runPool } from "./worker-pool.js";
 
 export interface ClassifyRunOptions {
@@ -11,11 +12,18 @@ export interface ClassifyRunOptions {
   /** Judge model id; default: the run's judge. */
   judge?: string;
   createClient: ClientFactory;
-  /** Re-run classifiers that already have a verdict (judge calls are still served from the response cache). */
+  /**
+   * Replace the verdicts of these classifiers (judge calls are still served from the response cache). The
+   * new verdicts are staged and swapped in together once every complete sample has one, so the run never
+   * holds old and new verdicts of one classifier side by side; a replacement cut short is continued by the
+   * next `classifyRun` or `resumeRun`.
+   */
   force?: boolean;
   concurrency?: number;
   onEvent?: RunEventListener;
   signal?: AbortSignal;
+  /** Secret values redacted from stored verdicts besides key-shaped text (default: the process's key variables). */
+  secrets?: readonly string[];
 }
 
 export interface ClassifyOutcome {
@@ -23,11 +31,17 @@ export interface ClassifyOutcome {
   classified: number;
   skipped: number;
   failed: number;
+  /** Classifiers whose verdicts were replaced as a whole by this call. */
+  replaced: string[];
+  /** Classifiers whose replacement is still unfinished (cancelled): the next classify or resume continues it. */
+  unfinished: string[];
 }
 
 /**
- * (Re)classify the complete samples of a stored run. Verdicts are upserted; with the response cache on,
- * judge calls made before are not paid again.
+ * (Re)classify the complete samples of a stored run. Without `force`, classifiers that lack a settled
+ * verdict on a sample get one. With `force`, and for any replacement an earlier call left unfinished, the
+ * classifier's verdicts are replaced all at once. With the response cache on, judge calls made before are
+ * not paid again.
  */
 export async function classifyRun(
   store: Store,
@@ -35,8 +49,10 @@ export async function classifyRun(
   options: ClassifyRunOptions,
 ): Promise<ClassifyOutcome> {
   const run = store.requireRun(runId);
-  const names =
+  const requested =
     options.classifiers && options.classifiers.length > 0 ? options.classifiers : run.config.classifiers;
+  const unfinishedBefore = store.stagedClassifiers(runId);
+  const names = [...new Set([...requested, ...unfinishedBefore])];
   const classifiers = names.map((name) => getClassifier(name));
   const judgeId = options.judge ?? run.config.judge;
   const needing = classifiers.filter((classifier) => classifier.needsJudge);
@@ -54,8 +70,13 @@ export async function classifyRun(
     classifiers: [...new Set([...run.config.classifiers, ...names])],
   };
   const judge = judgeId && needing.length > 0 ? options.createClient(judgeId, "judge", config) : undefined;
+  const secrets = knownSecrets(options.secrets);
   // Record the classifiers on the run so reports pick them up.
   store.updateRun(runId, { config });
+  const replacing = new Map<string, Set<string>>();
+  for (const name of options.force ? names : unfinishedBefore) {
+    replacing.set(name, store.stagedVerdictKeys(runId, name));
+  }
   const keys = store.sampleKeys(runId, "complete");
   let classified = 0;
   let skipped = 0;
@@ -71,14 +92,20 @@ export async function classifyRun(
       if (!sample) return;
       const present = settledClassifiers(store.getVerdicts(runId, key));
       for (const classifier of classifiers) {
-        if (!options.force && present.has(classifier.name)) {
+        const staged = replacing.get(classifier.name);
+        if (staged ? staged.has(key) : present.has(classifier.name)) {
           skipped++;
           continue;
         }
         const verdict = await classifySample(classifier, sample, config, judge, options.signal);
         // Cancelled mid-call: leave the verdict missing (or as it was) rather than store a false failure.
         if (verdict.status === "failed" && options.signal?.aborted) return;
-        store.putVerdict({ ...verdict, runId, sampleKey: key, createdAt: new Date().toISOString() });
+        const stored = redactVerdict(
+          { ...verdict, runId, sampleKey: key, createdAt: new Date().toISOString() },
+          secrets,
+        );
+        if (staged) store.stageVerdict(stored);
+        else store.putVerdict(stored);
         classified++;
         if (verdict.status === "failed") failed++;
         options.onEvent?.({
@@ -95,6 +122,12 @@ export async function classifyRun(
     },
     { signal: options.signal },
   );
+  const replaced: string[] = [];
+  if (!options.signal?.aborted) {
+    for (const name of replacing.keys()) {
+      if (store.replaceVerdicts(runId, name) !== undefined) replaced.push(name);
+    }
+  }
   options.onEvent?.({
     type: "run-end",
     runId,
@@ -102,5 +135,6 @@ export async function classifyRun(
     done,
     total,
   });
-  return { runId, classified, skipped, failed };
+  const unfinished = store.stagedClassifiers(runId);
+  return { runId, classified, skipped, failed, replaced, unfinished };
 }

@@ -11,13 +11,16 @@ import {
   type RunEventListener,
   type Sample,
   type SampleInput,
+  scrubSecrets,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
+import { classifyRun } from "./classify-run.js";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
 import { expandSamples, type SamplePlan } from "./expand.js";
 import { generateSample } from "./generate-sample.js";
 import { newRunId } from "./keys.js";
 import { type PreparedRun, type PrepareOptions, prepareRun } from "./prepare-run.js";
+import { knownSecrets, redactSample, redactVerdict } from "./redact.js";
 import { runPool } from "./worker-pool.js";
 
 export interface RunExperimentOptions extends PrepareOptions {
@@ -30,6 +33,9 @@ export interface RunExperimentOptions extends PrepareOptions {
   runId?: string;
   /** Stop after this many consecutive samples whose provider calls kept failing (default: max(5, concurrency)). */
   consecutiveErrorLimit?: number;
+  /** Secret values redacted from everything stored, besides key-shaped text (default: the values of the
+   * process's `*_API_KEY`, `*_TOKEN`, `*_SECRET` and `*_PASSWORD` variables). */
+  secrets?: readonly string[];
 }
 
 export interface RunOutcome {
@@ -54,7 +60,11 @@ export async function startPreparedRun(
   options: Omit<RunExperimentOptions, "createClient" | "datasetCacheDir">,
 ): Promise<RunOutcome> {
   const runId = options.runId ?? newRunId();
-  options.store.putSystemPrompt(prepared.promptHash, prepared.system);
+  // Stored for reading only (runs are resumed from their config), so it is stored without secrets.
+  options.store.putSystemPrompt(
+    prepared.promptHash,
+    scrubSecrets(prepared.system, knownSecrets(options.secrets)),
+  );
   options.store.createRun({
     id: runId,
     createdAt: new Date().toISOString(),
@@ -87,7 +97,20 @@ export async function resumeRun(
     );
   }
   options.store.updateRun(runId, { status: "running", error: null, total: prepared.total });
-  return executeRun(runId, prepared, options);
+  const outcome = await executeRun(runId, prepared, options);
+  // A forced re-classification that a crash cut short is finished too, once every sample is there: its
+  // classifiers' verdicts are swapped in together (judge calls already made come from the cache).
+  const unfinished = options.store.stagedClassifiers(runId);
+  if (outcome.status === "complete" && unfinished.length > 0) {
+    await classifyRun(options.store, runId, {
+      classifiers: unfinished,
+      createClient: options.createClient,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+    });
+  }
+  return outcome;
 }
 
 async function executeRun(
@@ -97,6 +120,7 @@ async function executeRun(
 ): Promise<RunOutcome> {
   const { store, signal } = options;
   const { config } = prepared;
+  const secrets = knownSecrets(options.secrets);
   const emit = (event: RunEvent) => options.onEvent?.(event);
   const finished = store.finishedSampleKeys(runId);
   const plans = () =>
@@ -117,7 +141,7 @@ async function executeRun(
   // Finished samples that a crash left without some verdict get classified first (judge calls only).
   // A failure here fails the run like any other: it must not stay `running` with nobody running it.
   try {
-    await classifyMissingVerdicts(runId, prepared, store, emit, signal);
+    await classifyMissingVerdicts(runId, prepared, store, emit, signal, secrets);
   } catch (error) {
     fatal =
       error instanceof AflabError
@@ -172,7 +196,11 @@ async function executeRun(
         seed: config.seed,
         signal,
       });
-      sample = { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated };
+      // Redacted before anything else sees it: the judges, the store and the events.
+      sample = redactSample(
+        { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated },
+        secrets,
+      );
       consecutiveErrors = 0;
     } catch (error) {
       if (signal?.aborted) return;
@@ -180,22 +208,25 @@ async function executeRun(
         fatal ??= error as AflabError;
         return;
       }
-      const failed: SampleInput = {
-        ...baseSample(runId, plan, prepared.promptHash, startedAt),
-        status: "errored",
-        failure: {
-          kind: error instanceof ProviderError ? error.code : "error",
-          message: describeError(error),
+      const failed: SampleInput = redactSample(
+        {
+          ...baseSample(runId, plan, prepared.promptHash, startedAt),
+          status: "errored",
+          failure: {
+            kind: error instanceof ProviderError ? error.code : "error",
+            message: describeError(error),
+          },
+          flags: [],
+          output: null,
+          scratchpad: null,
+          turns: [{ index: 0, role: "user", content: prepared.prompt.userTurn(plan.query, plan.tier) }],
+          usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+          costUsd: null,
+          retries: error instanceof RetriesExhaustedError ? error.attempts - 1 : 0,
+          latencyMs: 0,
         },
-        flags: [],
-        output: null,
-        scratchpad: null,
-        turns: [{ index: 0, role: "user", content: prepared.prompt.userTurn(plan.query, plan.tier) }],
-        usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
-        costUsd: null,
-        retries: error instanceof RetriesExhaustedError ? error.attempts - 1 : 0,
-        latencyMs: 0,
-      };
+        secrets,
+      );
       const stored = storeUnlessFinished(failed);
       if (stored) return countFinishedElsewhere(plan, stored);
       errored++;
@@ -237,7 +268,7 @@ async function executeRun(
       retries: sample.retries ?? 0,
     });
     if (sample.status === "complete") {
-      await classifyAll(runId, sample as Sample, prepared, store, emit, signal);
+      await classifyAll(runId, sample as Sample, prepared, store, emit, signal, secrets);
     }
     done++;
     emit({ type: "sample-end", runId, key: plan.key, status: sample.status, done, total: prepared.total });
@@ -289,7 +320,7 @@ async function executeRun(
         (done < prepared.total
           ? `${prepared.total - done} sample(s) errored; resume with --resume ${runId}`
           : null));
-  store.updateRun(runId, { status, error: reason });
+  store.updateRun(runId, { status, error: reason === null ? null : scrubSecrets(reason, secrets) });
   emit({ type: "run-end", runId, status, done, total: prepared.total });
   if (fatal) throw fatal;
   return { runId, status, done, total: prepared.total, errored, reason };
@@ -379,6 +410,7 @@ async function classifyAll(
   store: Store,
   emit: (event: RunEvent) => void,
   signal: AbortSignal | undefined,
+  secrets: readonly string[],
   only?: Set<string>,
 ): Promise<void> {
   for (const classifier of prepared.classifiers) {
@@ -388,7 +420,12 @@ async function classifyAll(
     // A judge call cut short by the cancellation is no verdict: stored as a failure it would count as a
     // judge failure for good and keep resume from classifying the sample.
     if (verdict.status === "failed" && signal?.aborted) return;
-    store.putVerdict({ ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() });
+    store.putVerdict(
+      redactVerdict(
+        { ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() },
+        secrets,
+      ),
+    );
     emit({
       type: "judge-end",
       runId,
@@ -406,6 +443,7 @@ async function classifyMissingVerdicts(
   store: Store,
   emit: (event: RunEvent) => void,
   signal: AbortSignal | undefined,
+  secrets: readonly string[],
 ): Promise<void> {
   const names = prepared.classifiers.map((classifier: Classifier) => classifier.name);
   // Keys first: the store's connection cannot write while a read iterator is open.
@@ -418,7 +456,7 @@ async function classifyMissingVerdicts(
       const missing = new Set(names.filter((name) => !present.has(name)));
       if (missing.size === 0) return;
       const sample = store.getSample(runId, key);
-      if (sample) await classifyAll(runId, sample, prepared, store, emit, signal, missing);
+      if (sample) await classifyAll(runId, sample, prepared, store, emit, signal, secrets, missing);
     },
     { signal },
   );

@@ -41,6 +41,7 @@ describe("migrations", () => {
       "runs",
       "samples",
       "schema_migrations",
+      "staged_verdicts",
       "sweeps",
       "system_prompts",
       "turns",

@@ -136,6 +136,38 @@ CREATE TABLE response_cache (
     name: "index samples by item for paired run comparisons",
     sql: "CREATE INDEX samples_by_item ON samples(run_id, item_id, tier, epoch);",
   },
+  {
+    version: 3,
+    name: "staged verdicts for replacing a classifier's verdicts at once",
+    sql: `
+-- A forced re-classification writes its verdicts here, then moves them into verdicts in one transaction
+-- once every sample has one: a run never holds old and new verdicts of one classifier side by side, and
+-- rows left here by a killed process say which replacement to continue.
+CREATE TABLE staged_verdicts (
+  run_id TEXT NOT NULL,
+  sample_key TEXT NOT NULL,
+  classifier TEXT NOT NULL,
+  status TEXT NOT NULL,
+  decision TEXT,
+  score REAL,
+  judge_model TEXT,
+  prompt_version TEXT NOT NULL,
+  criteria TEXT,
+  quotes TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  failure_kind TEXT,
+  failure_message TEXT,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cost_usd REAL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, classifier, sample_key),
+  FOREIGN KEY (run_id, sample_key) REFERENCES samples(run_id, key) ON DELETE CASCADE
+);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -79,6 +79,10 @@ const MAX_JOINT_CLASSIFIERS = 16;
 const idSchema = z.string().min(1, "expected a non-empty id");
 const pathSchema = z.string().min(1, "expected a file path or :memory:");
 const classifierSchema = z.string().min(1, "expected a classifier name");
+/** The columns of a verdict row, shared by `verdicts` and `staged_verdicts`. */
+const verdictColumns =
+  "run_id, sample_key, classifier, status, decision, score, judge_model, prompt_version, criteria, quotes, raw, " +
+  "failure_kind, failure_message, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost_usd, created_at";
 const iterateOptionsSchema = z.object({
   status: sampleStatusSchema.optional(),
   withTurns: z.boolean().default(true),
@@ -529,6 +533,62 @@ class SqliteStore implements Store {
       );
     });
     return parsed;
+  }
+
+  stageVerdict(verdict: VerdictInput): Verdict {
+    const parsed = parseOrThrow(verdictSchema, verdict, "verdict");
+    this.transaction(() => {
+      if (!this.get("SELECT 1 FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.sampleKey)) {
+        throw new NotFoundError(`sample ${parsed.sampleKey} of run ${parsed.runId} not found`);
+      }
+      this.run(
+        `INSERT OR REPLACE INTO staged_verdicts (${verdictColumns}) VALUES (${verdictColumns
+          .split(", ")
+          .map((column) => `@${column}`)
+          .join(", ")})`,
+        verdictToRow(parsed),
+      );
+    });
+    return parsed;
+  }
+
+  stagedVerdictKeys(runId: string, classifier: string): Set<string> {
+    const rows = this.all<{ key: string }>(
+      "SELECT sample_key AS key FROM staged_verdicts WHERE run_id = ? AND classifier = ?",
+      runId,
+      classifier,
+    );
+    return new Set(rows.map((row) => row.key));
+  }
+
+  stagedClassifiers(runId: string): string[] {
+    return this.all<{ classifier: string }>(
+      "SELECT DISTINCT classifier FROM staged_verdicts WHERE run_id = ? ORDER BY classifier",
+      runId,
+    ).map((row) => row.classifier);
+  }
+
+  replaceVerdicts(runId: string, classifier: string): number | undefined {
+    return this.transaction(() => {
+      const missing = this.get<{ count: number }>(
+        `SELECT COUNT(*) AS count FROM samples s WHERE s.run_id = ? AND s.status = 'complete'
+           AND NOT EXISTS (SELECT 1 FROM staged_verdicts v
+                           WHERE v.run_id = s.run_id AND v.classifier = ? AND v.sample_key = s.key)`,
+        runId,
+        classifier,
+      );
+      if ((missing?.count ?? 0) > 0) return undefined;
+      // Old verdicts of samples that are no longer complete go too: every verdict left is of the new kind.
+      this.run("DELETE FROM verdicts WHERE run_id = ? AND classifier = ?", runId, classifier);
+      const moved = this.run(
+        `INSERT INTO verdicts (${verdictColumns})
+         SELECT ${verdictColumns} FROM staged_verdicts WHERE run_id = ? AND classifier = ?`,
+        runId,
+        classifier,
+      ).changes;
+      this.run("DELETE FROM staged_verdicts WHERE run_id = ? AND classifier = ?", runId, classifier);
+      return moved;
+    });
   }
 
   getVerdicts(runId: string, sampleKey: string): Verdict[] {

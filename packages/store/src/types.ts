@@ -200,6 +200,18 @@ export interface Store {
   getVerdicts(runId: string, sampleKey: string): Verdict[];
   iterateVerdicts(runId: string, classifier?: string): IterableIterator<Verdict>;
   classifierNames(runId: string): string[];
+  /** Writes a verdict of a replacement in progress apart from the run's verdicts (see `replaceVerdicts`). */
+  stageVerdict(verdict: VerdictInput): Verdict;
+  /** Keys of the samples that have a staged verdict from `classifier`. */
+  stagedVerdictKeys(runId: string, classifier: string): Set<string>;
+  /** Classifiers with a replacement in progress (staged verdicts not yet moved in). */
+  stagedClassifiers(runId: string): string[];
+  /**
+   * Moves a classifier's staged verdicts into the run's verdicts in one transaction, replacing the old
+   * ones, when every complete sample has one. Returns the number moved, or undefined (nothing changed)
+   * while some complete sample still lacks a staged verdict.
+   */
+  replaceVerdicts(runId: string, classifier: string): number | undefined;
   /** Failed verdicts of one classifier by failure kind. */
   failureKinds(runId: string, classifier: string): Record<string, number>;
 

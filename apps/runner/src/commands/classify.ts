@@ -12,7 +12,7 @@ export function registerClassifyCommand(program: Command): void {
     .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--classifiers <list>", "classifiers, comma-separated (default: the run's)")
     .option("--judge <id>", "judge model (default: the run's)")
-    .option("--force", "re-run classifiers that already have a verdict")
+    .option("--force", "replace the classifiers' verdicts (all at once, when every sample has a new one)")
     .option("--concurrency <n>", "samples classified at once")
     .option("--judge-max-connections <n>", "connection limit of the judge client")
     .option("--providers <file>", "providers and model aliases (JSON)")
@@ -47,9 +47,16 @@ export function registerClassifyCommand(program: Command): void {
             }),
             onEvent: (event) => progress?.onEvent(event),
           });
+          const db = flags.db ? ` --db ${flags.db}` : "";
           process.stdout.write(
             `classified ${outcome.classified} verdict(s), skipped ${outcome.skipped} already present, ${outcome.failed} failed\n` +
-              `see: aflab report ${runId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+              (outcome.replaced.length > 0
+                ? `replaced every verdict of ${outcome.replaced.join(", ")} at once\n`
+                : "") +
+              (outcome.unfinished.length > 0
+                ? `the replacement of ${outcome.unfinished.join(", ")} is unfinished (old verdicts kept): finish it with aflab classify ${runId}${db}\n`
+                : "") +
+              `see: aflab report ${runId}${db}\n`,
           );
         } finally {
           store.close();

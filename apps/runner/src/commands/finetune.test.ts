@@ -24,7 +24,7 @@ describe("aflab finetune", () => {
   it("starts an OpenAI job, waits, registers the model and prints the evaluation command", async () => {
     const server = await startFakeOpenAiFineTuningServer();
     try {
-      const { output, run } = harness({ OPENAI_API_KEY: "test-openai-key" });
+      const { output, run } = harness({ OPENAI_API_KEY: "test-openai-key", OPENAI_BASE_URL: server.baseUrl });
       const registry = join(mkdtempSync(join(tmpdir(), "cli-finetune-")), "models.json");
       await run(
         "finetune",
@@ -62,7 +62,10 @@ describe("aflab finetune", () => {
   it("starts a Together LoRA job without waiting, then follows and registers it with status", async () => {
     const server = await startFakeTogetherFineTuningServer();
     try {
-      const { output, run } = harness({ TOGETHER_API_KEY: "test-together-key" });
+      const { output, run } = harness({
+        TOGETHER_API_KEY: "test-together-key",
+        TOGETHER_BASE_URL: server.baseUrl,
+      });
       const registry = join(mkdtempSync(join(tmpdir(), "cli-finetune-")), "models.json");
       await run(
         "finetune",
@@ -133,5 +136,17 @@ describe("aflab finetune", () => {
         "0",
       ),
     ).rejects.toThrow(/--epochs:/);
+  });
+
+  it("never sends a provider's key to a --base-url the environment does not name", async () => {
+    const { run } = harness({ OPENAI_API_KEY: "test-openai-key", TOGETHER_API_KEY: "test-together-key" });
+    await expect(
+      run("finetune", "list", "--provider", "openai", "--base-url", "http://127.0.0.1:1/v1"),
+    ).rejects.toThrow(/^--base-url: OPENAI_API_KEY is only sent to https:\/\/api\.openai\.com\/v1, not to/);
+    await expect(
+      run("finetune", "status", "ft-1", "--provider", "together", "--base-url", "http://127.0.0.1:1/v1"),
+    ).rejects.toThrow(
+      /TOGETHER_API_KEY is only sent to https:\/\/api\.together\.xyz\/v1.*set TOGETHER_BASE_URL/,
+    );
   });
 });

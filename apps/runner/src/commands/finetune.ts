@@ -2,6 +2,7 @@ import { InputError } from "@aflab/core";
 import {
   createOpenAiClient,
   defaultRegistryPath,
+  defaultTogetherBaseUrl,
   type FineTuneEvent,
   type FineTuneJob,
   type FineTuneProvider,
@@ -29,10 +30,47 @@ interface ProviderFlags {
   baseUrl?: string;
 }
 
+/** Where each provider's key may go: its own API, or the host its base URL variable names. */
+const keyHosts: Record<string, { keyEnv: string; baseUrlEnv: string; defaultBaseUrl: string }> = {
+  openai: {
+    keyEnv: "OPENAI_API_KEY",
+    baseUrlEnv: "OPENAI_BASE_URL",
+    defaultBaseUrl: "https://api.openai.com/v1",
+  },
+  together: {
+    keyEnv: "TOGETHER_API_KEY",
+    baseUrlEnv: "TOGETHER_BASE_URL",
+    defaultBaseUrl: defaultTogetherBaseUrl,
+  },
+};
+
+function comparableUrl(value: string): string | undefined {
+  try {
+    return new URL(value).href.replace(/\/+$/, "");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A key is only sent to the base URL its provider names: `--base-url` may repeat it, not move it. */
+function checkKeyHost(flags: ProviderFlags, environment: Record<string, string | undefined>): void {
+  const host = keyHosts[flags.provider ?? ""];
+  if (!host || flags.baseUrl === undefined) return;
+  const bound = environment[host.baseUrlEnv]?.trim() || host.defaultBaseUrl;
+  const given = comparableUrl(flags.baseUrl);
+  if (given === undefined || given !== comparableUrl(bound)) {
+    throw new InputError(
+      `--base-url: ${host.keyEnv} is only sent to ${bound}, not to ${flags.baseUrl}; to use the key there, set ${host.baseUrlEnv} to it`,
+      { field: "base-url" },
+    );
+  }
+}
+
 function providerFrom(
   flags: ProviderFlags,
   environment: Record<string, string | undefined>,
 ): FineTuneProvider {
+  checkKeyHost(flags, environment);
   if (flags.provider === "openai") {
     return openAiFineTuneProvider(createOpenAiClient({ baseURL: flags.baseUrl, environment }));
   }
@@ -89,7 +127,7 @@ export function registerFinetuneCommands(
     .option("--suffix <text>", "suffix of the trained model's name")
     .option(
       "--base-url <url>",
-      "API base URL (default: the provider's, or OPENAI_BASE_URL / TOGETHER_BASE_URL)",
+      "API base URL: the provider's, or OPENAI_BASE_URL / TOGETHER_BASE_URL (the only hosts its key is sent to)",
     )
     .option("--registry <file>", "model registry to write", defaultRegistryPath)
     .option("--job-log <file>", "append every job status seen to this JSONL file")

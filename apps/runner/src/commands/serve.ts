@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { defaultViewerDir, startServer } from "@aflab/api";
+import { checkAllowedBaseUrls, checkApiToken, defaultViewerDir, startServer } from "@aflab/api";
 import { InputError } from "@aflab/core";
 import { createClientFactory } from "@aflab/engine";
 import { openStore } from "@aflab/store";
@@ -22,35 +22,54 @@ export function registerServeCommand(program: Command): void {
     .option("--port <n>", "port", "8787")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--providers <file>", "providers and model aliases (JSON), for runs started from the API")
-    .action(async (flags: { db?: string; port?: string; host?: string; providers?: string }) => {
-      const providers = loadEnvironment({ providers: flags.providers });
-      // Flags are checked before the store is opened: opening creates the database file.
-      const port = numberFlag(flags.port, "--port") ?? 8787;
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-        throw new InputError(`--port: expected a whole number from 0 to 65535, got ${flags.port}`, {
-          field: "port",
+    .option(
+      "--allow-base-url <url...>",
+      "a base URL that runs started from the API may name (repeatable); any other is refused",
+    )
+    .action(
+      async (flags: {
+        db?: string;
+        port?: string;
+        host?: string;
+        providers?: string;
+        allowBaseUrl?: string[];
+      }) => {
+        const providers = loadEnvironment({ providers: flags.providers });
+        // Flags are checked before the store is opened: opening creates the database file.
+        const port = numberFlag(flags.port, "--port") ?? 8787;
+        if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+          throw new InputError(`--port: expected a whole number from 0 to 65535, got ${flags.port}`, {
+            field: "port",
+          });
+        }
+        const token = process.env.AFLAB_API_TOKEN || undefined;
+        if (token) checkApiToken(token);
+        const allowedBaseUrls = checkAllowedBaseUrls(flags.allowBaseUrl ?? []);
+        const store = openStore(resolveDbPath(flags));
+        const dir = viewerDir();
+        const server = await startServer({
+          store,
+          port,
+          host: flags.host ?? "127.0.0.1",
+          token,
+          viewerDir: dir,
+          createClient: createClientFactory({ responseCache: store.responseCache(), providers }),
+          allowedBaseUrls,
         });
-      }
-      const store = openStore(resolveDbPath(flags));
-      const dir = viewerDir();
-      const server = await startServer({
-        store,
-        port,
-        host: flags.host ?? "127.0.0.1",
-        token: process.env.AFLAB_API_TOKEN || undefined,
-        viewerDir: dir,
-        createClient: createClientFactory({ responseCache: store.responseCache(), providers }),
-      });
-      process.stderr.write(
-        `aflab serving ${server.url}${dir ? "" : " (API only: the viewer is not built; run pnpm build)"}\n` +
-          `writes ${process.env.AFLAB_API_TOKEN ? "enabled with the bearer token from AFLAB_API_TOKEN" : "disabled (set AFLAB_API_TOKEN to enable)"}\n`,
-      );
-      const stop = async () => {
-        await server.close();
-        store.close();
-        process.exit(0);
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+        process.stderr.write(
+          `aflab serving ${server.url}${dir ? "" : " (API only: the viewer is not built; run pnpm build)"}\n` +
+            `writes ${token ? "enabled with the bearer token from AFLAB_API_TOKEN" : "disabled (set AFLAB_API_TOKEN to enable)"}\n` +
+            (allowedBaseUrls.length > 0
+              ? `runs started here may name these base URLs: ${allowedBaseUrls.join(", ")}\n`
+              : ""),
+        );
+        const stop = async () => {
+          await server.close();
+          store.close();
+          process.exit(0);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      },
+    );
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { scrubDeep, scrubSecrets, secretsFromEnvironment } from "./scrub.js";
+import {
+  containsSecret,
+  redactSecrets,
+  redactSecretsDeep,
+  scrubDeep,
+  scrubSecrets,
+  secretsFromEnvironment,
+} from "./secrets.js";
 
 describe("scrubSecrets", () => {
   it("redacts provider keys, bearer credentials and key assignments", () => {
@@ -47,6 +54,42 @@ describe("scrubDeep", () => {
     expect(scrubDeep({ a: ["sk-0123456789abcdefghij", 3], b: { c: null, d: true } })).toEqual({
       a: ["[redacted]", 3],
       b: { c: null, d: true },
+    });
+  });
+});
+
+describe("redactSecrets", () => {
+  it("counts every replacement: provider keys of each shape and exact known values", () => {
+    const known = "plain-known-value-7";
+    const text = [
+      "anthropic sk-ant-api03-AAAAAAAAAAAAAAAAAAAA",
+      "openai sk-proj-BBBBBBBBBBBBBBBBBBBBBBBB",
+      "legacy sk-CCCCCCCCCCCCCCCCCCCCCCCC",
+      `twice ${known} and ${known}`,
+    ].join("\n");
+    const redacted = redactSecrets(text, [known]);
+    expect(redacted.count).toBe(5);
+    expect(redacted.value).toBe(
+      "anthropic [redacted]\nopenai [redacted]\nlegacy [redacted]\ntwice [redacted] and [redacted]",
+    );
+    expect(containsSecret(redacted.value, [known])).toBe(false);
+    expect(containsSecret(text)).toBe(true);
+  });
+
+  it("counts nothing in ordinary prose", () => {
+    expect(redactSecrets("a sketch of sk- prefixes and a token of thanks")).toEqual({
+      value: "a sketch of sk- prefixes and a token of thanks",
+      count: 0,
+    });
+  });
+});
+
+describe("redactSecretsDeep", () => {
+  it("redacts nested strings and sums the counts", () => {
+    const value = { turns: [{ content: "sk-ant-DDDDDDDDDDDDDDDDDDDD" }, { content: "fine" }], n: 2 };
+    expect(redactSecretsDeep(value)).toEqual({
+      value: { turns: [{ content: "[redacted]" }, { content: "fine" }], n: 2 },
+      count: 1,
     });
   });
 });

@@ -1,0 +1,187 @@
+import { getClassifier } from "@aflab/classifiers";
+import {
+  type AcceptedClassify,
+  type AcceptedRun,
+  type DeletedRun,
+  describeError,
+  InputError,
+  parseOrThrow,
+  type RunDetail,
+  type RunList,
+  runStatusSchema,
+  scrubSecrets,
+  settingSchema,
+} from "@aflab/core";
+import { classifyRun, newRunId, prepareRun, startPreparedRun, summarizeRun } from "@aflab/engine";
+import { Hono } from "hono";
+import { z } from "zod";
+import { type ApiContext, type ApiEnv, send } from "../api-context.js";
+import { ApiError } from "../api-error.js";
+import { clientOf } from "../middleware/job-start-limit.js";
+import { searchOf, singleParams } from "../query-params.js";
+import { classifyRequestSchema, parseRunRequest } from "../run-request.js";
+
+const wholeNumber = z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number);
+
+const runListParamsSchema = z.strictObject({
+  limit: wholeNumber
+    .pipe(z.number().min(1, "expected at least 1").max(1000, "expected at most 1000"))
+    .optional(),
+  offset: wholeNumber
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, `expected at most ${Number.MAX_SAFE_INTEGER}`))
+    .optional(),
+  status: runStatusSchema.optional(),
+  model: z.string().min(1, "expected a model id").optional(),
+  setting: settingSchema.optional(),
+  sweep: z.string().min(1, "expected a sweep id").optional(),
+  q: z.string().max(1000, "expected at most 1000 characters").optional(),
+});
+
+const deleteParamsSchema = z.strictObject({ force: z.enum(["true", "false"]).optional() });
+
+/** `/runs`: list, read, start, re-classify and delete runs. */
+export function runRoutes(api: ApiContext): Hono<ApiEnv> {
+  const { store, jobs } = api;
+  const routes = new Hono<ApiEnv>();
+
+  routes.get("/runs", (context) => {
+    const params = parseOrThrow(runListParamsSchema, singleParams(searchOf(context)), "run query");
+    const limit = params.limit ?? 50;
+    const offset = params.offset ?? 0;
+    const { runs, total } = store.listRuns({
+      limit,
+      offset,
+      ...(params.status ? { status: params.status } : {}),
+      ...(params.model ? { model: params.model } : {}),
+      ...(params.setting ? { setting: params.setting } : {}),
+      ...(params.sweep ? { sweepId: params.sweep } : {}),
+      ...(params.q ? { search: params.q } : {}),
+    });
+    const rows = runs.map((run) => ({
+      ...run,
+      progress: store.progress(run.id),
+      active: jobs.kindOf(run.id) ?? null,
+    }));
+    return send(context, api, { runs: rows, total, limit, offset } satisfies RunList);
+  });
+
+  routes.get("/runs/:id", (context) => {
+    const id = context.req.param("id");
+    const run = store.requireRun(id);
+    return send(context, api, {
+      run,
+      summary: summarizeRun(store, id),
+      progress: store.progress(id),
+      classifiers: store.classifierNames(id),
+      failureKinds: store.sampleFailureKinds(id),
+      active: jobs.kindOf(id) ?? null,
+    } satisfies RunDetail);
+  });
+
+  routes.post("/runs", api.writeAccess, async (context) => {
+    const config = parseRunRequest(context.get("body"), api.policy);
+    const reservation = api.startLimiter.reserve(clientOf(context));
+    try {
+      // Everything that can fail on bad input fails here, before the run exists.
+      const prepared = await prepareRun(config, { createClient: api.clientFactory() });
+      const runId = newRunId();
+      reservation.bind(
+        jobs.start(
+          runId,
+          "run",
+          (signal, emit) => startPreparedRun(prepared, { store, runId, signal, onEvent: emit }),
+          (error) => markFailed(runId, error),
+        ),
+      );
+      context.header("location", `/api/runs/${encodeURIComponent(runId)}`);
+      return send(
+        context,
+        api,
+        { id: runId, status: "running", total: prepared.total } satisfies AcceptedRun,
+        202,
+      );
+    } catch (error) {
+      reservation.cancel();
+      throw error;
+    }
+  });
+
+  routes.post("/runs/:id/classify", api.writeAccess, async (context) => {
+    const id = context.req.param("id");
+    const run = store.requireRun(id);
+    const body = parseOrThrow(classifyRequestSchema, context.get("body"), "classify request");
+    if (jobs.kindOf(id) === "classify") {
+      throw new ApiError("CONFLICT", `run ${id} is being re-classified; try again once that has finished`);
+    }
+    if (jobs.isActive(id) || run.status === "running") {
+      throw new ApiError("CONFLICT", `run ${id} is still running; classify it once it has finished`);
+    }
+    const names = body.classifiers ?? run.config.classifiers;
+    if (names.length === 0) {
+      throw new InputError("classifiers: expected at least one classifier name (the run records none)", {
+        field: "classifiers",
+      });
+    }
+    const classifiers = names.map((name) => getClassifier(name));
+    const judge = body.judge ?? run.config.judge;
+    const needing = classifiers
+      .filter((classifier) => classifier.needsJudge)
+      .map((classifier) => classifier.name);
+    if (needing.length > 0 && !judge) {
+      throw new InputError(`judge: classifier ${needing.join(", ")} needs a judge model (provider/model)`, {
+        field: "judge",
+      });
+    }
+    const createClient = api.clientFactory();
+    // The judge's client is made now, so a judge whose key would go to a host the operator did not
+    // name (or that has no key) is refused with 400 here rather than failing in the background.
+    if (judge && needing.length > 0) {
+      createClient(judge, "judge", { ...run.config, judge });
+    }
+    const reservation = api.startLimiter.reserve(clientOf(context));
+    reservation.bind(
+      jobs.start(
+        id,
+        "classify",
+        (signal, emit) =>
+          classifyRun(store, id, {
+            classifiers: names,
+            ...(judge ? { judge } : {}),
+            ...(body.force !== undefined ? { force: body.force } : {}),
+            createClient,
+            signal,
+            onEvent: emit,
+          }),
+        (error) => {
+          console.error(
+            `aflab api: re-classifying ${id} failed: ${scrubSecrets(describeError(error), api.secrets)}`,
+          );
+        },
+      ),
+    );
+    return send(context, api, { id, classifying: names } satisfies AcceptedClassify, 202);
+  });
+
+  routes.delete("/runs/:id", api.writeAccess, async (context) => {
+    const id = context.req.param("id");
+    const params = parseOrThrow(deleteParamsSchema, singleParams(searchOf(context)), "delete query");
+    const run = store.requireRun(id);
+    const busy = jobs.isActive(id) || run.status === "running";
+    if (busy && params.force !== "true") {
+      const doing = jobs.kindOf(id) === "classify" ? "is being re-classified" : "is running";
+      throw new ApiError("CONFLICT", `run ${id} ${doing}; pass ?force=true to cancel and delete it`);
+    }
+    await jobs.cancel(id);
+    store.deleteRun(id);
+    return send(context, api, { id, deleted: true } satisfies DeletedRun);
+  });
+
+  function markFailed(runId: string, error: unknown): void {
+    const message = scrubSecrets(describeError(error), api.secrets);
+    const run = store.getRun(runId);
+    if (run && run.status === "running") store.updateRun(runId, { status: "failed", error: message });
+    console.error(`aflab api: run ${runId} failed: ${message}`);
+  }
+
+  return routes;
+}

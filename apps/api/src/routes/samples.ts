@@ -1,0 +1,41 @@
+import { NotFoundError, type SampleDetail, type SamplePage } from "@aflab/core";
+import { Hono } from "hono";
+import { type ApiContext, type ApiEnv, send } from "../api-context.js";
+import { searchOf } from "../query-params.js";
+import { listSampleRows, sampleNeighbours } from "../sample-listing.js";
+import { parseSampleParams } from "../sample-params.js";
+
+/** `/runs/:id/samples`: the filtered sample table and one transcript with its neighbours. */
+export function sampleRoutes(api: ApiContext): Hono<ApiEnv> {
+  const { store } = api;
+  const routes = new Hono<ApiEnv>();
+
+  routes.get("/runs/:id/samples", (context) => {
+    const id = context.req.param("id");
+    store.requireRun(id);
+    const filters = parseSampleParams(searchOf(context));
+    const page = listSampleRows(store, id, filters);
+    return send(context, api, {
+      ...page,
+      limit: filters.query.limit ?? 50,
+      offset: filters.query.offset ?? 0,
+    } satisfies SamplePage);
+  });
+
+  routes.get("/runs/:id/samples/:key", (context) => {
+    const id = context.req.param("id");
+    const key = context.req.param("key");
+    store.requireRun(id);
+    const filters = parseSampleParams(searchOf(context));
+    const sample = store.getSample(id, key);
+    if (!sample) throw new NotFoundError(`sample ${key} not found in run ${id}`);
+    return send(context, api, {
+      sample,
+      verdicts: store.getVerdicts(id, key),
+      systemPrompt: store.getSystemPrompt(sample.systemPromptHash) ?? null,
+      neighbours: sampleNeighbours(store, id, key, filters),
+    } satisfies SampleDetail);
+  });
+
+  return routes;
+}
