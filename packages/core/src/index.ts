@@ -1,4 +1,4 @@
-export { type CachedResponse, memoryResponseCache, type ResponseCache } from "./cache.js";
+export { type ApiRefusal, type CachedResponse, memoryResponseCache, type ResponseCache } from "./cache.js";
 export {
   AflabError,
   type AflabErrorCode,
@@ -26,6 +26,7 @@ export type {
   ReferenceValue,
   RunComparison,
   RunReport,
+  ScratchpadSourceSummary,
   TierCategories,
   TierComparison,
 } from "./report.js";
@@ -51,12 +52,22 @@ export {
 export {
   type Failure,
   failureSchema,
+  type Refusal,
+  refusalSchema,
   type Sample,
   type SampleInput,
   type SampleStatus,
   sampleSchema,
   sampleStatusSchema,
 } from "./sample.js";
+export {
+  type JudgedScratchpadSource,
+  judgedScratchpadSourceSchema,
+  judgedScratchpadText,
+  resolveScratchpadSource,
+  type ScratchpadSource,
+  scratchpadSourceSchema,
+} from "./scratchpad-source.js";
 export {
   auroc,
   binomialProbability,
@@ -76,10 +87,17 @@ export {
 } from "./statistics.js";
 export { type GapSummary, gapSummarySchema, type TierSummary, tierSummarySchema } from "./summary.js";
 export {
+  type ReasoningBlock,
+  type ReasoningSource,
+  reasoningBlockSchema,
+  reasoningSourceSchema,
+  reasoningText,
   type TranscriptProblem,
   type Turn,
+  type TurnReasoning,
   type TurnRole,
   transcriptProblemSchema,
+  turnReasoningSchema,
   turnRoleSchema,
   turnSchema,
 } from "./transcript.js";
