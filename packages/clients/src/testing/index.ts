@@ -1,11 +1,16 @@
 // The generator the fakes draw faults from (defined in core), for tests that want the same draws.
 export { seededRandom } from "@aflab/core";
 export {
+  type FakeAnthropicAnswer,
+  type FakeAnthropicBlock,
+  type FakeAnthropicReply,
   type FakeAnthropicRequest,
   type FakeAnthropicServerOptions,
   startFakeAnthropicServer,
 } from "./fake-anthropic-server.js";
 export {
+  type FakeOpenAIAnswer,
+  type FakeOpenAIChoice,
   type FakeOpenAIRequest,
   type FakeOpenAIServerOptions,
   startFakeOpenAIServer,
@@ -18,5 +23,7 @@ export {
   type FaultSpec,
   fakeTokenCount,
   type Latency,
+  type RecordedReply,
   type RecordedRequest,
 } from "./fake-shared.js";
+export { type RecordedReplyName, readRecordedReply, recordedReplyNames } from "./recorded-replies.js";
