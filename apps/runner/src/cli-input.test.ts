@@ -168,12 +168,12 @@ const cases: BadInputCase[] = [
   },
   {
     name: "a thinking budget that does not fit in max tokens",
-    args: () => ["run", "--model", "anthropic/claude-sonnet-4-5-20250929", "--thinking-budget", "4096"],
+    args: () => ["run", "--model", "anthropic/claude-sonnet-4-6", "--thinking-budget", "4096"],
     expected: ["thinkingBudget", "--thinking-budget", "maxTokens (4096)", "got 4096"],
   },
   {
     name: "a thinking budget below Anthropic's minimum",
-    args: () => ["run", "--model", "anthropic/claude-sonnet-4-5-20250929", "--thinking-budget", "500"],
+    args: () => ["run", "--model", "anthropic/claude-sonnet-4-6", "--thinking-budget", "500"],
     expected: ["thinkingBudget", "at least 1024"],
   },
   {
@@ -181,7 +181,7 @@ const cases: BadInputCase[] = [
     args: () => [
       "run",
       "--model",
-      "anthropic/claude-sonnet-4-5-20250929",
+      "anthropic/claude-sonnet-4-6",
       "--thinking-budget",
       "2048",
       "--temperature",
@@ -194,7 +194,7 @@ const cases: BadInputCase[] = [
     args: () => [
       "run",
       "--model",
-      "anthropic/claude-sonnet-4-5-20250929",
+      "anthropic/claude-sonnet-4-6",
       "--thinking-budget",
       "2048",
       "--prefill",

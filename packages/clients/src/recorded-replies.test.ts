@@ -34,10 +34,10 @@ async function anthropicReplaying(names: RecordedReplyName[]) {
     respond: () => ({ recordedBody: readRecordedReply(queue.shift() ?? "anthropic-thinking") }),
   });
   servers.push(server);
-  const client = createModelClient("anthropic/claude-sonnet-4-5-20250929", {
+  const client = createModelClient("anthropic/claude-sonnet-4-6", {
     baseUrl: server.baseUrl,
     env: { ANTHROPIC_API_KEY: KEY },
-    pricing: { "claude-sonnet-4-5*": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } },
+    pricing: { "claude-sonnet-4-6*": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } },
   });
   return { server, client };
 }
@@ -178,7 +178,7 @@ describe("recorded Anthropic replies", () => {
       respond: () => ({ recordedBody: readRecordedReply("anthropic-thinking") }),
     });
     servers.push(server);
-    const client = createModelClient("anthropic/claude-sonnet-4-5-20250929", {
+    const client = createModelClient("anthropic/claude-sonnet-4-6", {
       baseUrl: server.baseUrl,
       env: { ANTHROPIC_API_KEY: KEY },
       responseCache: cache,
@@ -207,7 +207,7 @@ describe("extended thinking requests", () => {
       }),
     });
     servers.push(server);
-    const client = createModelClient("anthropic/claude-sonnet-4-5-20250929", {
+    const client = createModelClient("anthropic/claude-sonnet-4-6", {
       baseUrl: server.baseUrl,
       env: { ANTHROPIC_API_KEY: KEY },
     });
@@ -222,7 +222,7 @@ describe("extended thinking requests", () => {
   it("refuses what Anthropic would refuse, before any request", async () => {
     const server = await startFakeAnthropicServer({ apiKey: KEY });
     servers.push(server);
-    const client = createModelClient("anthropic/claude-sonnet-4-5-20250929", {
+    const client = createModelClient("anthropic/claude-sonnet-4-6", {
       baseUrl: server.baseUrl,
       env: { ANTHROPIC_API_KEY: KEY },
     });
@@ -255,7 +255,7 @@ describe("extended thinking requests", () => {
       }),
     });
     servers.push(server);
-    const client = createModelClient("anthropic/claude-sonnet-4-5-20250929", {
+    const client = createModelClient("anthropic/claude-sonnet-4-6", {
       baseUrl: server.baseUrl,
       env: { ANTHROPIC_API_KEY: KEY },
       retry: { maxAttempts: 1 },

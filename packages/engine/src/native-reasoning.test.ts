@@ -84,7 +84,7 @@ describe("a recorded extended-thinking reply (Anthropic)", () => {
     servers.push(model);
     const judge = await judgeFake();
     const config: RunConfigInput = {
-      model: "anthropic/claude-sonnet-4-5-20250929",
+      model: "anthropic/claude-sonnet-4-6",
       thinkingBudget: 2048,
       dataset: { source: dataset(3) },
       judge: "openai/gpt-4o-mini",
@@ -171,7 +171,7 @@ describe("a recorded extended-thinking reply (Anthropic)", () => {
     const judge = await judgeFake();
     const outcome = await startRun(
       {
-        model: "anthropic/claude-sonnet-4-5-20250929",
+        model: "anthropic/claude-sonnet-4-6",
         thinkingBudget: 1024,
         scratchpadSource: "both",
         userFormat: "minimal",
@@ -237,7 +237,7 @@ describe("a recorded reasoning_content reply (DeepSeek, OpenAI-compatible)", () 
         baseUrl: model.baseUrl,
         scratchpadSource: "reasoning",
         dataset: { source: dataset(2) },
-        judge: "anthropic/claude-sonnet-4-5-20250929",
+        judge: "anthropic/claude-sonnet-4-6",
         classifiers: ["tag-compliance", "af-reasoning"],
       },
       {
@@ -377,7 +377,7 @@ describe("refusals by the API are refusals, in the denominator", () => {
     const judge = await judgeFake();
     const outcome = await startRun(
       {
-        model: "anthropic/claude-sonnet-4-5-20250929",
+        model: "anthropic/claude-sonnet-4-6",
         userFormat: "minimal",
         dataset: { source: dataset(ITEMS) },
         judge: "openai/gpt-4o-mini",

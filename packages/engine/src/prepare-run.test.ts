@@ -62,7 +62,7 @@ describe("prepareRun", () => {
         return options.createClient(...args);
       },
     };
-    const anthropic = { ...base, model: "anthropic/claude-sonnet-4-5-20250929" };
+    const anthropic = { ...base, model: "anthropic/claude-sonnet-4-6" };
     await expect(prepareRun({ ...anthropic, thinkingBudget: 4096 }, counting)).rejects.toThrow(
       /thinkingBudget \(--thinking-budget\): expected fewer tokens than maxTokens \(4096\), got 4096/,
     );
@@ -90,13 +90,13 @@ describe("prepareRun", () => {
     await expect(
       prepareRun({ ...base, model: "openai/gpt-4o", scratchpadSource: "reasoning" }, withKeys),
     ).rejects.toThrow(/never returns the model's reasoning/);
-    await expect(
-      prepareRun(
-        { ...base, model: "anthropic/claude-sonnet-4-5-20250929", scratchpadSource: "reasoning" },
-        withKeys,
-      ),
-    ).rejects.toThrow(/add --thinking-budget N/);
-    // Where the model decides (an OpenAI-compatible server), the run goes ahead: samples say what they had.
+    // Where the model decides (an OpenAI-compatible server; an Anthropic model, some of which think by
+    // default), the run goes ahead and each sample says what it had.
+    const anthropic = await prepareRun(
+      { ...base, model: "anthropic/claude-sonnet-4-6", scratchpadSource: "reasoning" },
+      withKeys,
+    );
+    expect(anthropic.config.scratchpadSource).toBe("reasoning");
     const compatible = await prepareRun(
       {
         ...base,
@@ -110,7 +110,7 @@ describe("prepareRun", () => {
     const thinking = await prepareRun(
       {
         ...base,
-        model: "anthropic/claude-sonnet-4-5-20250929",
+        model: "anthropic/claude-sonnet-4-6",
         thinkingBudget: 2048,
         scratchpadSource: "reasoning",
       },

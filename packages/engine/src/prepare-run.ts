@@ -167,14 +167,13 @@ function checkNativeReasoning(config: RunConfig, model: ModelClient): void {
       { field: "thinkingBudget" },
     );
   if (config.scratchpadSource !== "reasoning") return;
+  // Anthropic models without a thinking budget are let through: some newer ones think by default.
   const why =
-    native === "none"
-      ? model.simulated
+    native !== "none"
+      ? undefined
+      : model.simulated
         ? "the simulated organism writes its reasoning into scratchpad tags and has no native reasoning"
-        : "its API never returns the model's reasoning"
-      : native === "extended-thinking" && config.thinkingBudget === undefined
-        ? "Anthropic models return thinking only with extended thinking on: add --thinking-budget N"
-        : undefined;
+        : "its API never returns the model's reasoning";
   if (why)
     throw new InputError(
       `scratchpadSource (--scratchpad-source) reasoning: ${config.model} returns none: ${why}`,

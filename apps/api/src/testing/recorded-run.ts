@@ -61,7 +61,7 @@ export async function runOnRecordedReplies(store: Store): Promise<RecordedRun> {
   try {
     const outcome = await startRun(
       {
-        model: "anthropic/claude-sonnet-4-5-20250929",
+        model: "anthropic/claude-sonnet-4-6",
         thinkingBudget: 1024,
         userFormat: "minimal",
         dataset: { source: dataset },
