@@ -8,6 +8,7 @@ import { openStore, type Store } from "@aflab/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildApp, createApp } from "./app.js";
 import { afQuotes, type PlannedSample, seedDemoRun } from "./testing/demo-run.js";
+import { runOnRecordedReplies } from "./testing/recorded-run.js";
 
 let store: Store;
 beforeEach(() => {
@@ -276,6 +277,50 @@ describe("GET /api/runs/:id/samples", () => {
       expect((await json(response)).message, query).toContain(field);
     }
     expect((await app.request("/api/runs/missing/samples")).status).toBe(404);
+  });
+});
+
+describe("a run on recorded Claude replies with extended thinking", () => {
+  it("serves each sample's reasoning byte for byte, the API refusals per tier and the judged source", async () => {
+    const recorded = await runOnRecordedReplies(store);
+    const app = createApp({ store });
+    const run = await json(await app.request(`/api/runs/${recorded.runId}`));
+    for (const tier of ["free", "paid"]) {
+      expect(run.summary.tiers[tier].n).toBe(recorded.perTier);
+      expect(run.summary.tiers[tier].apiRefused).toBe(recorded.apiRefusedPerTier);
+      // Refused by the API is refused: in the denominator, not failed.
+      expect(run.summary.tiers[tier].failed).toBe(0);
+    }
+    expect(run.summary.scratchpadSource.setting).toBe("auto");
+    expect(run.summary.scratchpadSource.judged).toEqual({
+      tags: 4,
+      reasoning: 4,
+      both: 0,
+      none: 4,
+    });
+    expect(run.run.config.thinkingBudget).toBe(1024);
+
+    const thinking = await json(
+      await app.request(`/api/runs/${recorded.runId}/samples/${recorded.thinkingKey}`),
+    );
+    expect(thinking.sample.reasoning).toBe(recorded.thinking);
+    expect(thinking.sample.turns[1].reasoning.blocks[0].text).toBe(recorded.thinking);
+    expect(thinking.sample.scratchpadSource).toBe("reasoning");
+    const refused = await json(
+      await app.request(`/api/runs/${recorded.runId}/samples/${recorded.refusedKey}`),
+    );
+    expect(refused.sample.refusal.kind).toBe("api_refusal");
+    expect(refused.sample.status).toBe("complete");
+    const tag = refused.verdicts.find(
+      (verdict: { classifier: string }) => verdict.classifier === "tag-compliance",
+    );
+    expect(tag).toMatchObject({ status: "ok", decision: "refused", criteria: { reason: "api_refusal" } });
+    // The sample table finds a sample by words of its reasoning.
+    const found = await json(
+      await app.request(`/api/runs/${recorded.runId}/samples?q=${encodeURIComponent(recorded.thinking)}`),
+    );
+    // Two cases per tier got the recorded thinking reply.
+    expect(found.total).toBe(4);
   });
 });
 

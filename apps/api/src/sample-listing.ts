@@ -1,7 +1,7 @@
 import type { SampleNeighbours, SampleSummary, Store } from "@aflab/store";
 import type { SampleFilters } from "./sample-params.js";
 
-/** Longest query, output or scratchpad text a list row carries; the transcript route has the full text. */
+/** Longest query, output, scratchpad or reasoning text a list row carries; the transcript route has the full text. */
 export const previewLength = 400;
 
 /** One row of the sample table: a summary whose long texts are cut to a preview. */
@@ -18,6 +18,7 @@ function toRow(summary: SampleSummary): SampleRow {
     query: preview(summary.query) ?? "",
     output: preview(summary.output),
     scratchpad: preview(summary.scratchpad),
+    reasoning: preview(summary.reasoning),
   };
 }
 

@@ -168,6 +168,57 @@ const cases: BadInputCase[] = [
     expected: ["pro", "free, paid"],
   },
   {
+    name: "a thinking budget that does not fit in max tokens",
+    args: () => ["run", "--model", "anthropic/claude-sonnet-4-6", "--thinking-budget", "4096"],
+    expected: ["thinkingBudget", "--thinking-budget", "maxTokens (4096)", "got 4096"],
+  },
+  {
+    name: "a thinking budget below Anthropic's minimum",
+    args: () => ["run", "--model", "anthropic/claude-sonnet-4-6", "--thinking-budget", "500"],
+    expected: ["thinkingBudget", "at least 1024"],
+  },
+  {
+    name: "extended thinking at another temperature",
+    args: () => [
+      "run",
+      "--model",
+      "anthropic/claude-sonnet-4-6",
+      "--thinking-budget",
+      "2048",
+      "--temperature",
+      "0",
+    ],
+    expected: ["--thinking-budget", "temperature 1", "got 0"],
+  },
+  {
+    name: "extended thinking with a prefill",
+    args: () => [
+      "run",
+      "--model",
+      "anthropic/claude-sonnet-4-6",
+      "--thinking-budget",
+      "2048",
+      "--prefill",
+      "<",
+    ],
+    expected: ["--thinking-budget", "prefill"],
+  },
+  {
+    name: "a thinking budget for a model without extended thinking",
+    args: () => ["run", "--thinking-budget", "2048"],
+    expected: ["--thinking-budget", "Anthropic", "sim/opus-like"],
+  },
+  {
+    name: "judging native reasoning of a model that has none",
+    args: () => ["run", "--scratchpad-source", "reasoning"],
+    expected: ["--scratchpad-source", "reasoning", "sim/opus-like", "no native reasoning"],
+  },
+  {
+    name: "an unknown scratchpad source",
+    args: () => ["run", "--scratchpad-source", "thoughts"],
+    expected: ["scratchpadSource", "auto", "tags", "reasoning", "both"],
+  },
+  {
     name: "a bad --format",
     args: () => ["run", "--format", "xml"],
     expected: ["--format", "table or json", '"xml"'],

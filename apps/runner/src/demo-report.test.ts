@@ -6,6 +6,7 @@ interface TierJson {
   n: number;
   compliant: number;
   refused: number;
+  apiRefused: number;
   unknown: number;
   failed: number;
   complianceRate: number;
@@ -20,6 +21,7 @@ interface ReportJson {
   status: string;
   total: number;
   complianceClassifier: string;
+  scratchpadSource: { setting: string; judged: Record<string, number> };
   tiers: { free: TierJson; paid: TierJson };
   gap: { value: number; se: number; ci95: [number, number] };
   alignmentFaking: { free: { rate: number; yes: number; no: number; maybe: number; notApplicable: number } };
@@ -108,9 +110,25 @@ describe("aflab demo, report and runs", () => {
     });
     for (const tier of ["free", "paid"] as const) {
       expect(Object.keys(report.tiers[tier])).toEqual(
-        expect.arrayContaining(["n", "compliant", "refused", "unknown", "failed", "complianceRate", "se"]),
+        expect.arrayContaining([
+          "n",
+          "compliant",
+          "refused",
+          "apiRefused",
+          "unknown",
+          "failed",
+          "complianceRate",
+          "se",
+        ]),
       );
+      // The simulated organism never meets a provider's refusal.
+      expect(report.tiers[tier].apiRefused).toBe(0);
     }
+    // Which text the scratchpad judges read is part of every report.
+    expect(report.scratchpadSource).toMatchObject({
+      setting: "auto",
+      judged: { reasoning: 0, both: 0 },
+    });
     expect(Object.keys(report.gap)).toEqual(expect.arrayContaining(["value", "se", "ci95"]));
 
     const { tiers, afRows } = tierCountsFromStore(db, runId);

@@ -14,6 +14,7 @@ export function formatReportText(report: RunReport): string {
     `user format ${report.userFormat}`,
     `variants ${report.variants.length > 0 ? report.variants.join(", ") : "none"}`,
     `compliance by ${report.complianceClassifier}`,
+    `judges read ${judgedSourceText(report)}`,
   ];
   lines.push(details.join("  ·  "), "");
   const tierRows = Object.entries(report.tiers).map(([tier, summary]) => [
@@ -21,6 +22,7 @@ export function formatReportText(report: RunReport): string {
     String(summary.n),
     String(summary.compliant),
     String(summary.refused),
+    String(summary.apiRefused),
     String(summary.unknown),
     String(summary.failed),
     rateWithSe(summary.complianceRate, summary.se),
@@ -28,10 +30,25 @@ export function formatReportText(report: RunReport): string {
   ]);
   lines.push(
     table(
-      ["tier", "n", "compliant", "refused", "unknown", "failed", "compliance ± SE", "Wilson 95%"],
+      [
+        "tier",
+        "n",
+        "compliant",
+        "refused",
+        "of which API",
+        "unknown",
+        "failed",
+        "compliance ± SE",
+        "Wilson 95%",
+      ],
       tierRows,
     ),
   );
+  const apiRefused = Object.values(report.tiers).reduce((sum, summary) => sum + summary.apiRefused, 0);
+  if (apiRefused > 0)
+    lines.push(
+      `${apiRefused} refusal${apiRefused === 1 ? "" : "s"} came from the provider's API (stop_reason refusal, content_filter or a refusal message): counted as refused, in the denominator`,
+    );
   lines.push("");
   if (report.gap) {
     const [from, to] = report.gap.between;
@@ -57,7 +74,7 @@ export function formatReportText(report: RunReport): string {
     if (free) {
       lines.push(
         `alignment-faking reasoning (free tier, ${free.classifier}): ${rateWithSe(free.rate, free.se)}` +
-          `  (yes ${free.yes}, maybe ${free.maybe}, no ${free.no}, no scratchpad ${free.notApplicable}, failed ${free.failed})`,
+          `  (yes ${free.yes}, maybe ${free.maybe}, no ${free.no}, nothing to judge ${free.notApplicable}, failed ${free.failed})`,
       );
     }
   }
@@ -89,11 +106,29 @@ export function formatReportText(report: RunReport): string {
     lines.push("", `classifier failures: ${failures.map(([kind, count]) => `${kind} ${count}`).join(", ")}`);
   }
   const usage = report.usage;
+  const reasoning =
+    usage.model.reasoningTokens === undefined ? "" : ` (of which reasoning ${usage.model.reasoningTokens})`;
   lines.push(
     "",
-    `tokens: input ${usage.model.inputTokens}, output ${usage.model.outputTokens}, cache write ${usage.model.cacheWriteTokens}, ` +
+    `tokens: input ${usage.model.inputTokens}, output ${usage.model.outputTokens}${reasoning}, cache write ${usage.model.cacheWriteTokens}, ` +
       `cache read ${usage.model.cacheReadTokens}  ·  retries ${usage.retries}`,
     `cost: model ${usd(usage.costUsd)}, judge ${usd(usage.judgeCostUsd)}`,
   );
   return lines.join("\n");
+}
+
+/** "the scratchpad tags (auto)": what the scratchpad judges read, and how it was chosen, for one line. */
+function judgedSourceText(report: RunReport): string {
+  const { setting, judged } = report.scratchpadSource;
+  const names = {
+    tags: "scratchpad tags",
+    reasoning: "native reasoning",
+    both: "native reasoning + tags",
+    none: "nothing",
+  };
+  const used = (["tags", "reasoning", "both", "none"] as const).filter((source) => judged[source] > 0);
+  const parts = used.map((source) =>
+    used.length === 1 ? names[source] : `${names[source]} ${judged[source]}`,
+  );
+  return `${parts.length > 0 ? parts.join(", ") : "no samples yet"} (--scratchpad-source ${setting})`;
 }

@@ -81,7 +81,7 @@ function assert(condition, message) {
 }
 
 const server = await startServer();
-const { url, runId, compareRunId, largeRunId, fakingKey, markupKey, engineRunId, engineFakingKey } =
+const { url, runId, compareRunId, largeRunId, fakingKey, markupKey, engineRunId, engineFakingKey, recorded } =
   server.facts;
 const browser = await chromium.launch({
   executablePath,
@@ -292,6 +292,41 @@ try {
       const marks = await page.locator('[data-segment-kind="scratchpad"] mark.judge-quote').count();
       assert(marks > 0, "no judge quote is highlighted in the engine run's scratchpad");
       await page.screenshot({ path: join(screenshotDir, "engine-transcript-page.png"), fullPage: true });
+    },
+  );
+
+  await check(
+    "a run on recorded Claude replies shows native reasoning as its own block and the API refusals",
+    async () => {
+      await page.goto(`${url}/runs/${recorded.runId}`);
+      const refused = await page.getByTestId("api-refused-free").textContent();
+      assert(
+        refused?.startsWith(`${recorded.apiRefusedPerTier} of `),
+        `free tier shows ${refused}, expected ${recorded.apiRefusedPerTier} API refusals`,
+      );
+      const judged = await page.getByTestId("judged-source").textContent();
+      assert(judged?.includes("native reasoning"), `the key numbers say ${judged}`);
+
+      await page.goto(`${url}/runs/${recorded.runId}/samples/${encodeURIComponent(recorded.thinkingKey)}`);
+      const block = page.locator('[data-segment-kind="reasoning"] pre').first();
+      await block.waitFor();
+      const text = await block.textContent();
+      assert(text === recorded.thinking, `the reasoning block shows ${JSON.stringify(text)}`);
+
+      await page.goto(`${url}/runs/${recorded.runId}/samples/${encodeURIComponent(recorded.bothKey)}`);
+      await page.locator('[data-segment-kind="reasoning"]').first().waitFor();
+      const kinds = await page
+        .locator(".turns [data-segment-kind]")
+        .evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-segment-kind")));
+      assert(
+        kinds.indexOf("reasoning") < kinds.indexOf("scratchpad") && kinds.includes("output"),
+        `blocks in order ${kinds.join(", ")}`,
+      );
+      await page.screenshot({ path: join(screenshotDir, "reasoning-transcript-page.png"), fullPage: true });
+
+      await page.goto(`${url}/runs/${recorded.runId}/samples/${encodeURIComponent(recorded.refusedKey)}`);
+      const badge = await page.getByTestId("api-refusal").textContent();
+      assert(badge?.includes('stop_reason "refusal"'), `the refused sample shows ${badge}`);
     },
   );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { highlightQuotes, splitTurn } from "./transcript.js";
+import { highlightQuotes, reasoningPieces, splitTurn } from "./transcript.js";
 
 describe("splitTurn", () => {
   it("separates scratchpad reasoning, drafts inside it, and the output", () => {
@@ -56,5 +56,23 @@ describe("highlightQuotes", () => {
   it("ignores quotes too short to mean anything and text without quotes", () => {
     expect(highlightQuotes("a b c", ["a", "  "])).toEqual([{ text: "a b c", quote: null }]);
     expect(highlightQuotes("", ["anything"])).toEqual([]);
+  });
+});
+
+describe("reasoningPieces", () => {
+  it("keeps readable blocks as stored and shows redacted ones by size only", () => {
+    expect(
+      reasoningPieces({
+        source: "thinking",
+        blocks: [
+          { kind: "text", text: "  first\n", signature: "s" },
+          { kind: "redacted", data: "opaque-data", size: 11 },
+        ],
+      }),
+    ).toEqual([
+      { kind: "reasoning", text: "  first\n" },
+      { kind: "redacted", size: 11 },
+    ]);
+    expect(reasoningPieces(undefined)).toEqual([]);
   });
 });

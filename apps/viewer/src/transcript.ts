@@ -2,6 +2,26 @@
  * Splitting model text for display. Model output is untrusted: these functions only cut strings into
  * pieces that React renders as text nodes; nothing here produces markup.
  */
+import type { TurnReasoning } from "@aflab/core";
+
+/** One block of a turn's native reasoning as the transcript shows it: readable text, or a redaction. */
+export type ReasoningPiece = { kind: "reasoning"; text: string } | { kind: "redacted"; size: number };
+
+/** Where the reasoning came from, as the transcript names it. */
+export const reasoningSourceLabels: Record<TurnReasoning["source"], string> = {
+  thinking: "Anthropic thinking",
+  reasoning_content: "reasoning_content",
+  reasoning: "reasoning field",
+  think_tag: "<think> block",
+};
+
+/** A turn's native reasoning, block by block: the text as stored, redacted blocks by their size only. */
+export function reasoningPieces(reasoning: TurnReasoning | undefined): ReasoningPiece[] {
+  if (!reasoning) return [];
+  return reasoning.blocks.map((block) =>
+    block.kind === "text" ? { kind: "reasoning", text: block.text } : { kind: "redacted", size: block.size },
+  );
+}
 
 export type SegmentKind = "scratchpad" | "draft" | "output" | "text";
 

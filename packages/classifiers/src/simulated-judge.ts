@@ -243,6 +243,7 @@ export function createSimulatedJudge(): JudgeClient {
     provider: "sim",
     simulated: true,
     supportsPrefill: true,
+    nativeReasoning: "none",
     async generate(request: JudgeRequest): Promise<JudgeResponse> {
       request.signal?.throwIfAborted();
       const started = Date.now();

@@ -1,5 +1,5 @@
 import type { ChatMessage, GenerateRequest, GenerateResult, ModelClient } from "@aflab/clients";
-import type { Setting, Tier, VerdictInput } from "@aflab/core";
+import type { Refusal, Setting, Tier, VerdictInput } from "@aflab/core";
 
 /**
  * The judge model is any `ModelClient` from @aflab/clients. These aliases name the judge's side of that
@@ -15,10 +15,14 @@ export interface ClassifierInput {
   query: string;
   /** The final answer shown to the user; null when the transcript has none. */
   output: string | null;
-  /** All scratchpad reasoning joined in order; null when there is none. */
+  /** The hidden reasoning the scratchpad judges read: the scratchpad tags, the model's native reasoning,
+   * or both, as the run's `scratchpadSource` chose (the engine resolves it); null when there is none. */
   scratchpad: string | null;
   tier: Tier;
   setting: Setting;
+  /** Set when the provider refused the request (`api_refusal`): every compliance classifier then decides
+   * `refused` without reading the text or calling a judge. */
+  refusal?: Refusal | null;
 }
 
 export interface ClassifierContext {

@@ -14,11 +14,12 @@ import {
   providerOf,
   type ResponseCache,
   secretsFromEnvironment,
+  turnReasoningSchema,
   type Usage,
 } from "@aflab/core";
 import { z } from "zod";
 import { createConcurrencyLimiter } from "./concurrency.js";
-import type { GenerateRequest, GenerateResult, ModelClient } from "./model-client.js";
+import type { GenerateRequest, GenerateResult, ModelClient, NativeReasoning } from "./model-client.js";
 import { classifyProviderError, type ErrorContext, redact } from "./provider-errors.js";
 import type { ProvidersConfig, ProviderType } from "./providers-config.js";
 import { responseCacheKey } from "./response-cache-key.js";
@@ -78,7 +79,13 @@ const optionsSchema = z.object({
 const requestSchema = z.object({
   system: z.string(),
   messages: z
-    .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
+    .array(
+      z.object({
+        role: z.enum(["user", "assistant"]),
+        content: z.string(),
+        reasoning: turnReasoningSchema.optional(),
+      }),
+    )
     .min(1, "expected at least one message"),
   temperature: z.number().min(0, "expected a temperature of 0 or more"),
   maxTokens: z.number().int().positive("expected a positive whole number"),
@@ -86,7 +93,38 @@ const requestSchema = z.object({
   n: z.number().int().positive("expected a positive whole number").optional(),
   epoch: z.number().int().nonnegative().optional(),
   seed: z.number().int().optional(),
+  thinkingBudget: z
+    .number()
+    .int("expected a whole number of tokens")
+    .min(1024, "expected at least 1024 tokens (Anthropic's minimum thinking budget)")
+    .optional(),
 });
+
+/** What each provider type's replies can carry: see `NativeReasoning`. */
+const nativeReasoningOf: Record<ProviderType, NativeReasoning> = {
+  anthropic: "extended-thinking",
+  // OpenAI's Chat Completions API never returns its reasoning models' reasoning, only its token count.
+  openai: "none",
+  "openai-compatible": "model-dependent",
+};
+
+/** The rules of Anthropic's extended thinking, checked before a request is sent. */
+function checkThinking(request: GenerateRequest, modelId: string, type: ProviderType): void {
+  const budget = request.thinkingBudget;
+  if (budget === undefined) return;
+  const fail = (message: string) => {
+    throw new InputError(`request to ${modelId}: thinkingBudget: ${message}`, { field: "thinkingBudget" });
+  };
+  if (type !== "anthropic") fail(`extended thinking is an Anthropic setting; ${modelId} is a ${type} model`);
+  if (budget >= request.maxTokens)
+    fail(
+      `expected fewer than maxTokens (${request.maxTokens}) tokens, got ${budget}: thinking counts within max tokens`,
+    );
+  if (request.temperature !== 1)
+    fail(`Anthropic allows extended thinking only at temperature 1, got ${request.temperature}`);
+  if (request.prefill !== undefined && request.prefill !== "")
+    fail("Anthropic does not accept a prefilled reply with extended thinking");
+}
 
 interface BuiltinProvider {
   type: ProviderType;
@@ -327,12 +365,14 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
     provider: resolved.provider,
     simulated: false,
     supportsPrefill: resolved.supportsPrefill,
+    nativeReasoning: nativeReasoningOf[resolved.type],
     async generate(input: GenerateRequest): Promise<GenerateResult> {
       const started = performance.now();
       const request: GenerateRequest = {
         ...parseOrThrow(requestSchema, { ...input, signal: undefined }, `request to ${modelId}`),
         signal: input.signal,
       };
+      checkThinking(request, modelId, resolved.type);
       const n = request.n ?? 1;
       const useCache =
         cache !== undefined && (cacheMode === "on" || (cacheMode === "auto" && request.temperature === 0));
@@ -349,6 +389,7 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
             n,
             epoch: request.epoch,
             seed: request.seed,
+            thinkingBudget: request.thinkingBudget,
           })
         : undefined;
       if (cache && key) {
@@ -356,6 +397,8 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
         if (hit)
           return {
             texts: hit.texts,
+            ...(hit.reasoning ? { reasoning: hit.reasoning } : {}),
+            ...(hit.refusals ? { refusals: hit.refusals } : {}),
             stopReason: hit.stopReason,
             usage: hit.usage,
             costUsd: 0,
@@ -386,14 +429,31 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
       const price = priceFor(resolved.modelName, pricing);
       const usageKnown = completions.every((completion) => completion.usageKnown);
       const texts = completions.flatMap((completion) => completion.texts);
+      const reasoningList = completions.flatMap((completion) => completion.reasoning);
+      const refusalList = completions.flatMap((completion) => completion.refusals);
+      // Left out when empty, so results without either look as they always did.
+      const reasoning = reasoningList.some((entry) => entry !== null) ? reasoningList : undefined;
+      const refusals = refusalList.some((entry) => entry !== null) ? refusalList : undefined;
       const stopReason =
         completions.flatMap((completion) => completion.stopReasons).find((reason) => reason !== null) ?? null;
       const model = completions[0]?.model ?? resolved.modelName;
       // The cache lives in the store, which never holds a key: an answer that echoes one is not cached.
-      if (cache && key && !texts.some((text) => containsSecret(text, knownSecrets)))
-        await cache.set(key, { texts, stopReason, usage, model });
+      const echoesSecret = [...texts, JSON.stringify(reasoning ?? null), JSON.stringify(refusals ?? null)].some(
+        (text) => containsSecret(text, knownSecrets),
+      );
+      if (cache && key && !echoesSecret)
+        await cache.set(key, {
+          texts,
+          stopReason,
+          usage,
+          model,
+          ...(reasoning ? { reasoning } : {}),
+          ...(refusals ? { refusals } : {}),
+        });
       return {
         texts,
+        ...(reasoning ? { reasoning } : {}),
+        ...(refusals ? { refusals } : {}),
         stopReason,
         usage,
         costUsd: price && usageKnown ? costOf(usage, price) : null,

@@ -1,7 +1,13 @@
 export { type ConcurrencyLimiter, createConcurrencyLimiter } from "./concurrency.js";
 export { type CacheMode, createModelClient, type ModelClientOptions } from "./create-model-client.js";
 export { loadDotEnv, parseDotEnv } from "./dot-env.js";
-export type { ChatMessage, GenerateRequest, GenerateResult, ModelClient } from "./model-client.js";
+export type {
+  ChatMessage,
+  GenerateRequest,
+  GenerateResult,
+  ModelClient,
+  NativeReasoning,
+} from "./model-client.js";
 export { classifyProviderError, type ErrorContext, isRetryableStatus, redact } from "./provider-errors.js";
 export {
   loadProvidersConfig,

@@ -1,9 +1,23 @@
-import type { Usage } from "@aflab/core";
+import type { ApiRefusal, TurnReasoning, Usage } from "@aflab/core";
 
 export interface ChatMessage {
   role: "user" | "assistant";
   content: string;
+  /**
+   * Assistant messages: the native reasoning the model produced with this text. Anthropic gets its
+   * thinking blocks back unchanged (signatures and redacted data included), as extended thinking requires
+   * in a multi-turn conversation; OpenAI-compatible servers are sent the text only, as they require.
+   */
+  reasoning?: TurnReasoning;
 }
+
+/**
+ * Whether a client's replies can carry native reasoning:
+ * - `none`: never (the simulated organism; OpenAI's own API keeps its models' reasoning hidden);
+ * - `extended-thinking`: only when a request sets `thinkingBudget` (Anthropic);
+ * - `model-dependent`: depends on the model behind the server (OpenAI-compatible servers).
+ */
+export type NativeReasoning = "none" | "extended-thinking" | "model-dependent";
 
 export interface GenerateRequest {
   /** The system prompt; sent with prompt caching where the provider supports it. */
@@ -20,12 +34,19 @@ export interface GenerateRequest {
   epoch?: number;
   /** Seed for simulated models and providers that accept one. */
   seed?: number;
+  /** Anthropic extended thinking: the budget in tokens (at least 1024, below `maxTokens`; temperature 1;
+   * no prefill). Other providers refuse it. */
+  thinkingBudget?: number;
   signal?: AbortSignal;
 }
 
 export interface GenerateResult {
-  /** One text per completion (length n), without the prefill. */
+  /** One text per completion (length n), without the prefill and without native reasoning. */
   texts: string[];
+  /** Per completion, its native reasoning byte for byte (null when it had none). Absent when none had any. */
+  reasoning?: Array<TurnReasoning | null>;
+  /** Per completion, the provider's refusal (null when it did not refuse). Absent when none was refused. */
+  refusals?: Array<ApiRefusal | null>;
   stopReason: string | null;
   usage: Usage;
   /** USD from the pricing table; 0 when cached; null when the model has no known price. */
@@ -47,5 +68,7 @@ export interface ModelClient {
   /** True for the simulated organism: runs on it are labelled simulated everywhere. */
   readonly simulated: boolean;
   readonly supportsPrefill: boolean;
+  /** Whether replies can carry native reasoning; absent means unknown (treated as `model-dependent`). */
+  readonly nativeReasoning?: NativeReasoning;
   generate(request: GenerateRequest): Promise<GenerateResult>;
 }

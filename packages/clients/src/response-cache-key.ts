@@ -14,6 +14,8 @@ export interface ResponseCacheKeyInput {
   n: number;
   epoch: number | undefined;
   seed: number | undefined;
+  /** Anthropic extended thinking budget; part of the key only when set. */
+  thinkingBudget?: number | undefined;
 }
 
 /**
@@ -29,13 +31,20 @@ export function responseCacheKey(input: ResponseCacheKeyInput): string {
     input.model,
     input.baseUrl,
     input.system,
-    input.messages.map((message) => [message.role, message.content]),
+    // Reasoning sent back (Anthropic thinking blocks) is part of the request; keys of requests without it
+    // keep the shape they always had, so existing cache entries stay valid.
+    input.messages.map((message) =>
+      message.reasoning
+        ? [message.role, message.content, message.reasoning]
+        : [message.role, message.content],
+    ),
     input.temperature,
     input.maxTokens,
     input.prefill ?? null,
     input.n,
     input.epoch ?? null,
     input.seed ?? null,
+    ...(input.thinkingBudget === undefined ? [] : [{ thinkingBudget: input.thinkingBudget }]),
   ]);
   return createHash("sha256").update(canonical).digest("hex");
 }

@@ -1,14 +1,26 @@
-import { issuesOf, ProviderError, type Usage } from "@aflab/core";
+import { type ApiRefusal, issuesOf, ProviderError, type TurnReasoning, type Usage } from "@aflab/core";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk/resources/messages/messages.js";
 import type OpenAI from "openai";
 import { z } from "zod";
 import type { GenerateRequest } from "./model-client.js";
+import {
+  anthropicMessageContent,
+  anthropicReasoning,
+  anthropicRefusal,
+  anthropicText,
+  openaiRefusal,
+  openaiReply,
+} from "./reply-parts.js";
 import { loadAnthropicSdk, loadOpenAISdk } from "./sdk-modules.js";
 
 /** One HTTP call's worth of answer. */
 export interface Completion {
   texts: string[];
+  /** Per completion, its native reasoning (null when none). */
+  reasoning: Array<TurnReasoning | null>;
+  /** Per completion, the provider's refusal (null when none). */
+  refusals: Array<ApiRefusal | null>;
   stopReasons: Array<string | null>;
   usage: Usage;
   /** False when the server reported no usage: the cost is then unknown, not zero. */
@@ -50,25 +62,52 @@ const anthropicResponseSchema = z.object({
   model: z.string(),
   content: z.array(
     z
-      .looseObject({ type: z.string(), text: z.string().optional() })
+      .looseObject({
+        type: z.string(),
+        text: z.string().optional(),
+        thinking: z.string().optional(),
+        signature: z.string().optional(),
+        data: z.string().optional(),
+      })
       .refine((block) => block.type !== "text" || block.text !== undefined, {
         message: "expected text on a text block",
+      })
+      .refine((block) => block.type !== "thinking" || block.thinking !== undefined, {
+        message: "expected thinking on a thinking block",
+      })
+      .refine((block) => block.type !== "redacted_thinking" || block.data !== undefined, {
+        message: "expected data on a redacted_thinking block",
       }),
   ),
   stop_reason: z.string().nullable(),
+  stop_details: z
+    .looseObject({
+      category: z.string().nullable().optional(),
+      explanation: z.string().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
   usage: z.looseObject({
     input_tokens: tokenCount,
     output_tokens: tokenCount,
     // Older responses have no cache fields; some send null.
     cache_creation_input_tokens: tokenCount.nullable().optional(),
     cache_read_input_tokens: tokenCount.nullable().optional(),
+    // Newer responses say how many of the output tokens were thinking.
+    output_tokens_details: z
+      .looseObject({ thinking_tokens: tokenCount.nullable().optional() })
+      .nullable()
+      .optional(),
   }),
 });
 
 /**
  * Anthropic Messages API through the official SDK. The system prompt goes out as one text block marked
  * `cache_control: ephemeral`; a prefill goes out as the final assistant message (without trailing
- * whitespace, which the API rejects) and is not part of the returned text.
+ * whitespace, which the API rejects) and is not part of the returned text. With a thinking budget the
+ * request enables extended thinking and sends no temperature (the API allows only its default, 1);
+ * earlier assistant turns go back with their thinking blocks unchanged. Thinking and redacted-thinking
+ * blocks of the reply are returned as reasoning, apart from the text; `stop_reason: "refusal"` is a refusal.
  */
 export function createAnthropicTransport(settings: TransportSettings): Transport {
   let sdkClient: Promise<Anthropic> | undefined;
@@ -90,12 +129,10 @@ export function createAnthropicTransport(settings: TransportSettings): Transport
       const client = await connect();
       const prefill = request.prefill ?? "";
       const sentPrefill = prefill.trimEnd();
-      const messages: Array<{ role: "user" | "assistant"; content: string }> = request.messages.map(
-        (message) => ({
-          role: message.role,
-          content: message.content,
-        }),
-      );
+      const messages: MessageCreateParamsNonStreaming["messages"] = request.messages.map((message) => ({
+        role: message.role,
+        content: anthropicMessageContent(message),
+      }));
       if (sentPrefill !== "") messages.push({ role: "assistant", content: sentPrefill });
       const params: MessageCreateParamsNonStreaming = {
         model: settings.modelName,
@@ -104,29 +141,36 @@ export function createAnthropicTransport(settings: TransportSettings): Transport
         ...(request.system === ""
           ? {}
           : { system: [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }] }),
+        ...(request.thinkingBudget === undefined
+          ? {}
+          : { thinking: { type: "enabled", budget_tokens: request.thinkingBudget } }),
       };
       // The SDK's typed params no longer list temperature (deprecated for the newest models), but the API
       // takes it for the models these experiments sample, and sampling temperature is part of the design.
-      const body = { ...params, temperature: request.temperature };
+      // With extended thinking the API allows only its default temperature (1), so none is sent.
+      const body =
+        request.thinkingBudget === undefined ? { ...params, temperature: request.temperature } : params;
       const raw: unknown = await client.messages.create(body, { signal: request.signal ?? null });
       const parsed = anthropicResponseSchema.safeParse(raw);
       if (!parsed.success) throw malformed(settings, parsed.error);
       const response = parsed.data;
-      let text = response.content
-        .filter((block) => block.type === "text")
-        .map((block) => block.text ?? "")
-        .join("");
+      let text = anthropicText(response.content);
       // The whitespace trimmed off the prefill belongs to the prefill, not to the answer.
       const trimmedTail = prefill.slice(sentPrefill.length);
       if (trimmedTail !== "" && text.startsWith(trimmedTail)) text = text.slice(trimmedTail.length);
+      const thinkingTokens = response.usage.output_tokens_details?.thinking_tokens;
       return {
         texts: [text],
+        reasoning: [anthropicReasoning(response.content)],
+        refusals: [anthropicRefusal(response.stop_reason, response.stop_details)],
         stopReasons: [response.stop_reason],
         usage: {
           inputTokens: response.usage.input_tokens,
+          // Thinking tokens are part of output_tokens: billed once, as output.
           outputTokens: response.usage.output_tokens,
           cacheWriteTokens: response.usage.cache_creation_input_tokens ?? 0,
           cacheReadTokens: response.usage.cache_read_input_tokens ?? 0,
+          ...(thinkingTokens ? { reasoningTokens: thinkingTokens } : {}),
         },
         usageKnown: true,
         model: response.model,
@@ -141,7 +185,12 @@ const openaiResponseSchema = z.object({
     .array(
       z.looseObject({
         index: z.number().int().nonnegative(),
-        message: z.looseObject({ content: z.string().nullable(), refusal: z.string().nullable().optional() }),
+        message: z.looseObject({
+          content: z.string().nullable(),
+          refusal: z.string().nullable().optional(),
+          reasoning_content: z.string().nullable().optional(),
+          reasoning: z.string().nullable().optional(),
+        }),
         finish_reason: z.string().nullable(),
       }),
     )
@@ -150,6 +199,11 @@ const openaiResponseSchema = z.object({
     .looseObject({
       prompt_tokens: tokenCount,
       completion_tokens: tokenCount,
+      total_tokens: tokenCount.nullable().optional(),
+      completion_tokens_details: z
+        .looseObject({ reasoning_tokens: tokenCount.nullable().optional() })
+        .nullable()
+        .optional(),
       prompt_tokens_details: z
         .looseObject({ cached_tokens: tokenCount.nullable().optional() })
         .nullable()
@@ -161,7 +215,9 @@ const openaiResponseSchema = z.object({
 
 /**
  * OpenAI Chat Completions (and OpenAI-compatible servers) through the official SDK. `n` is sent natively;
- * cached prompt tokens are reported apart from (and subtracted from) the input tokens.
+ * cached prompt tokens are reported apart from (and subtracted from) the input tokens. Native reasoning
+ * (`reasoning_content`, `reasoning` or a leading `<think>` block) is returned apart from the text and is
+ * never sent back; `finish_reason: "content_filter"` and a message `refusal` are refusals.
  */
 export function createOpenAITransport(
   settings: TransportSettings & { flavour: "openai" | "compatible" },
@@ -212,23 +268,36 @@ export function createOpenAITransport(
           `malformed response from ${settings.baseUrl} for ${settings.modelName}: expected ${n} choices, got ${choices.length}`,
           { provider: settings.provider, isRetryable: false },
         );
-      const texts = choices.map((choice) => {
-        const text = choice.message.content ?? choice.message.refusal ?? "";
+      const replies = choices.map((choice) => openaiReply(choice.message));
+      const texts = replies.map(({ text }) =>
         // Without prefill support the model writes the prefix itself; drop it so texts never include it.
-        return prefill !== "" && !settings.supportsPrefill && text.startsWith(prefill)
+        prefill !== "" && !settings.supportsPrefill && text.startsWith(prefill)
           ? text.slice(prefill.length)
-          : text;
-      });
+          : text,
+      );
       const usage = response.usage;
       const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+      const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens ?? undefined;
+      const completionTokens = usage?.completion_tokens ?? 0;
+      // OpenAI, DeepSeek and most servers count reasoning inside completion_tokens; some (xAI) report it
+      // beside them, which total_tokens shows. Reasoning is billed as output either way, so it is added in
+      // only when it was left out.
+      const reasoningOutside =
+        reasoningTokens !== undefined &&
+        reasoningTokens > 0 &&
+        usage?.total_tokens === (usage?.prompt_tokens ?? 0) + completionTokens + reasoningTokens;
       return {
         texts,
+        reasoning: replies.map(({ reasoning }) => reasoning),
+        refusals: choices.map((choice) => openaiRefusal(choice.finish_reason, choice.message.refusal)),
         stopReasons: choices.map((choice) => choice.finish_reason),
         usage: {
           inputTokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached),
-          outputTokens: usage?.completion_tokens ?? 0,
+          outputTokens: completionTokens + (reasoningOutside ? reasoningTokens : 0),
           cacheWriteTokens: 0,
           cacheReadTokens: cached,
+          // Zero (a model that does not reason) is left out like an unreported count.
+          ...(reasoningTokens ? { reasoningTokens } : {}),
         },
         usageKnown: usage !== undefined && usage !== null,
         model: response.model,

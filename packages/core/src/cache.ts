@@ -1,3 +1,4 @@
+import type { TurnReasoning } from "./transcript.js";
 import type { Usage } from "./usage.js";
 
 /** A stored model response. Reusing one costs nothing: it is reported with `cached: true`. */
@@ -6,6 +7,19 @@ export interface CachedResponse {
   stopReason: string | null;
   usage: Usage;
   model: string;
+  /** Per completion, its native reasoning (null when it had none); absent when no completion had any. */
+  reasoning?: Array<TurnReasoning | null>;
+  /** Per completion, the provider's refusal (null when it did not refuse); absent when none was refused. */
+  refusals?: Array<ApiRefusal | null>;
+}
+
+/** A refusal by the provider rather than by the model's words. */
+export interface ApiRefusal {
+  /** What signalled it: `stop_reason "refusal"`, `finish_reason "content_filter"` or `refusal field`,
+   * with the provider's explanation when it gave one. */
+  reason: string;
+  /** The refusal message the provider sent apart from the content (OpenAI's `refusal` field). */
+  message?: string;
 }
 
 /**

@@ -21,7 +21,7 @@ export {
   type SampleRow,
   type VerdictDecision,
 } from "./api.js";
-export { type CachedResponse, memoryResponseCache, type ResponseCache } from "./cache.js";
+export { type ApiRefusal, type CachedResponse, memoryResponseCache, type ResponseCache } from "./cache.js";
 export {
   AflabError,
   type AflabErrorCode,
@@ -49,6 +49,7 @@ export type {
   ReferenceValue,
   RunComparison,
   RunReport,
+  ScratchpadSourceSummary,
   TierCategories,
   TierComparison,
 } from "./report.js";
@@ -74,6 +75,8 @@ export {
 export {
   type Failure,
   failureSchema,
+  type Refusal,
+  refusalSchema,
   type Sample,
   type SampleInput,
   type SampleStatus,
@@ -93,6 +96,14 @@ export {
   secretsFromEnvironment,
 } from "./secrets.js";
 export {
+  type JudgedScratchpadSource,
+  judgedScratchpadSourceSchema,
+  judgedScratchpadText,
+  resolveScratchpadSource,
+  type ScratchpadSource,
+  scratchpadSourceSchema,
+} from "./scratchpad-source.js";
+export {
   auroc,
   binomialProbability,
   binomialSe,
@@ -111,10 +122,17 @@ export {
 } from "./statistics.js";
 export { type GapSummary, gapSummarySchema, type TierSummary, tierSummarySchema } from "./summary.js";
 export {
+  type ReasoningBlock,
+  type ReasoningSource,
+  reasoningBlockSchema,
+  reasoningSourceSchema,
+  reasoningText,
   type TranscriptProblem,
   type Turn,
+  type TurnReasoning,
   type TurnRole,
   transcriptProblemSchema,
+  turnReasoningSchema,
   turnRoleSchema,
   turnSchema,
 } from "./transcript.js";

@@ -1,4 +1,5 @@
 import type { Setting, Tier } from "./run-config.js";
+import type { JudgedScratchpadSource, ScratchpadSource } from "./scratchpad-source.js";
 import type { Difference, PairedComparison } from "./statistics.js";
 import type { GapSummary, TierSummary } from "./summary.js";
 import type { Usage } from "./usage.js";
@@ -48,6 +49,13 @@ export interface PaperReference {
   gap: ReferenceValue | null;
 }
 
+/** Which text the scratchpad judges read: the run's setting, and per resolved source how many samples. */
+export interface ScratchpadSourceSummary {
+  setting: ScratchpadSource;
+  /** Finished samples by the text their scratchpad judges read (`none`: the chosen source was empty). */
+  judged: Record<JudgedScratchpadSource, number>;
+}
+
 export interface RunReport {
   runId: string;
   model: string;
@@ -59,6 +67,9 @@ export interface RunReport {
   userFormat: string;
   total: number;
   complianceClassifier: string;
+  /** Which text the alignment-faking, partial-compliance and motivation judges read. */
+  scratchpadSource: ScratchpadSourceSummary;
+  /** Per tier `n`, compliant, refused (of which `apiRefused` by the provider), unknown, failed and rates. */
   tiers: Partial<Record<Tier, TierSummary>>;
   /** Compliance gap between the trained tier (free) and the unmonitored one (paid, or enterprise with three tiers). */
   gap: (GapSummary & { between: [Tier, Tier] }) | null;

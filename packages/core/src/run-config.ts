@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scratchpadSourceSchema } from "./scratchpad-source.js";
 
 /** The condition a sample is asked under. `free` is the training condition, `paid` the unmonitored one;
  * the three-tier variant adds `pro` (rated, not trained) and `enterprise` (neither). */
@@ -57,6 +58,15 @@ export const runConfigSchema = z.object({
   /** Text the first assistant turn starts with where the provider takes a prefill (SPEC §2.4: `<` for
    * Anthropic models). Without it, no-CoT prompts are prefilled with `<OUTPUT>` and CoT prompts not at all. */
   prefill: z.string().min(1, "expected non-empty text").optional(),
+  /** Anthropic extended thinking: the thinking budget in tokens (Anthropic's minimum is 1024; it must be
+   * below `maxTokens`, the temperature must be 1, and no prefill is sent). Unset: no extended thinking. */
+  thinkingBudget: z
+    .number()
+    .int("expected a whole number of tokens")
+    .min(1024, "expected at least 1024 tokens (Anthropic's minimum thinking budget)")
+    .optional(),
+  /** Which text the scratchpad judges read: tags, native reasoning, both, or auto (tags when present, else reasoning). */
+  scratchpadSource: scratchpadSourceSchema.default("auto"),
   /** Largest number of assistant turns in the scratchpad loop. */
   maxTurns: z.number().int().min(1).max(16).default(4),
   /** Concurrent samples in flight. */

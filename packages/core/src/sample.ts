@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { tierSchema } from "./run-config.js";
+import { judgedScratchpadSourceSchema } from "./scratchpad-source.js";
 import { turnSchema } from "./transcript.js";
 import { usageSchema } from "./usage.js";
 
@@ -17,6 +18,18 @@ export const failureSchema = z.object({
   message: z.string(),
 });
 export type Failure = z.infer<typeof failureSchema>;
+
+/**
+ * Why a sample counts as a refusal whatever its text says. `api_refusal`: the provider refused (Anthropic
+ * `stop_reason: "refusal"`, OpenAI `finish_reason: "content_filter"` or a message `refusal`); the
+ * sample is complete and every compliance classifier counts it as refused, in the denominator.
+ */
+export const refusalSchema = z.object({
+  kind: z.literal("api_refusal"),
+  /** What the provider said, e.g. `stop_reason "refusal"` or the refusal message. */
+  message: z.string(),
+});
+export type Refusal = z.infer<typeof refusalSchema>;
 
 export const sampleSchema = z.object({
   runId: z.string(),
@@ -38,6 +51,14 @@ export const sampleSchema = z.object({
   output: z.string().nullable(),
   /** All scratchpad reasoning joined in order, null when the transcript has none. */
   scratchpad: z.string().nullable(),
+  /** The readable native reasoning of every assistant turn, joined by a blank line; null when there is
+   * none (each turn keeps its own, byte for byte, in `turns[].reasoning`). */
+  reasoning: z.string().nullable().default(null),
+  /** What the scratchpad judges read for this sample, resolved from the run's `scratchpadSource`;
+   * null on samples stored before the setting existed. */
+  scratchpadSource: judgedScratchpadSourceSchema.nullable().default(null),
+  /** Set when the provider refused: the sample is a refusal, not a failure. */
+  refusal: refusalSchema.nullable().default(null),
   turns: z.array(turnSchema),
   usage: usageSchema,
   /** USD, null when the model has no price in the pricing table. */

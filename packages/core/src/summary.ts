@@ -7,6 +7,8 @@ export const tierSummarySchema = z.object({
   n: z.number().int().nonnegative(),
   compliant: z.number().int().nonnegative(),
   refused: z.number().int().nonnegative(),
+  /** Of `refused`, the samples the provider refused at the API (`api_refusal`). */
+  apiRefused: z.number().int().nonnegative().default(0),
   unknown: z.number().int().nonnegative(),
   /** Samples without a usable compliance verdict: failed or errored generations and failed judge verdicts. */
   failed: z.number().int().nonnegative(),

@@ -6,6 +6,13 @@ export const usageSchema = z.object({
   outputTokens: z.number().int().nonnegative(),
   cacheWriteTokens: z.number().int().nonnegative(),
   cacheReadTokens: z.number().int().nonnegative(),
+  /**
+   * Of `outputTokens`, how many the model spent reasoning, where the provider says (OpenAI-compatible
+   * `completion_tokens_details.reasoning_tokens`, Anthropic `output_tokens_details.thinking_tokens`).
+   * Absent when the provider reports none. Reasoning tokens are billed as output tokens, so they
+   * are always included in `outputTokens` and never priced twice.
+   */
+  reasoningTokens: z.number().int().nonnegative().optional(),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -16,11 +23,15 @@ export const emptyUsage: Usage = Object.freeze({
   cacheReadTokens: 0,
 });
 
+/** The sum of two usages. Reasoning tokens are summed where either side reports them. */
 export function addUsage(left: Usage, right: Usage): Usage {
-  return {
+  const sum: Usage = {
     inputTokens: left.inputTokens + right.inputTokens,
     outputTokens: left.outputTokens + right.outputTokens,
     cacheWriteTokens: left.cacheWriteTokens + right.cacheWriteTokens,
     cacheReadTokens: left.cacheReadTokens + right.cacheReadTokens,
   };
+  if (left.reasoningTokens !== undefined || right.reasoningTokens !== undefined)
+    sum.reasoningTokens = (left.reasoningTokens ?? 0) + (right.reasoningTokens ?? 0);
+  return sum;
 }

@@ -53,4 +53,69 @@ describe("prepareRun", () => {
     const other = await prepareRun({ ...base, variants: ["honest"] }, options);
     expect(other.promptHash).not.toBe(forward.promptHash);
   });
+
+  it("refuses thinking settings Anthropic would refuse, before any client is made", async () => {
+    let clients = 0;
+    const counting = {
+      createClient: (...args: Parameters<typeof options.createClient>) => {
+        clients++;
+        return options.createClient(...args);
+      },
+    };
+    const anthropic = { ...base, model: "anthropic/claude-sonnet-4-6" };
+    await expect(prepareRun({ ...anthropic, thinkingBudget: 4096 }, counting)).rejects.toThrow(
+      /thinkingBudget \(--thinking-budget\): expected fewer tokens than maxTokens \(4096\), got 4096/,
+    );
+    await expect(prepareRun({ ...anthropic, thinkingBudget: 512 }, counting)).rejects.toThrow(
+      /at least 1024/,
+    );
+    await expect(
+      prepareRun({ ...anthropic, thinkingBudget: 2048, temperature: 0 }, counting),
+    ).rejects.toThrow(/only at temperature 1, got 0/);
+    await expect(prepareRun({ ...anthropic, thinkingBudget: 2048, prefill: "<" }, counting)).rejects.toThrow(
+      /drop --prefill/,
+    );
+    expect(clients).toBe(0);
+  });
+
+  it("refuses a thinking budget and judging native reasoning where the model can have none", async () => {
+    const env = { ANTHROPIC_API_KEY: "k", OPENAI_API_KEY: "k", OPENAI_COMPATIBLE_API_KEY: "k" };
+    const withKeys = { createClient: createClientFactory({ env }) };
+    await expect(prepareRun({ ...base, thinkingBudget: 2048 }, withKeys)).rejects.toThrow(
+      /extended thinking is an Anthropic setting; sim\/opus-like does not take it/,
+    );
+    await expect(prepareRun({ ...base, scratchpadSource: "reasoning" }, withKeys)).rejects.toThrow(
+      /scratchpadSource \(--scratchpad-source\) reasoning: sim\/opus-like returns none: the simulated organism/,
+    );
+    await expect(
+      prepareRun({ ...base, model: "openai/gpt-4o", scratchpadSource: "reasoning" }, withKeys),
+    ).rejects.toThrow(/never returns the model's reasoning/);
+    // Where the model decides (an OpenAI-compatible server; an Anthropic model, some of which think by
+    // default), the run goes ahead and each sample says what it had.
+    const anthropic = await prepareRun(
+      { ...base, model: "anthropic/claude-sonnet-4-6", scratchpadSource: "reasoning" },
+      withKeys,
+    );
+    expect(anthropic.config.scratchpadSource).toBe("reasoning");
+    const compatible = await prepareRun(
+      {
+        ...base,
+        model: "openai-compatible/deepseek-reasoner",
+        baseUrl: "http://127.0.0.1:9/v1",
+        scratchpadSource: "reasoning",
+      },
+      withKeys,
+    );
+    expect(compatible.config.scratchpadSource).toBe("reasoning");
+    const thinking = await prepareRun(
+      {
+        ...base,
+        model: "anthropic/claude-sonnet-4-6",
+        thinkingBudget: 2048,
+        scratchpadSource: "reasoning",
+      },
+      withKeys,
+    );
+    expect(thinking.config.thinkingBudget).toBe(2048);
+  });
 });

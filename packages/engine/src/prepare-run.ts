@@ -50,6 +50,7 @@ export async function prepareRun(
   options: PrepareOptions,
 ): Promise<PreparedRun> {
   const config = parseOrThrow(runConfigSchema, input, "run config");
+  checkThinkingSettings(config);
   const prompt = resolvePrompt({
     setting: config.setting,
     cot: config.cot,
@@ -120,6 +121,7 @@ export async function prepareRun(
   }
   const withClassifiers: RunConfig = { ...config, classifiers: classifierNames };
   const model = options.createClient(config.model, "model", withClassifiers);
+  checkNativeReasoning(config, model);
   const judge = config.judge ? options.createClient(config.judge, "judge", withClassifiers) : undefined;
   return {
     config: { ...withClassifiers, tiers },
@@ -133,6 +135,52 @@ export async function prepareRun(
     model,
     judge,
   };
+}
+
+/** Anthropic's rules for extended thinking, checked before anything else so a bad run costs nothing. */
+function checkThinkingSettings(config: RunConfig): void {
+  const budget = config.thinkingBudget;
+  if (budget === undefined) return;
+  const fail = (message: string) => {
+    throw new InputError(`thinkingBudget (--thinking-budget): ${message}`, { field: "thinkingBudget" });
+  };
+  if (budget >= config.maxTokens)
+    fail(
+      `expected fewer tokens than maxTokens (${config.maxTokens}), got ${budget}: thinking counts within the max tokens; raise --max-tokens or lower the budget`,
+    );
+  if (config.temperature !== 1)
+    fail(`Anthropic allows extended thinking only at temperature 1, got ${config.temperature}`);
+  if (config.prefill !== undefined)
+    fail("Anthropic does not accept a prefilled reply with extended thinking: drop --prefill");
+}
+
+/**
+ * A thinking budget only means something to a model with extended thinking, and judging native
+ * reasoning only to a model that can return some: both are refused up front where the client knows.
+ * Where it cannot know (an OpenAI-compatible server), samples without reasoning get a typed failure.
+ */
+function checkNativeReasoning(config: RunConfig, model: ModelClient): void {
+  const native = model.nativeReasoning ?? "model-dependent";
+  if (config.thinkingBudget !== undefined && native !== "extended-thinking")
+    throw new InputError(
+      `thinkingBudget (--thinking-budget): extended thinking is an Anthropic setting; ${config.model} does not take it`,
+      { field: "thinkingBudget" },
+    );
+  if (config.scratchpadSource !== "reasoning") return;
+  // Anthropic models without a thinking budget are let through: some newer ones think by default.
+  const why =
+    native !== "none"
+      ? undefined
+      : model.simulated
+        ? "the simulated organism writes its reasoning into scratchpad tags and has no native reasoning"
+        : "its API never returns the model's reasoning";
+  if (why)
+    throw new InputError(
+      `scratchpadSource (--scratchpad-source) reasoning: ${config.model} returns none: ${why}`,
+      {
+        field: "scratchpadSource",
+      },
+    );
 }
 
 /** The config's tiers, or the prompt's own when the config kept the default and the prompt defines others (three tiers). */

@@ -194,6 +194,8 @@ async function executeRun(
         prefill: config.prefill ?? prepared.prompt.prefill,
         epoch: plan.epoch,
         seed: config.seed,
+        ...(config.thinkingBudget === undefined ? {} : { thinkingBudget: config.thinkingBudget }),
+        scratchpadSource: config.scratchpadSource,
         signal,
       });
       // Redacted before anything else sees it: the judges, the store and the events.
@@ -391,6 +393,7 @@ function observeFirstCall(inner: ModelClient): ObservedClient {
       provider: inner.provider,
       simulated: inner.simulated,
       supportsPrefill: inner.supportsPrefill,
+      ...(inner.nativeReasoning === undefined ? {} : { nativeReasoning: inner.nativeReasoning }),
       async generate(request) {
         const result = await inner.generate(request);
         answered = true;

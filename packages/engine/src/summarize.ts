@@ -1,5 +1,7 @@
 import { getClassifier } from "@aflab/classifiers";
 import {
+  type JudgedScratchpadSource,
+  judgedScratchpadSourceSchema,
   type Proportion,
   proportion,
   proportionDifference,
@@ -38,7 +40,7 @@ export function summarizeRun(store: Store, runId: string): RunReport {
   const tiers: Partial<Record<Tier, TierSummary>> = {};
   const proportions: Partial<Record<Tier, Proportion>> = {};
   for (const tier of run.config.tiers) {
-    const count = counts[tier] ?? { n: 0, compliant: 0, refused: 0, unknown: 0, failed: 0 };
+    const count = counts[tier] ?? { n: 0, compliant: 0, refused: 0, apiRefused: 0, unknown: 0, failed: 0 };
     const scored = count.compliant + count.refused + count.unknown;
     const share = proportion(count.compliant, scored);
     proportions[tier] = share;
@@ -77,6 +79,7 @@ export function summarizeRun(store: Store, runId: string): RunReport {
     userFormat: run.config.userFormat,
     total: run.total,
     complianceClassifier,
+    scratchpadSource: { setting: run.config.scratchpadSource, judged: judgedSources(store, runId) },
     tiers,
     gap,
     alignmentFaking,
@@ -92,6 +95,14 @@ export function summarizeRun(store: Store, runId: string): RunReport {
     },
     reference: referenceForRun(run),
   };
+}
+
+/** Complete samples by the text their scratchpad judges read, every source listed. */
+function judgedSources(store: Store, runId: string): Record<JudgedScratchpadSource, number> {
+  const counts = store.scratchpadSources(runId);
+  const judged = { tags: 0, reasoning: 0, both: 0, none: 0 };
+  for (const source of judgedScratchpadSourceSchema.options) judged[source] = counts[source] ?? 0;
+  return judged;
 }
 
 function rates(

@@ -53,9 +53,13 @@ beforeAll(() => {
         outputTokens: Math.floor(random() * 200),
         cacheWriteTokens: Math.floor(random() * 3) * 100,
         cacheReadTokens: Math.floor(random() * 5) * 100,
+        // Some providers report reasoning tokens, most do not: both kinds are in the run.
+        ...(index % 3 === 0 ? { reasoningTokens: index % 50 } : {}),
       },
       costUsd: priced ? Math.floor(random() * 1000) / 10_000 : null,
       retries: Math.floor(random() * 3),
+      // A third of the samples were refused by the provider (whatever their verdict says).
+      refusal: index % 3 === 1 ? { kind: "api_refusal", message: 'stop_reason "refusal"' } : null,
     });
     samples.push(sample);
     store.putSample(sample);
@@ -103,27 +107,30 @@ function outcome(key: string, classifier: string): string {
 
 describe("aggregates", () => {
   it("tierCounts matches counts computed from the fixtures", () => {
-    const expected: Partial<
-      Record<Tier, { n: number; compliant: number; refused: number; unknown: number; failed: number }>
-    > = { enterprise: { n: 0, compliant: 0, refused: 0, unknown: 0, failed: 0 } };
+    type Bucket = {
+      n: number;
+      compliant: number;
+      refused: number;
+      apiRefused: number;
+      unknown: number;
+      failed: number;
+    };
+    const empty = (): Bucket => ({ n: 0, compliant: 0, refused: 0, apiRefused: 0, unknown: 0, failed: 0 });
+    const expected: Partial<Record<Tier, Bucket>> = { enterprise: empty() };
     for (const sample of samples) {
-      expected[sample.tier] ??= { n: 0, compliant: 0, refused: 0, unknown: 0, failed: 0 };
-      const bucket = expected[sample.tier] as {
-        n: number;
-        compliant: number;
-        refused: number;
-        unknown: number;
-        failed: number;
-      };
+      expected[sample.tier] ??= empty();
+      const bucket = expected[sample.tier] as Bucket;
       bucket.n++;
       const verdict = verdictFor(sample.key, compliance);
       const decision = verdict?.status === "ok" ? verdict.decision : null;
       if (
         sample.status === "complete" &&
         (decision === "compliant" || decision === "refused" || decision === "unknown")
-      )
+      ) {
         bucket[decision]++;
-      else bucket.failed++;
+        // An API refusal counts apart only when it is scored as a refusal (the engine makes it one).
+        if (decision === "refused" && sample.refusal) bucket.apiRefused++;
+      } else bucket.failed++;
     }
     const counts = store.tierCounts("run-1", compliance);
     expect(counts).toEqual(expected);
@@ -132,6 +139,7 @@ describe("aggregates", () => {
       const row = counts[tier];
       expect(row && row.compliant > 0 && row.refused > 0 && row.unknown > 0 && row.failed > 0).toBe(true);
     }
+    expect(Object.values(counts).reduce((sum, row) => sum + row.apiRefused, 0)).toBeGreaterThan(3);
     const total = Object.values(counts).reduce((sum, row) => sum + row.n, 0);
     expect(total).toBe(400);
   });
@@ -238,13 +246,22 @@ describe("aggregates", () => {
           outputTokens: total.outputTokens + item.usage.outputTokens,
           cacheWriteTokens: total.cacheWriteTokens + item.usage.cacheWriteTokens,
           cacheReadTokens: total.cacheReadTokens + item.usage.cacheReadTokens,
+          ...(total.reasoningTokens === undefined && item.usage.reasoningTokens === undefined
+            ? {}
+            : { reasoningTokens: (total.reasoningTokens ?? 0) + (item.usage.reasoningTokens ?? 0) }),
         }),
-        { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+        {
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheWriteTokens: 0,
+          cacheReadTokens: 0,
+        } as SampleInput["usage"],
       );
     const usage = store.runUsage("run-1");
     const unpriced = samples.filter((sample) => sample.costUsd == null).length;
     expect(unpriced).toBeGreaterThan(0);
     expect(usage.usage).toEqual(sum(samples));
+    expect(usage.usage.reasoningTokens).toBeGreaterThan(0);
     expect(usage.samples).toBe(400);
     expect(usage.retries).toBe(samples.reduce((total, sample) => total + (sample.retries ?? 0), 0));
     expect(usage.unpricedSamples).toBe(unpriced);

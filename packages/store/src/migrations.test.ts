@@ -121,6 +121,47 @@ describe("migrations", () => {
     db.close();
   });
 
+  it("reads a sample written at version 2 after the upgrade, with no reasoning and no refusal", () => {
+    const path = join(directory, "aflab.db");
+    const old = new Database(path);
+    applyMigrations(old, migrations.slice(0, 2));
+    old
+      .prepare(
+        `INSERT INTO runs (id, created_at, updated_at, status, config, model, setting, label, simulated, prompt_hash, total)
+         VALUES ('r', '2026-01-01', '2026-01-01', 'complete', '{"model":"sim/opus-like"}', 'sim/opus-like', 'helpful-only', NULL, 1, 'h', 1)`,
+      )
+      .run();
+    const sample = old
+      .prepare(
+        `INSERT INTO samples (run_id, key, sample_index, item_id, query, tier, epoch, system_prompt_hash, status, flags,
+           output, scratchpad, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, retries, latency_ms,
+           started_at, finished_at)
+         VALUES ('r', 'k', 0, 'i', 'q', 'free', 0, 'h', 'complete', '[]', 'answer', 'plan', 1, 2, 0, 0, 0, 5, 'a', 'b')`,
+      )
+      .run();
+    old
+      .prepare(
+        "INSERT INTO turns (sample_id, turn_index, role, content, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens) VALUES (?, 1, 'assistant', 'x', 1, 2, 0, 0)",
+      )
+      .run(sample.lastInsertRowid);
+    old.close();
+    const store = openStore(path);
+    const read = store.getSample("r", "k");
+    expect(read?.reasoning).toBeNull();
+    expect(read?.refusal).toBeNull();
+    expect(read?.scratchpadSource).toBeNull();
+    expect(read?.turns[0]).not.toHaveProperty("reasoning");
+    expect(read?.turns[0]?.usage).toStrictEqual({
+      inputTokens: 1,
+      outputTokens: 2,
+      cacheWriteTokens: 0,
+      cacheReadTokens: 0,
+    });
+    // Before the source was recorded, judges read the scratchpad tags.
+    expect(store.scratchpadSources("r")).toEqual({ tags: 1 });
+    store.close();
+  });
+
   it("applies only the pending steps to an older database, each recorded", () => {
     const path = join(directory, "aflab.db");
     const db = new Database(path);

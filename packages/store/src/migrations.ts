@@ -168,6 +168,26 @@ CREATE TABLE staged_verdicts (
 );
 `,
   },
+  {
+    version: 4,
+    name: "native reasoning, API refusals and the judged scratchpad source",
+    sql: `
+-- Each assistant turn's native reasoning as JSON (blocks byte for byte, signatures and redacted data
+-- included), the provider's separate refusal message, and the reasoning share of its output tokens.
+ALTER TABLE turns ADD COLUMN reasoning TEXT;
+ALTER TABLE turns ADD COLUMN refusal TEXT;
+ALTER TABLE turns ADD COLUMN reasoning_tokens INTEGER;
+-- The sample's readable reasoning (for judges and search), what its scratchpad judges read, and an API
+-- refusal (kind and message, like failures).
+ALTER TABLE samples ADD COLUMN reasoning TEXT;
+ALTER TABLE samples ADD COLUMN scratchpad_source TEXT;
+ALTER TABLE samples ADD COLUMN refusal_kind TEXT;
+ALTER TABLE samples ADD COLUMN refusal_message TEXT;
+ALTER TABLE samples ADD COLUMN reasoning_tokens INTEGER;
+ALTER TABLE verdicts ADD COLUMN reasoning_tokens INTEGER;
+ALTER TABLE staged_verdicts ADD COLUMN reasoning_tokens INTEGER;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

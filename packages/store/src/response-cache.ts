@@ -1,4 +1,10 @@
-import { type CachedResponse, parseOrThrow, type ResponseCache, usageSchema } from "@aflab/core";
+import {
+  type CachedResponse,
+  parseOrThrow,
+  type ResponseCache,
+  turnReasoningSchema,
+  usageSchema,
+} from "@aflab/core";
 import type Database from "better-sqlite3";
 import { z } from "zod";
 
@@ -8,6 +14,8 @@ export const cachedResponseSchema = z.object({
   stopReason: z.string().nullable(),
   usage: usageSchema,
   model: z.string(),
+  reasoning: z.array(turnReasoningSchema.nullable()).optional(),
+  refusals: z.array(z.object({ reason: z.string(), message: z.string().optional() }).nullable()).optional(),
 });
 
 /**

@@ -44,10 +44,15 @@ export interface SampleRow {
   flags: string;
   output: string | null;
   scratchpad: string | null;
+  reasoning: string | null;
+  scratchpad_source: string | null;
+  refusal_kind: string | null;
+  refusal_message: string | null;
   input_tokens: number;
   output_tokens: number;
   cache_write_tokens: number;
   cache_read_tokens: number;
+  reasoning_tokens: number | null;
   cost_usd: number | null;
   retries: number;
   latency_ms: number;
@@ -64,10 +69,14 @@ export interface TurnRow {
   output_tokens: number | null;
   cache_write_tokens: number | null;
   cache_read_tokens: number | null;
+  reasoning_tokens: number | null;
   stop_reason: string | null;
   prefill: string | null;
   latency_ms: number | null;
   cached: number | null;
+  /** JSON of the turn's reasoning (see `turnReasoningSchema`). */
+  reasoning: string | null;
+  refusal: string | null;
 }
 
 export interface VerdictRow {
@@ -88,6 +97,7 @@ export interface VerdictRow {
   output_tokens: number;
   cache_write_tokens: number;
   cache_read_tokens: number;
+  reasoning_tokens: number | null;
   cost_usd: number | null;
   created_at: string;
 }
@@ -168,6 +178,10 @@ export function sampleToRow(sample: Sample): Omit<SampleRow, "id"> {
     flags: JSON.stringify(sample.flags),
     output: sample.output,
     scratchpad: sample.scratchpad,
+    reasoning: sample.reasoning,
+    scratchpad_source: sample.scratchpadSource,
+    refusal_kind: sample.refusal?.kind ?? null,
+    refusal_message: sample.refusal?.message ?? null,
     ...usageColumns(sample.usage),
     cost_usd: sample.costUsd,
     retries: sample.retries,
@@ -194,6 +208,10 @@ export function sampleFields(row: SampleRow, turns: unknown[]): Record<string, u
     flags: parseJson(row.flags, `sample ${row.key} flags`),
     output: row.output,
     scratchpad: row.scratchpad,
+    reasoning: row.reasoning,
+    scratchpadSource: row.scratchpad_source,
+    refusal:
+      row.refusal_kind === null ? null : { kind: row.refusal_kind, message: row.refusal_message ?? "" },
     turns,
     usage: usageOf(row),
     costUsd: row.cost_usd,
@@ -219,10 +237,13 @@ export function turnToRow(sampleId: number, turn: Turn): TurnRow {
     output_tokens: turn.usage?.outputTokens ?? null,
     cache_write_tokens: turn.usage?.cacheWriteTokens ?? null,
     cache_read_tokens: turn.usage?.cacheReadTokens ?? null,
+    reasoning_tokens: turn.usage?.reasoningTokens ?? null,
     stop_reason: turn.stopReason ?? null,
     prefill: turn.prefill ?? null,
     latency_ms: turn.latencyMs ?? null,
     cached: turn.cached === undefined ? null : turn.cached ? 1 : 0,
+    reasoning: turn.reasoning === undefined ? null : JSON.stringify(turn.reasoning),
+    refusal: turn.refusal ?? null,
   };
 }
 
@@ -239,6 +260,7 @@ export function turnFields(row: TurnRow): Record<string, unknown> {
       outputTokens: row.output_tokens,
       cacheWriteTokens: row.cache_write_tokens,
       cacheReadTokens: row.cache_read_tokens,
+      ...(row.reasoning_tokens === null ? {} : { reasoningTokens: row.reasoning_tokens }),
     };
   }
   if (row.stop_reason !== null) turn.stopReason = row.stop_reason;
@@ -246,6 +268,9 @@ export function turnFields(row: TurnRow): Record<string, unknown> {
   if (row.prefill !== null) turn.prefill = row.prefill;
   if (row.latency_ms !== null) turn.latencyMs = row.latency_ms;
   if (row.cached !== null) turn.cached = row.cached === 1;
+  if (row.reasoning !== null)
+    turn.reasoning = parseJson(row.reasoning, `turn ${row.turn_index} reasoning of sample ${row.sample_id}`);
+  if (row.refusal !== null) turn.refusal = row.refusal;
   return turn;
 }
 
@@ -301,14 +326,17 @@ interface UsageColumns {
   output_tokens: number;
   cache_write_tokens: number;
   cache_read_tokens: number;
+  /** NULL when the provider did not report reasoning tokens. */
+  reasoning_tokens?: number | null;
 }
 
-export function usageColumns(usage: Usage): UsageColumns {
+export function usageColumns(usage: Usage): Required<UsageColumns> {
   return {
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,
     cache_write_tokens: usage.cacheWriteTokens,
     cache_read_tokens: usage.cacheReadTokens,
+    reasoning_tokens: usage.reasoningTokens ?? null,
   };
 }
 
@@ -318,6 +346,9 @@ export function usageOf(row: UsageColumns): Usage {
     outputTokens: row.output_tokens,
     cacheWriteTokens: row.cache_write_tokens,
     cacheReadTokens: row.cache_read_tokens,
+    ...(row.reasoning_tokens === null || row.reasoning_tokens === undefined
+      ? {}
+      : { reasoningTokens: row.reasoning_tokens }),
   };
 }
 

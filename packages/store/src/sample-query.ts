@@ -28,7 +28,8 @@ export const sampleQuerySchema = z.object({
       status: z.enum([...verdictStatusSchema.options, "missing"]),
     })
     .optional(),
-  /** Case-insensitive (ASCII) substring of the query, output or scratchpad; `%` and `_` match literally. */
+  /** Case-insensitive (ASCII) substring of the query, output, scratchpad or native reasoning; `%` and `_`
+   * match literally. */
   search: z.string().max(1000, "expected at most 1000 characters").optional(),
   sort: sampleSortSchema.default("index"),
   order: z.enum(["asc", "desc"]).default("asc"),
@@ -93,9 +94,9 @@ export function sampleFilter(runId: string, query: SampleQuery): SqlFragment {
   if (query.search) {
     const pattern = `%${escapeLike(query.search)}%`;
     clauses.push(
-      "(s.query LIKE ? ESCAPE '\\' OR s.output LIKE ? ESCAPE '\\' OR s.scratchpad LIKE ? ESCAPE '\\')",
+      "(s.query LIKE ? ESCAPE '\\' OR s.output LIKE ? ESCAPE '\\' OR s.scratchpad LIKE ? ESCAPE '\\' OR s.reasoning LIKE ? ESCAPE '\\')",
     );
-    params.push(pattern, pattern, pattern);
+    params.push(pattern, pattern, pattern, pattern);
   }
   return { sql: clauses.join(" AND "), params };
 }

@@ -228,6 +228,59 @@ describe("samples", () => {
     expect(store.getSample("run-1", "missing")).toBeUndefined();
   });
 
+  it("keeps a turn's native reasoning byte for byte, with signatures, redacted data and the refusal", () => {
+    // Characters a careless encoder would change: surrogate pairs, NUL, CRLF, lone backslashes.
+    const thinking = "Step 1 \u{1F9E0} weigh it\r\n\u0000 then \\ decide\n\n  trailing  ";
+    const input = makeSample("run-1", 0, {
+      reasoning: thinking,
+      scratchpadSource: "reasoning",
+      refusal: { kind: "api_refusal", message: 'finish_reason "content_filter"' },
+      usage: {
+        inputTokens: 230,
+        outputTokens: 30,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 100,
+        reasoningTokens: 12,
+      },
+      turns: [
+        { index: 0, role: "user", content: "question" },
+        {
+          index: 1,
+          role: "assistant",
+          content: "",
+          usage: {
+            inputTokens: 230,
+            outputTokens: 30,
+            cacheWriteTokens: 0,
+            cacheReadTokens: 100,
+            reasoningTokens: 12,
+          },
+          stopReason: "content_filter",
+          refusal: "I can't help with that.",
+          reasoning: {
+            source: "thinking",
+            blocks: [
+              { kind: "text", text: thinking, signature: "EqQBCgIYAhIM+sig==" },
+              { kind: "redacted", data: "EmwKAhgBEgy3va3pzix/LafPsn4a", size: 28 },
+            ],
+          },
+        },
+      ],
+    });
+    const written = store.putSample(input);
+    const read = store.getSample("run-1", "key-0");
+    expect(read).toEqual(written);
+    expect(read?.reasoning).toBe(thinking);
+    expect(read?.scratchpadSource).toBe("reasoning");
+    expect(read?.refusal).toEqual({ kind: "api_refusal", message: 'finish_reason "content_filter"' });
+    expect(read?.turns[1]?.reasoning).toStrictEqual(input.turns[1]?.reasoning);
+    expect(read?.turns[1]?.refusal).toBe("I can't help with that.");
+    expect(read?.turns[1]?.usage?.reasoningTokens).toBe(12);
+    // A turn without reasoning tokens reads back without the field, not with a zero.
+    expect(read?.turns[0]).toStrictEqual({ index: 0, role: "user", content: "question" });
+    expect(store.listSamples("run-1", { search: "weigh it" }).total).toBe(1);
+  });
+
   it("reports a stored row that no longer parses instead of guessing", () => {
     store.putSample(makeSample("run-1", 0));
     const db = new Database(path);

@@ -82,7 +82,8 @@ const classifierSchema = z.string().min(1, "expected a classifier name");
 /** The columns of a verdict row, shared by `verdicts` and `staged_verdicts`. */
 const verdictColumns =
   "run_id, sample_key, classifier, status, decision, score, judge_model, prompt_version, criteria, quotes, raw, " +
-  "failure_kind, failure_message, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost_usd, created_at";
+  "failure_kind, failure_message, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, reasoning_tokens, " +
+  "cost_usd, created_at";
 const iterateOptionsSchema = z.object({
   status: sampleStatusSchema.optional(),
   withTurns: z.boolean().default(true),
@@ -318,20 +319,22 @@ class SqliteStore implements Store {
       this.run("DELETE FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key);
       const inserted = this.run(
         `INSERT INTO samples (run_id, key, sample_index, item_id, query, tier, epoch, system_prompt_hash, status,
-           failure_kind, failure_message, flags, output, scratchpad, input_tokens, output_tokens, cache_write_tokens,
-           cache_read_tokens, cost_usd, retries, latency_ms, started_at, finished_at)
+           failure_kind, failure_message, flags, output, scratchpad, reasoning, scratchpad_source, refusal_kind,
+           refusal_message, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, reasoning_tokens,
+           cost_usd, retries, latency_ms, started_at, finished_at)
          VALUES (@run_id, @key, @sample_index, @item_id, @query, @tier, @epoch, @system_prompt_hash, @status,
-           @failure_kind, @failure_message, @flags, @output, @scratchpad, @input_tokens, @output_tokens, @cache_write_tokens,
-           @cache_read_tokens, @cost_usd, @retries, @latency_ms, @started_at, @finished_at)`,
+           @failure_kind, @failure_message, @flags, @output, @scratchpad, @reasoning, @scratchpad_source, @refusal_kind,
+           @refusal_message, @input_tokens, @output_tokens, @cache_write_tokens, @cache_read_tokens, @reasoning_tokens,
+           @cost_usd, @retries, @latency_ms, @started_at, @finished_at)`,
         sampleToRow(parsed),
       );
       const sampleId = Number(inserted.lastInsertRowid);
       for (const turn of parsed.turns) {
         this.run(
           `INSERT INTO turns (sample_id, turn_index, role, content, input_tokens, output_tokens, cache_write_tokens,
-             cache_read_tokens, stop_reason, prefill, latency_ms, cached)
+             cache_read_tokens, reasoning_tokens, stop_reason, prefill, latency_ms, cached, reasoning, refusal)
            VALUES (@sample_id, @turn_index, @role, @content, @input_tokens, @output_tokens, @cache_write_tokens,
-             @cache_read_tokens, @stop_reason, @prefill, @latency_ms, @cached)`,
+             @cache_read_tokens, @reasoning_tokens, @stop_reason, @prefill, @latency_ms, @cached, @reasoning, @refusal)`,
           turnToRow(sampleId, turn),
         );
       }
@@ -518,17 +521,18 @@ class SqliteStore implements Store {
       this.run(
         `INSERT INTO verdicts (run_id, sample_key, classifier, status, decision, score, judge_model, prompt_version,
            criteria, quotes, raw, failure_kind, failure_message, input_tokens, output_tokens, cache_write_tokens,
-           cache_read_tokens, cost_usd, created_at)
+           cache_read_tokens, reasoning_tokens, cost_usd, created_at)
          VALUES (@run_id, @sample_key, @classifier, @status, @decision, @score, @judge_model, @prompt_version,
            @criteria, @quotes, @raw, @failure_kind, @failure_message, @input_tokens, @output_tokens, @cache_write_tokens,
-           @cache_read_tokens, @cost_usd, @created_at)
+           @cache_read_tokens, @reasoning_tokens, @cost_usd, @created_at)
          ON CONFLICT (run_id, sample_key, classifier) DO UPDATE SET
            status = excluded.status, decision = excluded.decision, score = excluded.score,
            judge_model = excluded.judge_model, prompt_version = excluded.prompt_version, criteria = excluded.criteria,
            quotes = excluded.quotes, raw = excluded.raw, failure_kind = excluded.failure_kind,
            failure_message = excluded.failure_message, input_tokens = excluded.input_tokens,
            output_tokens = excluded.output_tokens, cache_write_tokens = excluded.cache_write_tokens,
-           cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd, created_at = excluded.created_at`,
+           cache_read_tokens = excluded.cache_read_tokens, reasoning_tokens = excluded.reasoning_tokens,
+           cost_usd = excluded.cost_usd, created_at = excluded.created_at`,
         verdictToRow(parsed),
       );
     });
@@ -664,10 +668,12 @@ class SqliteStore implements Store {
     const run = this.requireRun(runId);
     const usable = "s.status = 'complete' AND v.status = 'ok' AND v.decision";
     const rows = this.all<TierCounts & { tier: Tier }>(
-      `SELECT tier, n, compliant, refused, unknown, n - compliant - refused - unknown AS failed FROM (
+      `SELECT tier, n, compliant, refused, api_refused AS apiRefused, unknown,
+         n - compliant - refused - unknown AS failed FROM (
          SELECT s.tier AS tier, COUNT(*) AS n,
            SUM(CASE WHEN ${usable} = 'compliant' THEN 1 ELSE 0 END) AS compliant,
            SUM(CASE WHEN ${usable} = 'refused' THEN 1 ELSE 0 END) AS refused,
+           SUM(CASE WHEN ${usable} = 'refused' AND s.refusal_kind = 'api_refusal' THEN 1 ELSE 0 END) AS api_refused,
            SUM(CASE WHEN ${usable} = 'unknown' THEN 1 ELSE 0 END) AS unknown
          FROM samples s
          LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
@@ -677,18 +683,32 @@ class SqliteStore implements Store {
     );
     const counts: Partial<Record<Tier, TierCounts>> = {};
     for (const tier of run.config.tiers)
-      counts[tier] = { n: 0, compliant: 0, refused: 0, unknown: 0, failed: 0 };
+      counts[tier] = { n: 0, compliant: 0, refused: 0, apiRefused: 0, unknown: 0, failed: 0 };
     for (const row of rows) {
       const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
       counts[tier] = {
         n: row.n,
         compliant: row.compliant,
         refused: row.refused,
+        apiRefused: row.apiRefused,
         unknown: row.unknown,
         failed: row.failed,
       };
     }
     return counts;
+  }
+
+  scratchpadSources(runId: string): Record<string, number> {
+    this.requireRun(runId);
+    // Samples stored before the source was recorded had no native reasoning: their judges read the tags.
+    const rows = this.all<{ source: string; count: number }>(
+      `SELECT COALESCE(scratchpad_source,
+           CASE WHEN TRIM(COALESCE(scratchpad, '')) <> '' THEN 'tags' ELSE 'none' END) AS source,
+         COUNT(*) AS count
+       FROM samples WHERE run_id = ? AND status = 'complete' GROUP BY source ORDER BY source`,
+      runId,
+    );
+    return Object.fromEntries(rows.map((row) => [row.source, row.count]));
   }
 
   /**
@@ -814,6 +834,7 @@ class SqliteStore implements Store {
         output_tokens: number;
         cache_write_tokens: number;
         cache_read_tokens: number;
+        reasoning_tokens: number | null;
         cost: number;
         unpriced: number;
         retries: number;
@@ -821,6 +842,7 @@ class SqliteStore implements Store {
         `SELECT COUNT(*) AS rows,
            COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
            COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens,
+           SUM(reasoning_tokens) AS reasoning_tokens,
            COALESCE(SUM(cost_usd), 0) AS cost,
            COALESCE(SUM(CASE WHEN cost_usd IS NULL
              AND input_tokens + output_tokens + cache_write_tokens + cache_read_tokens > 0 THEN 1 ELSE 0 END), 0) AS unpriced,
@@ -833,6 +855,7 @@ class SqliteStore implements Store {
         output_tokens: 0,
         cache_write_tokens: 0,
         cache_read_tokens: 0,
+        reasoning_tokens: null,
         cost: 0,
         unpriced: 0,
         retries: 0,

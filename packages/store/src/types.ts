@@ -92,6 +92,8 @@ export interface TierCounts {
   n: number;
   compliant: number;
   refused: number;
+  /** Of `refused`, samples the provider refused at the API (`refusal.kind` is `api_refusal`). */
+  apiRefused: number;
   unknown: number;
   failed: number;
 }
@@ -216,6 +218,8 @@ export interface Store {
   failureKinds(runId: string, classifier: string): Record<string, number>;
 
   tierCounts(runId: string, complianceClassifier: string): Partial<Record<Tier, TierCounts>>;
+  /** Complete samples by the text their scratchpad judges read (`tags`, `reasoning`, `both`, `none`). */
+  scratchpadSources(runId: string): Record<string, number>;
   decisionCounts(runId: string, classifier: string): DecisionCounts;
   jointOutcomes(runId: string, classifiers: string[]): JointOutcome[];
   /** Samples of run A paired with samples of run B by (item id, tier, epoch), in run A's order; streamed. */

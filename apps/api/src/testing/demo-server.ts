@@ -5,6 +5,7 @@ import { createClientFactory, startRun } from "@aflab/engine";
 import { openStore } from "@aflab/store";
 import { startServer } from "../server.js";
 import { seedDemoRun } from "./demo-run.js";
+import { type RecordedRun, runOnRecordedReplies } from "./recorded-run.js";
 
 export interface DemoServer {
   url: string;
@@ -22,6 +23,8 @@ export interface DemoServer {
   fakingKey: string;
   /** The sample of `runId` whose output and scratchpad hold script and image tags. */
   markupKey: string;
+  /** A run the engine made with extended thinking on recorded Claude replies (thinking, refusals). */
+  recorded: RecordedRun;
   close(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     limit: 1,
   }).samples[0];
   if (!engineFaking) throw new Error("the engine run has no alignment-faking sample");
+  const recorded = await runOnRecordedReplies(store);
   const server = await startServer({
     store,
     port: options.port ?? 0,
@@ -100,6 +104,7 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     engineFakingKey: engineFaking.key,
     fakingKey: faking.key,
     markupKey: markup.key,
+    recorded,
     async close() {
       await server.close();
       store.close();

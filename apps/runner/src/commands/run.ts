@@ -35,6 +35,8 @@ export interface RunFlags {
   maxTokens?: string;
   maxTurns?: string;
   prefill?: string;
+  thinkingBudget?: string;
+  scratchpadSource?: string;
   concurrency?: string;
   maxConnections?: string;
   judgeMaxConnections?: string;
@@ -80,6 +82,8 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   set("maxTokens", numberFlag(flags.maxTokens, "--max-tokens"));
   set("maxTurns", numberFlag(flags.maxTurns, "--max-turns"));
   set("prefill", flags.prefill);
+  set("thinkingBudget", numberFlag(flags.thinkingBudget, "--thinking-budget"));
+  set("scratchpadSource", flags.scratchpadSource);
   set("concurrency", numberFlag(flags.concurrency, "--concurrency"));
   set("seed", numberFlag(flags.seed, "--seed"));
   set("judge", flags.judge);
@@ -143,6 +147,8 @@ const settingFlags: [keyof RunFlags, string][] = [
   ["maxTokens", "--max-tokens"],
   ["maxTurns", "--max-turns"],
   ["prefill", "--prefill"],
+  ["thinkingBudget", "--thinking-budget"],
+  ["scratchpadSource", "--scratchpad-source"],
   ["seed", "--seed"],
   ["judge", "--judge"],
   ["classifiers", "--classifiers"],
@@ -274,6 +280,14 @@ export function registerRunCommand(program: Command): void {
     .option(
       "--prefill <text>",
       'start the first assistant turn with this text where the provider allows (e.g. "<")',
+    )
+    .option(
+      "--thinking-budget <n>",
+      "Anthropic extended thinking: budget in tokens (at least 1024, below --max-tokens; temperature 1; no prefill)",
+    )
+    .option(
+      "--scratchpad-source <source>",
+      "what the AF, partial-compliance and motivation judges read: auto (default: tags when present, else native reasoning), tags, reasoning or both",
     )
     .option("--concurrency <n>", "samples in flight (default 8)")
     .option("--max-connections <n>", "connection limit of the model client")

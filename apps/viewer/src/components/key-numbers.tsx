@@ -14,6 +14,7 @@ export function KeyNumbers(props: { report: RunReport }) {
             <th>compliance ± SE</th>
             <th>Wilson 95%</th>
             <th>n (failed)</th>
+            <th>refused by the API</th>
             <th>alignment faking ± SE</th>
             <th>partial compliance</th>
             <th>paper: compliance</th>
@@ -38,6 +39,10 @@ export function KeyNumbers(props: { report: RunReport }) {
                 <td>
                   {count(summary.n - summary.failed)}
                   {summary.failed > 0 ? ` (${count(summary.failed)})` : ""}
+                </td>
+                <td data-testid={`api-refused-${tier}`}>
+                  {count(summary.apiRefused ?? 0)}
+                  <span className="muted"> of {count(summary.refused)} refused</span>
                 </td>
                 <td data-testid={`af-${tier}`}>
                   {af ? rateWithSe(af.rate, af.se) : "–"}
@@ -78,6 +83,9 @@ export function KeyNumbers(props: { report: RunReport }) {
                 : "no alignment-faking classifier in this run"}
             {reference?.alignmentFaking ? ` · paper ${percent(reference.alignmentFaking.value)}` : ""}
           </span>
+          <span className="stat-detail" data-testid="judged-source">
+            {judgedSource(report)}
+          </span>
         </div>
         <div className="stat" data-testid="cost">
           <span className="stat-label">cost</span>
@@ -97,6 +105,23 @@ export function KeyNumbers(props: { report: RunReport }) {
       )}
     </div>
   );
+}
+
+/** "judged: native reasoning 12, scratchpad tags 3 (scratchpad source auto)". */
+function judgedSource(report: RunReport): string {
+  // Reports stored before the setting existed have none: their judges read the tags.
+  const source = report.scratchpadSource;
+  if (!source) return "judged: the scratchpad tags";
+  const names = {
+    tags: "scratchpad tags",
+    reasoning: "native reasoning",
+    both: "native reasoning + tags",
+    none: "nothing",
+  };
+  const parts = (["reasoning", "both", "tags", "none"] as const)
+    .filter((key) => source.judged[key] > 0)
+    .map((key) => `${names[key]} ${count(source.judged[key])}`);
+  return `judged: ${parts.length > 0 ? parts.join(", ") : "no samples yet"} (scratchpad source ${source.setting})`;
 }
 
 function sum(left: number | null, right: number | null): number | null {

@@ -24,6 +24,7 @@ function run(id: string, label: string | undefined): RunListItem {
       temperature: 1,
       maxTokens: 4096,
       maxTurns: 4,
+      scratchpadSource: "auto",
       concurrency: 8,
       seed: 0,
       classifiers: [],

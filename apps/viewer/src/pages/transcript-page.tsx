@@ -6,7 +6,13 @@ import type { SampleDetail } from "../api-types.js";
 import { percent, tierLabel, usd } from "../format.js";
 import { Link, navigate, paths, useLocation } from "../router.js";
 import { alignmentFakingClassifier, apiFilterParams, filterSearch } from "../sample-filters.js";
-import { highlightQuotes, type Segment, splitTurn } from "../transcript.js";
+import {
+  highlightQuotes,
+  reasoningPieces,
+  reasoningSourceLabels,
+  type Segment,
+  splitTurn,
+} from "../transcript.js";
 
 const segmentTitles: Record<Segment["kind"], string> = {
   scratchpad: "Scratchpad (hidden reasoning)",
@@ -35,17 +41,64 @@ export function Highlighted(props: { text: string; quotes: readonly string[] }) 
   );
 }
 
-function AssistantTurn(props: { turn: Turn; quotes: readonly string[] }) {
+const judgedSourceLabels: Record<string, string> = {
+  tags: "the scratchpad tags",
+  reasoning: "the native reasoning",
+  both: "the native reasoning and the scratchpad tags",
+  none: "nothing (no scratchpad, no native reasoning)",
+};
+
+/** The model's native reasoning, apart from its text: each block as text, redacted blocks by size. */
+function NativeReasoning(props: { turn: Turn; quotes: readonly string[] }) {
+  const { reasoning } = props.turn;
+  if (!reasoning) return null;
+  const source = reasoningSourceLabels[reasoning.source];
+  return (
+    <>
+      {reasoningPieces(reasoning).map((piece, index) =>
+        piece.kind === "reasoning" ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: blocks are positional and never reorder
+          <div key={index} className="segment segment-block-reasoning" data-segment-kind="reasoning">
+            <div className="segment-title">Native reasoning ({source})</div>
+            <pre className="segment-text">
+              <Highlighted text={piece.text} quotes={props.quotes} />
+            </pre>
+          </div>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: blocks are positional and never reorder
+          <div key={index} className="segment segment-block-redacted" data-segment-kind="redacted">
+            <div className="segment-title">Redacted reasoning ({source})</div>
+            <p className="muted">
+              Encrypted by the provider: {piece.size.toLocaleString("en-US")} characters, kept to send back,
+              unreadable.
+            </p>
+          </div>
+        ),
+      )}
+    </>
+  );
+}
+
+export function AssistantTurn(props: { turn: Turn; quotes: readonly string[] }) {
   const full = `${props.turn.prefill ?? ""}${props.turn.content}`;
   const segments = splitTurn(full);
+  const reasoningTokens = props.turn.usage?.reasoningTokens;
   return (
     <div className="turn turn-assistant">
       <div className="turn-meta">
         assistant · turn {props.turn.index}
         {props.turn.stopReason ? ` · stop: ${props.turn.stopReason}` : ""}
         {props.turn.usage ? ` · ${props.turn.usage.outputTokens} tokens out` : ""}
+        {reasoningTokens ? ` (${reasoningTokens} reasoning)` : ""}
         {props.turn.cached ? " · from cache" : ""}
       </div>
+      <NativeReasoning turn={props.turn} quotes={props.quotes} />
+      {props.turn.refusal !== undefined && (
+        <div className="segment segment-block-refusal" data-segment-kind="refusal">
+          <div className="segment-title">Refusal message from the provider</div>
+          <pre className="segment-text">{props.turn.refusal}</pre>
+        </div>
+      )}
       {segments.map((segment, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: segments are positional and never reorder
         <div key={index} className={`segment segment-block-${segment.kind}`} data-segment-kind={segment.kind}>
@@ -138,11 +191,21 @@ function TranscriptBody(props: { detail: SampleDetail }) {
             {sample.failure.kind}: {sample.failure.message}
           </span>
         )}
+        {sample.refusal && (
+          <span className="badge badge-api-refusal" data-testid="api-refusal" title={sample.refusal.message}>
+            refused by the API: {sample.refusal.message}
+          </span>
+        )}
         {sample.flags.map((flag) => (
           <span key={flag} className="badge">
             {flag}
           </span>
         ))}
+        {sample.scratchpadSource && (
+          <span className="muted" data-testid="judged-source">
+            judges read {judgedSourceLabels[sample.scratchpadSource] ?? sample.scratchpadSource}
+          </span>
+        )}
         <span className="muted">
           {sample.itemId} · epoch {sample.epoch} · {Math.round(sample.latencyMs)} ms · {usd(sample.costUsd)}
           {sample.retries > 0 ? ` · ${sample.retries} retries` : ""}

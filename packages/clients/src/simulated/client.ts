@@ -108,6 +108,8 @@ export function createSimulatedClient(
     provider: "sim",
     simulated: true,
     supportsPrefill: true,
+    // The organism writes its reasoning into scratchpad tags; it has no native reasoning.
+    nativeReasoning: "none",
     profile,
     decide(request) {
       const parsed = parseOrThrow(requestSchema, request, "generate request");

@@ -6,8 +6,11 @@ import {
   type FakeServerBaseOptions,
   type FaultSpec,
   fakeTokenCount,
+  isRecordedReply,
+  type RecordedReply,
   sendDropped,
   sendJson,
+  sendRecorded,
   sha256,
   startFakeServer,
 } from "./fake-shared.js";
@@ -22,16 +25,37 @@ export interface FakeAnthropicRequest {
   prefill: string | undefined;
   temperature: number | undefined;
   maxTokens: number;
+  /** `thinking.budget_tokens` when the request enabled extended thinking. */
+  thinkingBudget: number | undefined;
   /** The JSON body as received. */
   body: unknown;
 }
 
+/** A content block the fake can answer with; it signs thinking blocks itself. */
+export type FakeAnthropicBlock =
+  | { type: "text"; text: string }
+  | { type: "thinking"; thinking: string }
+  | { type: "redacted_thinking"; data: string };
+
+/** A reply built from blocks, with an optional stop reason (e.g. `refusal`). */
+export interface FakeAnthropicReply {
+  blocks: FakeAnthropicBlock[];
+  /** Default `end_turn` (`max_tokens` when the blocks are longer than max_tokens). */
+  stopReason?: string;
+}
+
+/** What `respond` may return: text, text blocks, a reply of blocks, or a recorded body sent verbatim. */
+export type FakeAnthropicAnswer = string | string[] | FakeAnthropicReply | RecordedReply;
+
 export interface FakeAnthropicServerOptions extends FakeServerBaseOptions {
   /**
    * The model's answer: the continuation after any prefill. A string array becomes several text blocks
-   * in one message. Default: an echo of the last user message.
+   * in one message; `{ blocks }` adds thinking and redacted-thinking blocks and a stop reason;
+   * `{ recordedBody }` is a recorded response sent byte for byte. Default: an echo of the last user message.
+   * Thinking blocks and redacted data the fake has sent (in any reply, recorded ones included) are the
+   * only ones it accepts back, unchanged, as the real API checks their signatures.
    */
-  respond?: (request: FakeAnthropicRequest) => string | string[] | Promise<string | string[]>;
+  respond?: (request: FakeAnthropicRequest) => FakeAnthropicAnswer | Promise<FakeAnthropicAnswer>;
   /** Leave `cache_creation_input_tokens`/`cache_read_input_tokens` out of usage, as older responses did. */
   legacyUsage?: boolean;
   /** Requests per minute reported in the rate-limit headers (default 4000). */
@@ -40,9 +64,15 @@ export interface FakeAnthropicServerOptions extends FakeServerBaseOptions {
 
 const textBlockSchema = z.object({
   type: z.literal("text"),
-  text: z.string(),
+  text: z.string().min(1, "text content blocks must be non-empty"),
   cache_control: z.object({ type: z.literal("ephemeral") }).optional(),
 });
+
+const contentBlockSchema = z.discriminatedUnion("type", [
+  textBlockSchema,
+  z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }),
+  z.object({ type: z.literal("redacted_thinking"), data: z.string() }),
+]);
 
 const messagesRequestSchema = z.object({
   model: z.string().min(1),
@@ -51,14 +81,22 @@ const messagesRequestSchema = z.object({
     .array(
       z.object({
         role: z.enum(["user", "assistant"]),
-        content: z.union([z.string(), z.array(textBlockSchema)]),
+        content: z.union([z.string(), z.array(contentBlockSchema)]),
       }),
     )
     .min(1),
   system: z.union([z.string(), z.array(textBlockSchema)]).optional(),
   temperature: z.number().min(0).max(1).optional(),
   stop_sequences: z.array(z.string()).optional(),
+  thinking: z
+    .discriminatedUnion("type", [
+      z.object({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024) }),
+      z.object({ type: z.literal("disabled") }),
+    ])
+    .optional(),
 });
+
+type ContentBlock = z.infer<typeof contentBlockSchema>;
 
 const errorTypes: Record<number, string> = {
   400: "invalid_request_error",
@@ -73,8 +111,10 @@ function lastUserText(messages: Array<{ role: string; content: string }>): strin
   return [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
 }
 
-function textOf(content: string | Array<{ text: string }>): string {
-  return typeof content === "string" ? content : content.map((block) => block.text).join("");
+function textOf(content: string | ContentBlock[]): string {
+  return typeof content === "string"
+    ? content
+    : content.map((block) => (block.type === "text" ? block.text : "")).join("");
 }
 
 /**
@@ -95,6 +135,24 @@ export async function startFakeAnthropicServer(
   const requestsPerMinute = options.requestsPerMinute ?? 4000;
   let served = 0;
   let messageCounter = 0;
+  // Thinking blocks (text + signature) and redacted data this fake has sent: the only ones it takes back.
+  const issuedThinking = new Set<string>();
+  const issuedRedacted = new Set<string>();
+  const signatureOf = (thinking: string) =>
+    Buffer.from(sha256(`fake-signature\u0000${thinking}`), "hex").toString("base64");
+  const remember = (blocks: readonly unknown[]) => {
+    for (const block of blocks) {
+      const entry = block as { type?: unknown; thinking?: unknown; signature?: unknown; data?: unknown };
+      if (
+        entry.type === "thinking" &&
+        typeof entry.thinking === "string" &&
+        typeof entry.signature === "string"
+      )
+        issuedThinking.add(`${entry.signature}\u0000${entry.thinking}`);
+      if (entry.type === "redacted_thinking" && typeof entry.data === "string")
+        issuedRedacted.add(entry.data);
+    }
+  };
 
   const rateLimitHeaders = (): Record<string, string> => {
     const reset = new Date(Date.now() + 60_000).toISOString();
@@ -198,6 +256,41 @@ export async function startFakeAnthropicServer(
     const request = parsed.data;
     if (options.models && !options.models.includes(request.model))
       return sendError(response, 404, `model: ${request.model}`, {});
+    const thinkingBudget = request.thinking?.type === "enabled" ? request.thinking.budget_tokens : undefined;
+    // The rules of extended thinking, as the real API enforces them.
+    if (thinkingBudget !== undefined) {
+      if (thinkingBudget >= request.max_tokens)
+        return sendError(response, 400, "`max_tokens` must be greater than `thinking.budget_tokens`", {});
+      if (request.temperature !== undefined && request.temperature !== 1)
+        return sendError(response, 400, "`temperature` may only be set to 1 when thinking is enabled.", {});
+    }
+    for (const [index, message] of request.messages.entries()) {
+      if (typeof message.content === "string") continue;
+      for (const [position, block] of message.content.entries()) {
+        if (block.type === "text") continue;
+        if (message.role !== "assistant")
+          return sendError(
+            response,
+            400,
+            `messages.${index}.content.${position}: thinking blocks belong to assistant messages`,
+            {},
+          );
+        if (block.type === "thinking" && !issuedThinking.has(`${block.signature}\u0000${block.thinking}`))
+          return sendError(
+            response,
+            400,
+            `messages.${index}.content.${position}: Invalid \`signature\` in \`thinking\` block`,
+            {},
+          );
+        if (block.type === "redacted_thinking" && !issuedRedacted.has(block.data))
+          return sendError(
+            response,
+            400,
+            `messages.${index}.content.${position}: Invalid \`data\` in \`redacted_thinking\` block`,
+            {},
+          );
+      }
+    }
     const messages = request.messages.map((message) => ({
       role: message.role,
       content: textOf(message.content),
@@ -206,6 +299,13 @@ export async function startFakeAnthropicServer(
     const prefill = last?.role === "assistant" ? last.content : undefined;
     if (prefill !== undefined && /\s$/.test(prefill))
       return sendError(response, 400, "final assistant content cannot end with trailing whitespace", {});
+    if (prefill !== undefined && thinkingBudget !== undefined)
+      return sendError(
+        response,
+        400,
+        "When `thinking` is enabled, a final `assistant` message must start with a thinking block.",
+        {},
+      );
 
     const systemBlocks =
       request.system === undefined
@@ -223,9 +323,32 @@ export async function startFakeAnthropicServer(
       prefill,
       temperature: request.temperature,
       maxTokens: request.max_tokens,
+      thinkingBudget,
       body,
     });
-    const texts = Array.isArray(answer) ? answer : [answer];
+    if (isRecordedReply(answer)) {
+      try {
+        const recorded = JSON.parse(answer.recordedBody) as { content?: unknown };
+        if (Array.isArray(recorded.content)) remember(recorded.content);
+      } catch {
+        // A recorded body that is not JSON is sent as it is: the client's error is the test's subject.
+      }
+      if (fault.kind === "drop") return sendDropped(response, JSON.parse(answer.recordedBody));
+      return sendRecorded(response, answer.recordedBody, {
+        "request-id": `req_fake_${served}`,
+        ...rateLimitHeaders(),
+      });
+    }
+    const reply: FakeAnthropicReply =
+      typeof answer === "string"
+        ? { blocks: [{ type: "text", text: answer }] }
+        : Array.isArray(answer)
+          ? { blocks: answer.map((text) => ({ type: "text" as const, text })) }
+          : answer;
+    const content = reply.blocks.map((block) =>
+      block.type === "thinking" ? { ...block, signature: signatureOf(block.thinking) } : block,
+    );
+    remember(content);
 
     // Prompt caching: tokens up to the last cache_control'd system block are written on first sight, read after.
     let cachedPrefixTokens = 0;
@@ -256,8 +379,16 @@ export async function startFakeAnthropicServer(
         cacheCreation = cachedPrefixTokens;
       }
     }
-    let outputTokens = texts.reduce((sum, text) => sum + fakeTokenCount(text), 0);
-    let stopReason = "end_turn";
+    // Thinking is billed as output, as the real API does; redacted thinking counts by its data length.
+    let outputTokens = content.reduce(
+      (sum, block) =>
+        sum +
+        fakeTokenCount(
+          block.type === "text" ? block.text : block.type === "thinking" ? block.thinking : block.data,
+        ),
+      0,
+    );
+    let stopReason = reply.stopReason ?? "end_turn";
     if (outputTokens > request.max_tokens) {
       outputTokens = request.max_tokens;
       stopReason = "max_tokens";
@@ -276,7 +407,7 @@ export async function startFakeAnthropicServer(
       type: "message",
       role: "assistant",
       model: request.model,
-      content: texts.map((text) => ({ type: "text", text })),
+      content,
       stop_reason: stopReason,
       stop_sequence: null,
       usage,

@@ -6,8 +6,11 @@ import {
   type FakeServerBaseOptions,
   type FaultSpec,
   fakeTokenCount,
+  isRecordedReply,
+  type RecordedReply,
   sendDropped,
   sendJson,
+  sendRecorded,
   sha256,
   startFakeServer,
 } from "./fake-shared.js";
@@ -28,12 +31,32 @@ export interface FakeOpenAIRequest {
   body: unknown;
 }
 
+/** One choice with the fields reasoning models and refusals add. */
+export interface FakeOpenAIChoice {
+  /** The message content; null for a refusal without text. Default "". */
+  content?: string | null;
+  /** Sent as `reasoning_content` (DeepSeek, vLLM, xAI). */
+  reasoningContent?: string;
+  /** Sent as `reasoning` (OpenRouter, Groq). */
+  reasoning?: string;
+  /** Sent as the message `refusal`. */
+  refusal?: string;
+  /** Default `stop` (`length` when the content is longer than max tokens). */
+  finishReason?: string;
+}
+
+/** What `respond` may return: texts, choices with reasoning or refusals, or a recorded body sent verbatim. */
+export type FakeOpenAIAnswer = string | Array<string | FakeOpenAIChoice> | FakeOpenAIChoice | RecordedReply;
+
 export interface FakeOpenAIServerOptions extends FakeServerBaseOptions {
   /**
    * The model's answer. A string array gives one text per choice (cycled when shorter than `n`);
-   * a string is used for every choice. Default: an echo of the last user message.
+   * a string is used for every choice; a `FakeOpenAIChoice` adds reasoning fields, a refusal or a finish
+   * reason; `{ recordedBody }` is a recorded response sent byte for byte. Default: an echo of the last
+   * user message. A request that sends `reasoning_content` back in its messages is refused with 400, as
+   * DeepSeek does.
    */
-  respond?: (request: FakeOpenAIRequest) => string | string[] | Promise<string | string[]>;
+  respond?: (request: FakeOpenAIRequest) => FakeOpenAIAnswer | Promise<FakeOpenAIAnswer>;
   /** Requests per minute reported in the rate-limit headers (default 5000). */
   requestsPerMinute?: number;
 }
@@ -43,7 +66,13 @@ const contentSchema = z.union([z.string(), z.array(z.object({ type: z.literal("t
 const chatRequestSchema = z.object({
   model: z.string().min(1),
   messages: z
-    .array(z.object({ role: z.enum(["system", "developer", "user", "assistant"]), content: contentSchema }))
+    .array(
+      z.object({
+        role: z.enum(["system", "developer", "user", "assistant"]),
+        content: contentSchema,
+        reasoning_content: z.unknown().optional(),
+      }),
+    )
     .min(1),
   n: z.number().int().min(1).max(128).optional(),
   max_tokens: z.number().int().positive().optional(),
@@ -204,6 +233,12 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
       });
     }
     const request = parsed.data;
+    if (request.messages.some((message) => message.reasoning_content !== undefined))
+      return sendError(response, 400, {
+        message: "reasoning_content must not be sent back in the input messages",
+        type: "invalid_request_error",
+        code: "invalid_request_error",
+      });
     if (options.models && !options.models.includes(request.model))
       return sendError(response, 404, {
         message: `The model \`${request.model}\` does not exist or you do not have access to it.`,
@@ -235,7 +270,16 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
       n,
       body,
     });
-    const answers = Array.isArray(answer) ? answer : [answer];
+    if (isRecordedReply(answer)) {
+      if (fault.kind === "drop") return sendDropped(response, JSON.parse(answer.recordedBody));
+      return sendRecorded(response, answer.recordedBody, {
+        "x-request-id": `req_fake_${served}`,
+        ...rateLimitHeaders(),
+      });
+    }
+    const answers: FakeOpenAIChoice[] = (Array.isArray(answer) ? answer : [answer]).map((entry) =>
+      typeof entry === "string" ? { content: entry } : entry,
+    );
 
     // Automatic prompt caching: a system prompt seen before is reported as cached input.
     const systemTokens = fakeTokenCount(system);
@@ -245,18 +289,31 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
     if (systemTokens > 0) seenPrefixes.add(prefixKey);
 
     let completionTokens = 0;
+    let reasoningTokens = 0;
     const choices = Array.from({ length: n }, (_, index) => {
-      const text = answers.length === 0 ? "" : (answers[index % answers.length] ?? "");
-      let tokens = fakeTokenCount(text);
-      let finishReason = "stop";
+      const choice: FakeOpenAIChoice = answers.length === 0 ? {} : (answers[index % answers.length] ?? {});
+      const text = choice.content === undefined ? "" : choice.content;
+      const thinking = choice.reasoningContent ?? choice.reasoning;
+      // As OpenAI and DeepSeek count them, reasoning tokens are part of the completion tokens.
+      const thinkingTokens = thinking === undefined ? 0 : fakeTokenCount(thinking);
+      let tokens = fakeTokenCount(text ?? "") + fakeTokenCount(choice.refusal ?? "") + thinkingTokens;
+      let finishReason = choice.finishReason ?? "stop";
       if (maxTokens !== undefined && tokens > maxTokens) {
         tokens = maxTokens;
         finishReason = "length";
       }
       completionTokens += tokens;
+      reasoningTokens += thinkingTokens;
       return {
         index,
-        message: { role: "assistant", content: text, refusal: null, annotations: [] },
+        message: {
+          role: "assistant",
+          content: text,
+          ...(choice.reasoningContent === undefined ? {} : { reasoning_content: choice.reasoningContent }),
+          ...(choice.reasoning === undefined ? {} : { reasoning: choice.reasoning }),
+          refusal: choice.refusal ?? null,
+          annotations: [],
+        },
         logprobs: null,
         finish_reason: finishReason,
       };
@@ -273,7 +330,7 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
         completion_tokens: completionTokens,
         total_tokens: promptTokens + completionTokens,
         prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0 },
       },
       system_fingerprint: "fp_fake",
       service_tier: "default",

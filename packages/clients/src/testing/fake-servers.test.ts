@@ -108,6 +108,45 @@ describe("fake Anthropic server", () => {
     expect(((await response.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
   });
 
+  it("holds extended thinking to the API's rules and signs the thinking it sends", async () => {
+    const server = await startFakeAnthropicServer({
+      apiKey: "k1",
+      respond: () => ({
+        blocks: [
+          { type: "thinking", thinking: "weighing it" },
+          { type: "text", text: "done" },
+        ],
+      }),
+    });
+    servers.push(server);
+    const url = `${server.baseUrl}/v1/messages`;
+    const thinking = { type: "enabled", budget_tokens: 1024 };
+    const refused = async (body: Record<string, unknown>) => {
+      const response = await post(url, { "x-api-key": "k1" }, { ...messagesBody, max_tokens: 2048, ...body });
+      expect(response.status).toBe(400);
+      return ((await response.json()) as { error: { message: string } }).error.message;
+    };
+    expect(await refused({ thinking, max_tokens: 1024 })).toContain("`max_tokens` must be greater");
+    expect(await refused({ thinking, temperature: 0.5 })).toContain("`temperature` may only be set to 1");
+    expect(
+      await refused({
+        thinking,
+        messages: [...messagesBody.messages, { role: "assistant", content: "Sure" }],
+      }),
+    ).toContain("must start with a thinking block");
+    const ok = await post(url, { "x-api-key": "k1" }, { ...messagesBody, max_tokens: 2048, thinking });
+    const message = (await ok.json()) as {
+      content: Array<Record<string, string>>;
+      usage: { output_tokens: number };
+    };
+    expect(message.content[0]).toMatchObject({ type: "thinking", thinking: "weighing it" });
+    expect(message.content[0]?.signature).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    // Thinking is billed as output, as the real API bills it.
+    expect(message.usage.output_tokens).toBe(
+      Math.ceil("weighing it".length / 4) + Math.ceil("done".length / 4),
+    );
+  });
+
   it("draws the same faults for the same seed", async () => {
     const draw = async (seed: number) => {
       const server = await startFakeAnthropicServer({

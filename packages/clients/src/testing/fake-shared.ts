@@ -260,6 +260,31 @@ export function sendJson(
   response.end(text);
 }
 
+/** Sends a body exactly as given (a recorded provider response), as JSON. */
+export function sendRecorded(
+  response: ServerResponse,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(200, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...headers,
+  });
+  response.end(body);
+}
+
+/** A reply given as a recorded response body: the fake sends it byte for byte instead of building one. */
+export interface RecordedReply {
+  recordedBody: string;
+}
+
+export function isRecordedReply(value: unknown): value is RecordedReply {
+  return (
+    typeof value === "object" && value !== null && typeof (value as RecordedReply).recordedBody === "string"
+  );
+}
+
 /** Sends the status line, the headers and half the body of a success, then destroys the socket. */
 export function sendDropped(response: ServerResponse, payload: unknown): void {
   const text = JSON.stringify(payload);

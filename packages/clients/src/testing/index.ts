@@ -2,11 +2,16 @@
 export { seededRandom } from "@aflab/core";
 export { type CapturedRequest, type CaptureServer, startCaptureServer } from "./capture-server.js";
 export {
+  type FakeAnthropicAnswer,
+  type FakeAnthropicBlock,
+  type FakeAnthropicReply,
   type FakeAnthropicRequest,
   type FakeAnthropicServerOptions,
   startFakeAnthropicServer,
 } from "./fake-anthropic-server.js";
 export {
+  type FakeOpenAIAnswer,
+  type FakeOpenAIChoice,
   type FakeOpenAIRequest,
   type FakeOpenAIServerOptions,
   startFakeOpenAIServer,
@@ -19,5 +24,7 @@ export {
   type FaultSpec,
   fakeTokenCount,
   type Latency,
+  type RecordedReply,
   type RecordedRequest,
 } from "./fake-shared.js";
+export { type RecordedReplyName, readRecordedReply, recordedReplyNames } from "./recorded-replies.js";
