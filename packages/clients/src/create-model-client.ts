@@ -438,9 +438,11 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
         completions.flatMap((completion) => completion.stopReasons).find((reason) => reason !== null) ?? null;
       const model = completions[0]?.model ?? resolved.modelName;
       // The cache lives in the store, which never holds a key: an answer that echoes one is not cached.
-      const echoesSecret = [...texts, JSON.stringify(reasoning ?? null), JSON.stringify(refusals ?? null)].some(
-        (text) => containsSecret(text, knownSecrets),
-      );
+      const echoesSecret = [
+        ...texts,
+        JSON.stringify(reasoning ?? null),
+        JSON.stringify(refusals ?? null),
+      ].some((text) => containsSecret(text, knownSecrets));
       if (cache && key && !echoesSecret)
         await cache.set(key, {
           texts,

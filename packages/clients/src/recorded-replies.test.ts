@@ -35,8 +35,7 @@ async function anthropicReplaying(names: RecordedReplyName[]) {
   });
   servers.push(server);
   const client = createModelClient("anthropic/claude-sonnet-4-6", {
-    baseUrl: server.baseUrl,
-    env: { ANTHROPIC_API_KEY: KEY },
+    env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.baseUrl },
     pricing: { "claude-sonnet-4-6*": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } },
   });
   return { server, client };
@@ -179,8 +178,7 @@ describe("recorded Anthropic replies", () => {
     });
     servers.push(server);
     const client = createModelClient("anthropic/claude-sonnet-4-6", {
-      baseUrl: server.baseUrl,
-      env: { ANTHROPIC_API_KEY: KEY },
+      env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.baseUrl },
       responseCache: cache,
       cacheMode: "on",
     });
@@ -208,8 +206,7 @@ describe("extended thinking requests", () => {
     });
     servers.push(server);
     const client = createModelClient("anthropic/claude-sonnet-4-6", {
-      baseUrl: server.baseUrl,
-      env: { ANTHROPIC_API_KEY: KEY },
+      env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.baseUrl },
     });
     const result = await client.generate({ ...request, thinkingBudget: 2048 });
     const body = server.requests[0]?.body as Record<string, unknown>;
@@ -223,8 +220,7 @@ describe("extended thinking requests", () => {
     const server = await startFakeAnthropicServer({ apiKey: KEY });
     servers.push(server);
     const client = createModelClient("anthropic/claude-sonnet-4-6", {
-      baseUrl: server.baseUrl,
-      env: { ANTHROPIC_API_KEY: KEY },
+      env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.baseUrl },
     });
     await expect(client.generate({ ...request, thinkingBudget: 4096 })).rejects.toThrow(
       /thinkingBudget: expected fewer than maxTokens \(4096\)/,
@@ -237,8 +233,7 @@ describe("extended thinking requests", () => {
       InputError,
     );
     const openai = createModelClient("openai/gpt-4o", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: KEY },
+      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl },
     });
     await expect(openai.generate({ ...request, thinkingBudget: 2048 })).rejects.toThrow(/Anthropic setting/);
     expect(server.requests).toHaveLength(0);
@@ -256,8 +251,7 @@ describe("extended thinking requests", () => {
     });
     servers.push(server);
     const client = createModelClient("anthropic/claude-sonnet-4-6", {
-      baseUrl: server.baseUrl,
-      env: { ANTHROPIC_API_KEY: KEY },
+      env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.baseUrl },
       retry: { maxAttempts: 1 },
     });
     const first = await client.generate({ ...request, thinkingBudget: 2048 });

@@ -84,6 +84,14 @@ export {
   sampleStatusSchema,
 } from "./sample.js";
 export {
+  type JudgedScratchpadSource,
+  judgedScratchpadSourceSchema,
+  judgedScratchpadText,
+  resolveScratchpadSource,
+  type ScratchpadSource,
+  scratchpadSourceSchema,
+} from "./scratchpad-source.js";
+export {
   containsSecret,
   type Redaction,
   redactedMarker,
@@ -95,14 +103,6 @@ export {
   secretRedactedFlagOf,
   secretsFromEnvironment,
 } from "./secrets.js";
-export {
-  type JudgedScratchpadSource,
-  judgedScratchpadSourceSchema,
-  judgedScratchpadText,
-  resolveScratchpadSource,
-  type ScratchpadSource,
-  scratchpadSourceSchema,
-} from "./scratchpad-source.js";
 export {
   auroc,
   binomialProbability,
