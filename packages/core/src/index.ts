@@ -59,8 +59,10 @@ export {
 } from "./sample.js";
 export {
   auroc,
+  type BootstrapInterval,
   binomialProbability,
   binomialSe,
+  bootstrapAurocInterval,
   type ConfusionMatrix,
   confusionMatrix,
   type Difference,
@@ -71,6 +73,7 @@ export {
   pairedDifference,
   proportion,
   proportionDifference,
+  quantileOfSorted,
   wilsonInterval,
   Z_95,
 } from "./statistics.js";
