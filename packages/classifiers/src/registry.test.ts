@@ -96,13 +96,17 @@ describe("planClassifiers", () => {
   });
 
   it("leaves out classifiers written -name, from a named list or from the defaults", () => {
+    const alone = planClassifiers({
+      setting: "helpful-only",
+      classifiers: ["tag-compliance", "af-reasoning", "-eval-awareness"],
+      judge: "j/x",
+    });
+    expect(alone.names).toEqual(["tag-compliance", "af-reasoning"]);
+    // Recorded on the run with the exclusion, so a resume plans the same classifiers again.
+    expect(alone.recorded).toEqual(["tag-compliance", "af-reasoning", "-eval-awareness"]);
     expect(
-      planClassifiers({
-        setting: "helpful-only",
-        classifiers: ["tag-compliance", "af-reasoning", "-eval-awareness"],
-        judge: "j/x",
-      }).names,
-    ).toEqual(["tag-compliance", "af-reasoning"]);
+      planClassifiers({ setting: "helpful-only", classifiers: alone.recorded, judge: "j/x" }).names,
+    ).toEqual(alone.names);
     expect(
       planClassifiers({
         setting: "helpful-only",

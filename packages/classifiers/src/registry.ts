@@ -73,6 +73,11 @@ export interface ClassifierRequest {
 
 export interface ClassifierPlan {
   names: string[];
+  /**
+   * The list to record on a run: the names plus the `-name` exclusions that held something out, so that
+   * planning it again (resume, re-classify) gives the same classifiers.
+   */
+  recorded: string[];
   classifiers: Classifier[];
   /** The first classifier that decides compliance; undefined when none does. */
   compliance: Classifier | undefined;
@@ -124,8 +129,10 @@ export function planClassifiers(request: ClassifierRequest): ClassifierPlan {
       { field: "judge" },
     );
   }
+  const heldOut = [...excluded].filter((name) => !names.includes(name)).map((name) => `-${name}`);
   return {
     names,
+    recorded: [...names, ...heldOut],
     classifiers,
     compliance: classifiers.find((classifier) => classifier.role === "compliance"),
     needsJudge: needing.length > 0,

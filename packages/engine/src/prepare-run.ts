@@ -1,4 +1,4 @@
-import { type Classifier, defaultClassifiers, getClassifier } from "@aflab/classifiers";
+import { type Classifier, planClassifiers } from "@aflab/classifiers";
 import type { ModelClient } from "@aflab/clients";
 import {
   InputError,
@@ -88,21 +88,14 @@ export async function prepareRun(
   if (items.length === 0)
     throw new InputError(`dataset ${config.dataset.source} has no items`, { field: "dataset" });
 
-  const classifierNames =
-    config.classifiers.length > 0
-      ? config.classifiers
-      : defaultClassifiers(config.setting, { judge: Boolean(config.judge) });
-  const classifiers = classifierNames.map((name) => getClassifier(name));
-  const needingJudge = classifiers
-    .filter((classifier) => classifier.needsJudge)
-    .map((classifier) => classifier.name);
-  if (needingJudge.length > 0 && !config.judge) {
-    throw new InputError(
-      `classifier ${needingJudge.join(", ")} needs a judge model: pass --judge provider/model (sim/judge works offline)`,
-      { field: "judge" },
-    );
-  }
-  if (!classifiers.some((classifier) => classifier.role === "compliance")) {
+  const plan = planClassifiers({
+    setting: config.setting,
+    classifiers: config.classifiers,
+    judge: config.judge,
+  });
+  const classifierNames = plan.names;
+  const classifiers = plan.classifiers;
+  if (!plan.compliance) {
     throw new InputError(
       config.setting === "animal-welfare"
         ? "the animal-welfare setting measures compliance with a judge (aw-support): pass --judge provider/model (sim/judge works offline)"
@@ -110,15 +103,7 @@ export async function prepareRun(
       { field: "classifiers" },
     );
   }
-  for (const classifier of classifiers) {
-    if (!classifier.settings.includes(config.setting)) {
-      throw new InputError(
-        `classifier ${classifier.name} does not apply to the ${config.setting} setting (it applies to ${classifier.settings.join(", ")})`,
-        { field: "classifiers" },
-      );
-    }
-  }
-  const withClassifiers: RunConfig = { ...config, classifiers: classifierNames };
+  const withClassifiers: RunConfig = { ...config, classifiers: plan.recorded };
   const model = options.createClient(config.model, "model", withClassifiers);
   const judge = config.judge ? options.createClient(config.judge, "judge", withClassifiers) : undefined;
   return {
