@@ -28,6 +28,8 @@ export type {
   RunReport,
   TierCategories,
   TierComparison,
+  UnverbalisedGap,
+  UnverbalisedTier,
 } from "./report.js";
 export { type Run, type RunInput, type RunStatus, runSchema, runStatusSchema } from "./run.js";
 export {
