@@ -93,7 +93,8 @@ function labelRule(options: LabelledExampleOptions): z.ZodType<boolean> {
         field: "negativeLabels",
       });
     }
-    return namedLabelSchema(options.positiveLabels, options.negativeLabels) as z.ZodType<boolean>;
+    const negatives = options.negativeLabels?.length ? options.negativeLabels : undefined;
+    return namedLabelSchema(options.positiveLabels, negatives) as z.ZodType<boolean>;
   }
   return labelSchema as z.ZodType<boolean>;
 }
