@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { getClassifier } from "@aflab/classifiers";
+import { planClassifiers } from "@aflab/classifiers";
 import {
   InputError,
   modelIdSchema,
@@ -337,29 +337,21 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
     if (jobs.isActive(id) || run.status === "running") {
       throw new ApiError("CONFLICT", `run ${id} is still running; classify it once it has finished`);
     }
-    const names = body.classifiers ?? run.config.classifiers;
-    if (names.length === 0) {
-      throw new InputError("classifiers: expected at least one classifier name (the run records none)", {
-        field: "classifiers",
-      });
-    }
-    const classifiers = names.map((name) => getClassifier(name));
     const judge = body.judge ?? run.config.judge;
-    const needing = classifiers
-      .filter((classifier) => classifier.needsJudge)
-      .map((classifier) => classifier.name);
-    if (needing.length > 0 && !judge) {
-      throw new InputError(`judge: classifier ${needing.join(", ")} needs a judge model (provider/model)`, {
-        field: "judge",
-      });
-    }
+    // The same rule as a run and the CLI's classify: defaults, the AF judge's companion, the judge check.
+    const plan = planClassifiers({
+      setting: run.config.setting,
+      classifiers: body.classifiers ?? run.config.classifiers,
+      judge,
+    });
+    const names = plan.names;
     const createClient = clientFactory();
     jobs.start(
       id,
       "classify",
       (signal, emit) =>
         classifyRun(store, id, {
-          classifiers: names,
+          classifiers: plan.recorded,
           ...(judge ? { judge } : {}),
           ...(body.force !== undefined ? { force: body.force } : {}),
           createClient,
