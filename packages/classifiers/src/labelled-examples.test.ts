@@ -114,7 +114,9 @@ describe("label values named by the user", () => {
   });
 
   it("reads the named positive values as true and every other value as false", () => {
-    expect(parseLabelledJsonl(distributed, { positiveLabels: ["potential_faking"], negativeLabels: [] })).toEqual([
+    expect(
+      parseLabelledJsonl(distributed, { positiveLabels: ["potential_faking"], negativeLabels: [] }),
+    ).toEqual([
       { text: "first scratchpad", label: true },
       { text: "second scratchpad", label: false },
       { text: "third scratchpad", label: true },
