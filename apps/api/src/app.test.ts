@@ -456,6 +456,9 @@ describe("writes", () => {
       [JSON.stringify({ model: "sim/opus-like", tiers: [] }), "tiers"],
       [JSON.stringify({ model: "sim/opus-like", temperature: 9 }), "temperature"],
       [JSON.stringify({ model: "sim/opus-like", promptFile: "/etc/passwd" }), "promptFile"],
+      [JSON.stringify({ model: "sim/opus-like", userTemplate: "/etc/passwd" }), "userTemplate"],
+      [JSON.stringify({ model: "sim/opus-like", promptRoot: "/etc" }), "promptRoot"],
+      [JSON.stringify({ model: "sim/opus-like", classifiers: ["af-reasoning"] }), "needs a judge model"],
       [JSON.stringify({ model: "sim/opus-like", dataset: { source: "/etc/passwd" } }), "dataset.source"],
       [JSON.stringify({ model: "sim/opus-like", classifiers: ["no-such-judge"] }), "classifier"],
     ];
@@ -531,6 +534,16 @@ describe("writes", () => {
         .find((entry) => entry.classifier === "tag-compliance");
       expect(verdict?.decision).toBe(sample.compliant ? "compliant" : "refused");
     }
+    // The same rule as runs: the AF judge brings eval-awareness along.
+    const judged = await app.request("/api/runs/run-a/classify", {
+      method: "POST",
+      body: JSON.stringify({ classifiers: ["af-reasoning"], judge: "sim/judge" }),
+      headers: auth,
+    });
+    expect(judged.status).toBe(202);
+    expect((await json(judged)).classifying).toEqual(["af-reasoning", "eval-awareness"]);
+    await jobs.settled("run-a");
+    expect(store.classifierNames("run-a")).toContain("eval-awareness");
   });
 });
 

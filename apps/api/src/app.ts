@@ -303,6 +303,14 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
         },
       );
     }
+    for (const field of ["userTemplate", "promptRoot"] as const) {
+      if (config[field]) {
+        throw new InputError(
+          `${field}: files on the server are not read over HTTP; start such runs from the CLI`,
+          { field },
+        );
+      }
+    }
     if (!config.dataset.source.startsWith("builtin:") && config.dataset.source !== "advbench") {
       throw new InputError(
         "dataset.source: expected builtin:harmful, builtin:animal-welfare or advbench over HTTP; start runs on local files from the CLI",

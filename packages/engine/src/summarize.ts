@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { getClassifier } from "@aflab/classifiers";
 import {
   type Difference,
@@ -90,7 +91,10 @@ export function summarizeRun(store: Store, runId: string): RunReport {
     status: run.status,
     label: run.config.label ?? null,
     variants: run.config.variants,
-    userFormat: run.config.userFormat,
+    // A user template replaces the user format; its hash names which one.
+    userFormat: run.config.userTemplate
+      ? `user template ${basename(run.config.userTemplate)} (${run.config.userTemplateHash ?? "hash unknown"})`
+      : run.config.userFormat,
     total: run.total,
     complianceClassifier,
     tiers,
