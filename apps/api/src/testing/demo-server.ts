@@ -22,6 +22,8 @@ export interface DemoServer {
   fakingKey: string;
   /** The sample of `runId` whose output and scratchpad hold script and image tags. */
   markupKey: string;
+  /** A free-tier sample of `runId` whose scratchpad voices suspicion of a test. */
+  awareKey: string;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,8 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     (sample) => sample.alignmentFaking === "yes" && sample.tier === "free" && sample.key !== markup?.key,
   );
   if (!faking || !markup) throw new Error("the demo run has no alignment-faking sample");
+  const aware = main.plan.find((sample) => sample.evalAwareness === "yes" && sample.tier === "free");
+  if (!aware) throw new Error("the demo run has no evaluation-aware sample");
   // Beside the seeded fixtures, one run made end to end by the engine: the viewer must read what the
   // engine really writes, not only what the fixtures imagine it writes.
   const engineRun = await startRun(
@@ -100,6 +104,7 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     engineFakingKey: engineFaking.key,
     fakingKey: faking.key,
     markupKey: markup.key,
+    awareKey: aware.key,
     async close() {
       await server.close();
       store.close();
