@@ -51,13 +51,16 @@ function wholeFlag(
   value: string | undefined,
   flag: string,
   minimum: number,
-  maximum: number,
+  maximum?: number,
 ): number | undefined {
   const number = numberFlag(value, flag);
-  if (number !== undefined && (!Number.isInteger(number) || number < minimum || number > maximum)) {
-    throw new InputError(`${flag}: expected a whole number from ${minimum} to ${maximum}, got ${value}`, {
-      field: flag.replace(/^--/, ""),
-    });
+  if (
+    number !== undefined &&
+    (!Number.isInteger(number) || number < minimum || (maximum !== undefined && number > maximum))
+  ) {
+    const expected =
+      maximum === undefined ? "a positive whole number" : `a whole number from ${minimum} to ${maximum}`;
+    throw new InputError(`${flag}: expected ${expected}, got ${value}`, { field: flag.replace(/^--/, "") });
   }
   return number;
 }
@@ -126,7 +129,8 @@ export function registerJudgeEvalCommand(program: Command): void {
           { field: "negative-label" },
         );
       }
-      const limit = wholeFlag(flags.limit, "--limit", 1, Number.MAX_SAFE_INTEGER);
+      // slice(0, -1) would silently drop the last example instead of refusing the flag.
+      const limit = wholeFlag(flags.limit, "--limit", 1);
       const votes = wholeFlag(flags.votes, "--votes", 1, 100);
       const resamples = wholeFlag(flags.bootstrap, "--bootstrap", 1, 100_000);
       const seed = wholeFlag(flags.seed, "--seed", 0, 2 ** 32 - 1);
