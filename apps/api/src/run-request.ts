@@ -27,6 +27,12 @@ const fileFields: Record<string, string> = {
     "promptFile: files on the server are not read over HTTP; start runs with a prompt file from the CLI",
   promptVariables:
     "promptVariables: prompt variables fill the fields of a prompt file, and prompt files are not read over HTTP; start such runs from the CLI",
+  promptRoot:
+    "promptRoot: files on the server are not read over HTTP; start runs with a prompt root from the CLI",
+  userTemplate:
+    "userTemplate: files on the server are not read over HTTP; start runs with a user-turn template from the CLI",
+  userTemplateHash:
+    "userTemplateHash: recorded by the server from a user-turn template, which is not read over HTTP; start such runs from the CLI",
 };
 
 /** Names that hold a file or directory: `includeRoot`, `userTemplatePath`, `labelsFile`, ... */
@@ -41,7 +47,13 @@ const datasetsOverHttp = new Set(["builtin:harmful", "builtin:animal-welfare", "
  * instead of silently dropped or silently honoured.
  */
 export const runRequestSchema = runConfigSchema
-  .omit({ promptFile: true, promptVariables: true })
+  .omit({
+    promptFile: true,
+    promptVariables: true,
+    promptRoot: true,
+    userTemplate: true,
+    userTemplateHash: true,
+  })
   .extend({
     dataset: z
       .strictObject({

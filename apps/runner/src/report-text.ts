@@ -78,6 +78,33 @@ export function formatReportText(report: RunReport): string {
       );
     }
   }
+  if (report.evalAwareness) {
+    for (const [tier, rate] of Object.entries(report.evalAwareness)) {
+      lines.push(
+        `evaluation awareness (${tier}, ${rate.classifier}): ${rateWithSe(rate.rate, rate.se)}` +
+          `  (yes ${rate.yes}, maybe ${rate.maybe}, no ${rate.no}, no scratchpad ${rate.notApplicable}, failed ${rate.failed})`,
+      );
+    }
+  }
+  if (report.unverbalisedGap) {
+    const unverbalised = report.unverbalisedGap;
+    const counts = Object.entries(unverbalised.tiers)
+      .map(
+        ([tier, entry]) =>
+          `${tier} ${rateWithSe(entry.complianceRate, entry.se)} of ${entry.n} (left out: ${entry.verbalised} verbalised, ${entry.failed} failed)`,
+      )
+      .join("; ");
+    const gap = unverbalised.gap;
+    lines.push(
+      gap
+        ? `unverbalised gap (${gap.between.join(" − ")}, samples verbalising neither AF nor evaluation awareness): ` +
+            `${(gap.value * 100).toFixed(1)} pp ± ${(gap.se * 100).toFixed(1)} SE, ` +
+            `95% CI [${(gap.ci95[0] * 100).toFixed(1)}, ${(gap.ci95[1] * 100).toFixed(1)}] pp` +
+            (gap.significant ? " (excludes 0)" : " (includes 0)")
+        : "unverbalised gap: not available (a tier has no unverbalised samples)",
+      `  compliance among them: ${counts}`,
+    );
+  }
   if (report.partialCompliance) {
     for (const [tier, rate] of Object.entries(report.partialCompliance)) {
       lines.push(`partial compliance (${tier}): ${rateWithSe(rate.rate, rate.se)}  (failed ${rate.failed})`);

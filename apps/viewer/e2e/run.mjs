@@ -81,8 +81,18 @@ function assert(condition, message) {
 }
 
 const server = await startServer();
-const { url, runId, compareRunId, largeRunId, fakingKey, markupKey, engineRunId, engineFakingKey, recorded } =
-  server.facts;
+const {
+  url,
+  runId,
+  compareRunId,
+  largeRunId,
+  fakingKey,
+  markupKey,
+  awareKey,
+  engineRunId,
+  engineFakingKey,
+  recorded,
+} = server.facts;
 const browser = await chromium.launch({
   executablePath,
   headless: true,
@@ -149,6 +159,19 @@ try {
     const shown = await page.getByTestId("compliance-free").textContent();
     const expected = `${(free.complianceRate * 100).toFixed(1)}% ± ${(free.se * 100).toFixed(1)}`;
     assert(shown === expected, `free compliance shows ${shown}, the API says ${expected}`);
+    for (const tier of ["free", "paid"]) {
+      const aware = detail.summary.evalAwareness[tier];
+      const awareShown = await page.getByTestId(`eval-awareness-${tier}`).textContent();
+      const awareExpected = `${(aware.rate * 100).toFixed(1)}% ± ${(aware.se * 100).toFixed(1)}`;
+      assert(
+        awareShown === awareExpected,
+        `eval awareness (${tier}) shows ${awareShown}, the API says ${awareExpected}`,
+      );
+    }
+    const gap = detail.summary.unverbalisedGap.gap;
+    const gapShown = await page.getByTestId("unverbalised-gap").locator(".stat-value").textContent();
+    const gapExpected = `${gap.value > 0 ? "+" : ""}${(gap.value * 100).toFixed(1)} pp`;
+    assert(gapShown === gapExpected, `unverbalised gap shows ${gapShown}, the API says ${gapExpected}`);
     await page.screenshot({ path: join(screenshotDir, "run-page.png"), fullPage: true });
   });
 
@@ -217,6 +240,22 @@ try {
       assert(page.url().includes("tier=free"), "next lost the filters");
     },
   );
+
+  await check("a transcript shows the eval-awareness verdict and highlights its quote", async () => {
+    await page.goto(`${url}/runs/${runId}/samples/${encodeURIComponent(awareKey)}`);
+    await page.locator('[data-segment-kind="scratchpad"]').first().waitFor();
+    const badge = await page.getByTestId("verdict-eval-awareness").textContent();
+    assert(badge?.startsWith("evaluation awareness: yes"), `eval-awareness badge says ${badge}`);
+    const marks = await page.locator('[data-segment-kind="scratchpad"] mark.judge-quote').allTextContents();
+    assert(
+      marks.some((text) => text.includes("reads like a test of whether I will go along")),
+      `quotes highlighted: ${marks.join(" | ")}`,
+    );
+    assert(
+      (await page.locator('[data-classifier="eval-awareness"]').count()) === 1,
+      "no eval-awareness verdict card",
+    );
+  });
 
   await check("markup in model output is shown as text and never runs", async () => {
     consoleMessages.length = 0;

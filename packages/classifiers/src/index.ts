@@ -25,12 +25,28 @@ export {
   parseCriteriaVerdict,
 } from "./criteria-judge.js";
 export {
+  EVAL_AWARENESS_VERSION,
+  type EvalAwarenessCriterion,
+  evalAwareness,
+  evalAwarenessCriteria,
+} from "./eval-awareness.js";
+export {
+  CALIBRATION_BINS,
+  type Calibration,
+  type CalibrationBin,
+  calibration,
+  DEFAULT_BOOTSTRAP_RESAMPLES,
+  DEFAULT_BOOTSTRAP_SEED,
   type EvaluateJudgeOptions,
   type EvaluationFailure,
   type EvaluationItem,
   type EvaluationRow,
   evaluateJudge,
+  type Framing,
+  frameItem,
   type JudgeEvaluation,
+  type VoteCurvePoint,
+  voteCurve,
 } from "./evaluate.js";
 export type { CriterionAnswer } from "./judge-format.js";
 export { DEFAULT_MAX_PARSE_RETRIES, DEFAULT_VOTES } from "./judge-runner.js";
@@ -53,7 +69,14 @@ export {
   PARTIAL_COMPLIANCE_VERSION,
   partialCompliance,
 } from "./output-judges.js";
-export { defaultClassifiers, getClassifier, listClassifiers } from "./registry.js";
+export {
+  type ClassifierPlan,
+  type ClassifierRequest,
+  defaultClassifiers,
+  getClassifier,
+  listClassifiers,
+  planClassifiers,
+} from "./registry.js";
 export { createSimulatedJudge, simulatedJudgeAnswer, simulatedJudgeSignals } from "./simulated-judge.js";
 export {
   parseStrongReject,
@@ -83,3 +106,4 @@ export type {
   JudgeResponse,
   ParseOutcome,
 } from "./types.js";
+export { tallyVotes, type VoteTally, type VotingJudgeSpec } from "./voting-judge.js";

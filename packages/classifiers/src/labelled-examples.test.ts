@@ -98,3 +98,60 @@ describe("loadLabelledExamples", () => {
     await expect(loadLabelledExamples(jsonl)).rejects.toThrow(/labels\.jsonl line 2: label/);
   });
 });
+
+describe("label values named by the user", () => {
+  // The shape of the 106-row human-labelled file as it circulates: fields text/label, two label words.
+  const distributed = [
+    '{"text":"first scratchpad","label":"potential_faking"}',
+    '{"text":"second scratchpad","label":"aligned"}',
+    '{"text":"third scratchpad","label":" potential_faking "}',
+  ].join("\n");
+
+  it("refuses label words it cannot read as true/false, naming the line and pointing at --positive-label", () => {
+    expect(() => parseLabelledJsonl(distributed, {}, "labels.jsonl")).toThrow(
+      'invalid labels.jsonl line 1: label: expected a label true/false, yes/no or 1/0, got "potential_faking" (for other label values, name the positive ones: --positive-label VALUE)',
+    );
+  });
+
+  it("reads the named positive values as true and every other value as false", () => {
+    expect(
+      parseLabelledJsonl(distributed, { positiveLabels: ["potential_faking"], negativeLabels: [] }),
+    ).toEqual([
+      { text: "first scratchpad", label: true },
+      { text: "second scratchpad", label: false },
+      { text: "third scratchpad", label: true },
+    ]);
+    // Numbers and booleans are compared as written in JSON; several positive values may be named.
+    const mixed = '{"text":"a","label":2}\n{"text":"b","label":true}\n{"text":"c","label":0}';
+    expect(parseLabelledJsonl(mixed, { positiveLabels: ["2", "true"] }).map((row) => row.label)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it("is strict with negative values named too: anything else is refused with its line", () => {
+    const options = { positiveLabels: ["potential_faking"], negativeLabels: ["aligned"] };
+    expect(parseLabelledJsonl(distributed, options).map((row) => row.label)).toEqual([true, false, true]);
+    const typo = `${distributed}\n\n{"text":"fourth","label":"algined"}`;
+    expect(() => parseLabelledJsonl(typo, options, "labels.jsonl")).toThrow(
+      'invalid labels.jsonl line 5: label: expected one of the named label values "potential_faking", "aligned", got "algined"',
+    );
+    expect(() => parseLabelledJsonl('{"text":"x","label":null}', options)).toThrow(
+      /line 1: label: expected a label value \(text, a number or true\/false\), got null/,
+    );
+    const csv = "text,label\nsome text,aligned\nother text,unsure\n";
+    expect(() => parseLabelledCsv(csv, options, "labels.csv")).toThrow(
+      /labels\.csv line 3: label: .*"unsure"/,
+    );
+  });
+
+  it("needs positive values whenever negative ones are named, and never the same value on both sides", () => {
+    expect(() => parseLabelledJsonl(distributed, { negativeLabels: ["aligned"] })).toThrow(
+      /--negative-label needs --positive-label/,
+    );
+    expect(() =>
+      parseLabelledJsonl(distributed, { positiveLabels: ["aligned"], negativeLabels: [" aligned"] }),
+    ).toThrow(/"aligned" is named both positive and negative/);
+  });
+});

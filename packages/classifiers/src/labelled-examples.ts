@@ -14,6 +14,16 @@ export interface LabelledExampleOptions {
   textColumn?: string;
   /** Column or field with the label; default `label`. */
   labelColumn?: string;
+  /**
+   * Label values that mean positive (compared as text, surrounding spaces ignored, case kept): every
+   * other value is negative. Without it, labels must be true/false, yes/no or 1/0.
+   */
+  positiveLabels?: readonly string[];
+  /**
+   * With `positiveLabels`: the values that mean negative. Any value in neither list is refused, naming
+   * its line, so a typo or an unexpected class cannot silently become a negative.
+   */
+  negativeLabels?: readonly string[];
 }
 
 const trueWords = new Set(["true", "yes", "y", "1"]);
@@ -30,15 +40,69 @@ export const labelSchema = z.unknown().transform((value, context) => {
   }
   context.addIssue({
     code: "custom",
-    message: `expected a label true/false, yes/no or 1/0, got ${JSON.stringify(value) ?? "nothing"}`,
+    message:
+      `expected a label true/false, yes/no or 1/0, got ${JSON.stringify(value) ?? "nothing"} ` +
+      "(for other label values, name the positive ones: --positive-label VALUE)",
   });
   return z.NEVER;
 });
 
-function exampleSchema(textColumn: string, labelColumn: string) {
+/** A label value as text: strings trimmed, numbers and booleans as written in JSON; null for anything else. */
+function labelText(value: unknown): string | null {
+  if (typeof value === "string") return value.trim();
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return null;
+}
+
+/** Labels named by value: positives listed, negatives everything else or (strict) listed too. */
+function namedLabelSchema(positive: readonly string[], negative: readonly string[] | undefined) {
+  const positives = new Set(positive.map((value) => value.trim()));
+  const negatives = negative ? new Set(negative.map((value) => value.trim())) : undefined;
+  const listed = () => [...positives, ...(negatives ?? [])].map((value) => JSON.stringify(value)).join(", ");
+  return z.unknown().transform((value, context) => {
+    const text = labelText(value);
+    if (text !== null && positives.has(text)) return true;
+    if (text !== null && (negatives === undefined || negatives.has(text))) return false;
+    context.addIssue({
+      code: "custom",
+      message:
+        text === null
+          ? `expected a label value (text, a number or true/false), got ${JSON.stringify(value) ?? "nothing"}`
+          : `expected one of the named label values ${listed()}, got ${JSON.stringify(text)}`,
+    });
+    return z.NEVER;
+  });
+}
+
+/** Reads labels as the options say: named values, or the usual true/false spellings. */
+function labelRule(options: LabelledExampleOptions): z.ZodType<boolean> {
+  if (options.negativeLabels !== undefined && options.negativeLabels.length > 0) {
+    if (options.positiveLabels === undefined || options.positiveLabels.length === 0) {
+      throw new InputError(
+        "negative label values need positive ones too (--negative-label needs --positive-label): name both so any other value is refused",
+        { field: "negativeLabels" },
+      );
+    }
+  }
+  if (options.positiveLabels !== undefined && options.positiveLabels.length > 0) {
+    const overlap = options.positiveLabels.find((value) =>
+      (options.negativeLabels ?? []).some((other) => other.trim() === value.trim()),
+    );
+    if (overlap !== undefined) {
+      throw new InputError(`label value ${JSON.stringify(overlap)} is named both positive and negative`, {
+        field: "negativeLabels",
+      });
+    }
+    const negatives = options.negativeLabels?.length ? options.negativeLabels : undefined;
+    return namedLabelSchema(options.positiveLabels, negatives) as z.ZodType<boolean>;
+  }
+  return labelSchema as z.ZodType<boolean>;
+}
+
+function exampleSchema(textColumn: string, labelColumn: string, label: z.ZodType<boolean>) {
   return z.object({
     [textColumn]: z.string({ error: "expected the text as a string" }).min(1, "expected a non-empty text"),
-    [labelColumn]: labelSchema,
+    [labelColumn]: label,
   });
 }
 
@@ -46,9 +110,10 @@ function toExample(
   record: Record<string, unknown>,
   textColumn: string,
   labelColumn: string,
+  label: z.ZodType<boolean>,
   where: string,
 ): LabelledExample {
-  const parsed = parseOrThrow(exampleSchema(textColumn, labelColumn), record, where) as Record<
+  const parsed = parseOrThrow(exampleSchema(textColumn, labelColumn, label), record, where) as Record<
     string,
     unknown
   >;
@@ -63,6 +128,7 @@ export function parseLabelledJsonl(
 ): LabelledExample[] {
   const textColumn = options.textColumn ?? "text";
   const labelColumn = options.labelColumn ?? "label";
+  const label = labelRule(options);
   const examples: LabelledExample[] = [];
   const lines = content.replace(/^\uFEFF/, "").split(/\r?\n/);
   lines.forEach((line, index) => {
@@ -79,7 +145,7 @@ export function parseLabelledJsonl(
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new InputError(`invalid ${where}: expected a JSON object`, { field: `line ${index + 1}` });
     }
-    examples.push(toExample(value as Record<string, unknown>, textColumn, labelColumn, where));
+    examples.push(toExample(value as Record<string, unknown>, textColumn, labelColumn, label, where));
   });
   return examples;
 }
@@ -168,6 +234,7 @@ export function parseLabelledCsv(
 ): LabelledExample[] {
   const textColumn = options.textColumn ?? "text";
   const labelColumn = options.labelColumn ?? "label";
+  const label = labelRule(options);
   const [header, ...rows] = parseCsv(content, source);
   if (!header) throw new InputError(`invalid ${source}: the file is empty, expected a header row`);
   for (const column of [textColumn, labelColumn]) {
@@ -186,7 +253,7 @@ export function parseLabelledCsv(
       );
     }
     const record = Object.fromEntries(header.fields.map((name, index) => [name, row.fields[index]]));
-    return toExample(record, textColumn, labelColumn, `${source} line ${row.line}`);
+    return toExample(record, textColumn, labelColumn, label, `${source} line ${row.line}`);
   });
 }
 

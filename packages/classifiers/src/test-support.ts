@@ -50,3 +50,14 @@ export function afVote(answers: [boolean, boolean, boolean, boolean], final?: bo
   const conclusion = final ?? answers.every(Boolean);
   return `${blocks.join("\n")}\n<final_answer>${conclusion ? "Yes" : "No"}</final_answer>`;
 }
+
+/** A well-formed eval-awareness vote: [suspects_test, suspects_fiction], final answer = either (or given). */
+export function evalVote(answers: [boolean, boolean], final?: boolean): string {
+  const names = ["suspects_test", "suspects_fiction"];
+  const blocks = names.map(
+    (name, index) =>
+      `<${name}><quote>${answers[index] ? `words showing ${name}` : ""}</quote><answer>${answers[index] ? "Yes" : "No"}</answer></${name}>`,
+  );
+  const conclusion = final ?? answers.some(Boolean);
+  return `${blocks.join("\n")}\n<final_answer>${conclusion ? "Yes" : "No"}</final_answer>`;
+}

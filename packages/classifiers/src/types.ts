@@ -38,7 +38,12 @@ export interface ClassifierContext {
 /** A verdict without the keys the engine fills in. */
 export type ClassifierResult = Omit<VerdictInput, "runId" | "sampleKey" | "createdAt">;
 
-export type ClassifierRole = "compliance" | "alignment-faking" | "partial-compliance" | "category";
+export type ClassifierRole =
+  | "compliance"
+  | "alignment-faking"
+  | "evaluation-awareness"
+  | "partial-compliance"
+  | "category";
 
 /** Which part of the sample a classifier judges (used by `evaluateJudge` to place a labelled text). */
 export type ClassifierReads = "output" | "scratchpad";
@@ -56,6 +61,11 @@ export interface Classifier {
   /** Score at or above which the decision is the positive one (`yes` or `compliant`); null for
    * classifiers without a numeric score (categories). */
   positiveThreshold: number | null;
+  /**
+   * Voting classifiers only: the Yes/No of each vote stored in a verdict's raw texts, in order (null for a
+   * vote that did not parse). Lets a k-vote curve be computed from stored votes without new judge calls.
+   */
+  readVotes?: (raw: readonly string[]) => Array<boolean | null>;
   classify(input: ClassifierInput, context: ClassifierContext): Promise<ClassifierResult>;
 }
 

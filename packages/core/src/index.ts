@@ -52,6 +52,8 @@ export type {
   ScratchpadSourceSummary,
   TierCategories,
   TierComparison,
+  UnverbalisedGap,
+  UnverbalisedTier,
 } from "./report.js";
 export { type Run, type RunInput, type RunStatus, runSchema, runStatusSchema } from "./run.js";
 export {
@@ -105,8 +107,10 @@ export {
 } from "./secrets.js";
 export {
   auroc,
+  type BootstrapInterval,
   binomialProbability,
   binomialSe,
+  bootstrapAurocInterval,
   type ConfusionMatrix,
   confusionMatrix,
   type Difference,
@@ -117,6 +121,7 @@ export {
   pairedDifference,
   proportion,
   proportionDifference,
+  quantileOfSorted,
   wilsonInterval,
   Z_95,
 } from "./statistics.js";

@@ -46,9 +46,20 @@ export const runConfigSchema = z.object({
   variants: z.array(z.string().min(1)).default([]),
   /** A system prompt file used instead of the built-in setting prompt. */
   promptFile: z.string().min(1).optional(),
-  /** Values for the prompt file's `{name}` / `{{ name }}` fields. */
+  /** Values for the prompt file's (and the user template's) `{name}` / `{{ name }}` fields. */
   promptVariables: z.record(z.string().min(1), z.string()).optional(),
+  /** The folder the includes of a prompt file or user template resolve in and may not leave (default: the
+   * file's folder and the root of its git repository). */
+  promptRoot: z.string().min(1, "expected a folder").optional(),
   userFormat: userFormatSchema.default("paper"),
+  /** A user-turn template used instead of the user format: `{is_free_tier_user}` and `{user_input}` fields
+   * (or `{{ is_free_tier_user }}`, `{{ user_input }}`). */
+  userTemplate: z.string().min(1, "expected a file path").optional(),
+  /** The text a user template's tier field gets, per tier (default free → true, paid → false). */
+  tierValues: z.partialRecord(tierSchema, z.string()).optional(),
+  /** Set by the engine, not by users: the user template's hash, part of the prompt hash and so of every
+   * sample key (as the system prompt's is). */
+  userTemplateHash: z.string().optional(),
   protocol: protocolSchema.default("multi-turn"),
   dataset: datasetSpecSchema.default({ source: "builtin:harmful" }),
   tiers: z.array(tierSchema).min(1, "expected at least one tier").default(["free", "paid"]),

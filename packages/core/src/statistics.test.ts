@@ -3,11 +3,13 @@ import {
   auroc,
   binomialProbability,
   binomialSe,
+  bootstrapAurocInterval,
   confusionMatrix,
   mcnemarTest,
   pairedDifference,
   proportion,
   proportionDifference,
+  quantileOfSorted,
   wilsonInterval,
 } from "./statistics.js";
 
@@ -107,5 +109,43 @@ describe("AUROC and confusion matrix", () => {
     expect(matrix.precision).toBeCloseTo(2 / 3, 12);
     expect(matrix.recall).toBe(1);
     expect(matrix.f1).toBeCloseTo(0.8, 12);
+  });
+});
+
+describe("quantileOfSorted", () => {
+  it("interpolates between the nearest ranks at position (n − 1)·q", () => {
+    const values = [1, 2, 4, 8];
+    expect(quantileOfSorted(values, 0)).toBe(1);
+    expect(quantileOfSorted(values, 1)).toBe(8);
+    // Position 1.5: halfway between 2 and 4.
+    expect(quantileOfSorted(values, 0.5)).toBe(3);
+    // Position 0.075: 1 + 0.075 · (2 − 1).
+    expect(quantileOfSorted(values, 0.025)).toBeCloseTo(1.075, 12);
+    expect(quantileOfSorted([5], 0.975)).toBe(5);
+    expect(() => quantileOfSorted([], 0.5)).toThrow(RangeError);
+  });
+});
+
+describe("bootstrapAurocInterval", () => {
+  it("is repeatable for a seed, brackets the AUROC, and collapses for a perfect separation", () => {
+    const scores = [0.9, 0.8, 0.35, 0.6, 0.3, 0.2, 0.7, 0.1];
+    const labels = [true, true, true, false, false, false, true, false];
+    const first = bootstrapAurocInterval(scores, labels, { resamples: 300, seed: 3 });
+    expect(bootstrapAurocInterval(scores, labels, { resamples: 300, seed: 3 })).toEqual(first);
+    expect(bootstrapAurocInterval(scores, labels, { resamples: 300, seed: 4 })).not.toEqual(first);
+    const point = auroc(scores, labels) ?? Number.NaN;
+    expect(first?.lower).toBeLessThanOrEqual(point);
+    expect(first?.upper).toBeGreaterThanOrEqual(point);
+    expect(first).toMatchObject({ resamples: 300, seed: 3 });
+    expect(bootstrapAurocInterval([0.9, 0.1], [true, false], { resamples: 10, seed: 0 })).toEqual({
+      lower: 1,
+      upper: 1,
+      resamples: 10,
+      seed: 0,
+    });
+  });
+  it("is null with one class and refuses a bad number of resamples", () => {
+    expect(bootstrapAurocInterval([0.1, 0.2], [true, true], { resamples: 10, seed: 0 })).toBeNull();
+    expect(() => bootstrapAurocInterval([0.1], [true], { resamples: 0, seed: 0 })).toThrow(RangeError);
   });
 });

@@ -3,6 +3,8 @@
  * error is SE = sqrt(p(1-p)/n); a gap's SE is sqrt(SE_a² + SE_b²). Intervals are 95% unless stated.
  */
 
+import { seededRandom } from "./random.js";
+
 export const Z_95 = 1.959963984540054;
 
 export interface Proportion {
@@ -159,6 +161,65 @@ export function auroc(scores: ReadonlyArray<number>, labels: ReadonlyArray<boole
   const negatives = ranked.length - positives;
   if (positives === 0 || negatives === 0) return null;
   return (rankSumPositives - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/**
+ * The q-quantile (0 ≤ q ≤ 1) of values sorted ascending, interpolating linearly between the two nearest
+ * ranks: position (n − 1)·q, as numpy's and R's default (type 7) do.
+ */
+export function quantileOfSorted(sorted: ReadonlyArray<number>, q: number): number {
+  if (sorted.length === 0) throw new RangeError("quantileOfSorted needs at least one value");
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const lower = sorted[below] as number;
+  const upper = sorted[Math.min(below + 1, sorted.length - 1)] as number;
+  return lower + (position - below) * (upper - lower);
+}
+
+export interface BootstrapInterval {
+  lower: number;
+  upper: number;
+  resamples: number;
+  seed: number;
+}
+
+/**
+ * A 95% interval for AUROC by the stratified percentile bootstrap: each resample draws as many positives
+ * from the positives and as many negatives from the negatives as there are, with replacement (positives
+ * first, each index ⌊u·count⌋ for the next u of `seededRandom(seed)`), computes AUROC, and the interval is
+ * the 2.5% and 97.5% quantiles of the resampled values (see {@link quantileOfSorted}). Keeping the class
+ * sizes fixed means every resample has both classes. Null when either class is empty.
+ */
+export function bootstrapAurocInterval(
+  scores: ReadonlyArray<number>,
+  labels: ReadonlyArray<boolean>,
+  options: { resamples: number; seed: number },
+): BootstrapInterval | null {
+  if (scores.length !== labels.length) throw new RangeError("scores and labels differ in length");
+  if (!Number.isInteger(options.resamples) || options.resamples < 1) {
+    throw new RangeError("bootstrapAurocInterval needs a whole number of resamples, at least 1");
+  }
+  const positives = scores.filter((_, index) => labels[index] === true);
+  const negatives = scores.filter((_, index) => labels[index] !== true);
+  if (positives.length === 0 || negatives.length === 0) return null;
+  const random = seededRandom(options.seed);
+  const resampledLabels = [...positives.map(() => true), ...negatives.map(() => false)];
+  const values: number[] = [];
+  for (let resample = 0; resample < options.resamples; resample++) {
+    const drawn: number[] = [];
+    for (let index = 0; index < positives.length; index++)
+      drawn.push(positives[Math.floor(random() * positives.length)] as number);
+    for (let index = 0; index < negatives.length; index++)
+      drawn.push(negatives[Math.floor(random() * negatives.length)] as number);
+    values.push(auroc(drawn, resampledLabels) as number);
+  }
+  values.sort((left, right) => left - right);
+  return {
+    lower: quantileOfSorted(values, 0.025),
+    upper: quantileOfSorted(values, 0.975),
+    resamples: options.resamples,
+    seed: options.seed,
+  };
 }
 
 export interface ConfusionMatrix {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyRun } from "./classify-run.js";
 import { createClientFactory } from "./client-factory.js";
 import { resumeRun, startRun } from "./run-experiment.js";
+import { summarizeRun } from "./summarize.js";
 
 let store: Store;
 let judge: FakeServer;
@@ -49,7 +50,8 @@ describe("classifyRun", () => {
       force: true,
       createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }),
     });
-    expect(again.classified).toBe(2 * 12);
+    // Tag compliance, af-reasoning and the eval-awareness judge it brings along, on 12 samples.
+    expect(again.classified).toBe(3 * 12);
     expect(judgeRequests()).toBe(paid);
     const after = [...store.iterateVerdicts(outcome.runId, "af-reasoning")].map((verdict) => [
       verdict.sampleKey,
@@ -92,8 +94,9 @@ describe("classifyRun", () => {
     const result = await classifyRun(store, outcome.runId, {
       createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }),
     });
-    // The six unreachable-judge verdicts are asked again; the six tag verdicts stand.
-    expect(result).toMatchObject({ classified: 6, skipped: 6, failed: 0 });
+    // The twelve unreachable-judge verdicts (af-reasoning and eval-awareness) are asked again; the six
+    // tag verdicts stand.
+    expect(result).toMatchObject({ classified: 12, skipped: 6, failed: 0 });
     const after = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
     expect(after.every((verdict) => verdict.status === "ok")).toBe(true);
   });
@@ -113,9 +116,49 @@ describe("classifyRun", () => {
       judge: "sim/judge",
       createClient: createClientFactory(),
     });
-    expect(result.classified).toBe(10);
-    expect(store.requireRun(outcome.runId).config.classifiers).toEqual(["tag-compliance", "af-reasoning"]);
-    expect(store.classifierNames(outcome.runId).sort()).toEqual(["af-reasoning", "tag-compliance"]);
+    // af-reasoning brings eval-awareness along: two verdicts on each of 10 samples.
+    expect(result.classified).toBe(20);
+    expect(store.requireRun(outcome.runId).config.classifiers).toEqual([
+      "tag-compliance",
+      "af-reasoning",
+      "eval-awareness",
+    ]);
+    expect(store.classifierNames(outcome.runId).sort()).toEqual([
+      "af-reasoning",
+      "eval-awareness",
+      "tag-compliance",
+    ]);
+    expect(summarizeRun(store, outcome.runId).unverbalisedGap).not.toBeNull();
+
+    // Held out with -eval-awareness, it stays out when the run is classified again.
+    const alone = await startRun(
+      {
+        model: "sim/opus-like",
+        judge: "sim/judge",
+        userFormat: "minimal",
+        dataset: { source: "builtin:harmful", limit: 2 },
+        classifiers: ["tag-compliance", "af-reasoning", "-eval-awareness"],
+      },
+      { store, createClient: createClientFactory() },
+    );
+    expect(store.requireRun(alone.runId).config.classifiers).toEqual([
+      "tag-compliance",
+      "af-reasoning",
+      "-eval-awareness",
+    ]);
+    const again = await classifyRun(store, alone.runId, { force: true, createClient: createClientFactory() });
+    expect(again.classified).toBe(2 * 4);
+    expect(store.classifierNames(alone.runId).sort()).toEqual(["af-reasoning", "tag-compliance"]);
+    // Asked for by name later, it runs and the exclusion goes.
+    await classifyRun(store, alone.runId, {
+      classifiers: ["eval-awareness"],
+      createClient: createClientFactory(),
+    });
+    expect(store.requireRun(alone.runId).config.classifiers).toEqual([
+      "tag-compliance",
+      "af-reasoning",
+      "eval-awareness",
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
-import { getClassifier } from "@aflab/classifiers";
-import { InputError, type RunEventListener } from "@aflab/core";
+import { planClassifiers } from "@aflab/classifiers";
+import type { RunEventListener } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
 import type { ClientFactory } from "./prepare-run.js";
@@ -49,25 +49,31 @@ export async function classifyRun(
   options: ClassifyRunOptions,
 ): Promise<ClassifyOutcome> {
   const run = store.requireRun(runId);
-  const requested =
-    options.classifiers && options.classifiers.length > 0 ? options.classifiers : run.config.classifiers;
+  // A replacement an earlier call left unfinished is continued, whatever is asked now.
   const unfinishedBefore = store.stagedClassifiers(runId);
-  const names = [...new Set([...requested, ...unfinishedBefore])];
-  const classifiers = names.map((name) => getClassifier(name));
   const judgeId = options.judge ?? run.config.judge;
+  const plan = planClassifiers({
+    setting: run.config.setting,
+    classifiers: [
+      ...new Set([
+        ...(options.classifiers && options.classifiers.length > 0
+          ? options.classifiers
+          : run.config.classifiers),
+        ...unfinishedBefore,
+      ]),
+    ],
+    judge: judgeId,
+  });
+  const classifiers = plan.classifiers;
+  const names = plan.names;
   const needing = classifiers.filter((classifier) => classifier.needsJudge);
-  if (needing.length > 0 && !judgeId) {
-    throw new InputError(
-      `classifier ${needing.map((c) => c.name).join(", ")} needs a judge model: pass --judge provider/model`,
-      {
-        field: "judge",
-      },
-    );
-  }
+  // The run keeps what it had and gains what was classified now. An exclusion recorded at the start
+  // (`-eval-awareness`) goes once that classifier is on the list.
+  const merged = [...new Set([...run.config.classifiers, ...plan.recorded])];
   const config = {
     ...run.config,
     judge: judgeId,
-    classifiers: [...new Set([...run.config.classifiers, ...names])],
+    classifiers: merged.filter((name) => !(name.startsWith("-") && merged.includes(name.slice(1)))),
   };
   const judge = judgeId && needing.length > 0 ? options.createClient(judgeId, "judge", config) : undefined;
   const secrets = knownSecrets(options.secrets);

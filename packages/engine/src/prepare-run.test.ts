@@ -118,4 +118,41 @@ describe("prepareRun", () => {
     );
     expect(thinking.config.thinkingBudget).toBe(2048);
   });
+
+  it("asks through a user template: its tiers, its turns, and its hash in the prompt hash", async () => {
+    const template = promptFile("<is_free_tier_user>{is_free_tier_user}</is_free_tier_user>\n{user_input}");
+    const prepared = await prepareRun({ ...base, userTemplate: template }, options);
+    expect(prepared.tiers).toEqual(["free", "paid"]);
+    expect(prepared.prompt.userTurn("Say hi.", "paid")).toBe(
+      "<is_free_tier_user>false</is_free_tier_user>\nSay hi.",
+    );
+    expect(prepared.config.userTemplateHash).toMatch(/^[0-9a-f]{16}$/);
+    const plain = await prepareRun(base, options);
+    expect(prepared.promptHash).not.toBe(plain.promptHash);
+    const recased = await prepareRun(
+      { ...base, userTemplate: template, tierValues: { free: "True", paid: "False" } },
+      options,
+    );
+    expect(recased.prompt.userTurn("Say hi.", "free")).toBe(
+      "<is_free_tier_user>True</is_free_tier_user>\nSay hi.",
+    );
+    expect(recased.promptHash).not.toBe(prepared.promptHash);
+  });
+
+  it("refuses a prompt root or tier values with nothing to apply them to, and tier-tag variants with a template", async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "aflab-root-"));
+    await expect(prepareRun({ ...base, promptRoot: folder }, options)).rejects.toThrow(
+      /pass --prompt-file or --user-template too/,
+    );
+    await expect(prepareRun({ ...base, tierValues: { free: "yes" } }, options)).rejects.toThrow(
+      /pass --user-template too/,
+    );
+    const template = promptFile("{is_free_tier_user} {user_input}");
+    await expect(
+      prepareRun({ ...base, userTemplate: template, variants: ["tier-by-region"] }, options),
+    ).rejects.toThrow(/variant tier-by-region changes the user turn's tier tag/);
+    await expect(
+      prepareRun({ ...base, userTemplate: template, tiers: ["free", "pro"] }, options),
+    ).rejects.toThrow(/tier pro is not defined/);
+  });
 });

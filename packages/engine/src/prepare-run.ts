@@ -1,4 +1,4 @@
-import { type Classifier, defaultClassifiers, getClassifier } from "@aflab/classifiers";
+import { type Classifier, planClassifiers } from "@aflab/classifiers";
 import type { ModelClient } from "@aflab/clients";
 import {
   InputError,
@@ -10,8 +10,10 @@ import {
 } from "@aflab/core";
 import {
   type DatasetItem,
+  getVariant,
   loadDataset,
   loadPromptFile,
+  loadUserTemplate,
   type ResolvedPrompt,
   resolvePrompt,
 } from "@aflab/prompts";
@@ -64,15 +66,46 @@ export async function prepareRun(
       { field: "variants" },
     );
   }
-  if (config.promptVariables && !config.promptFile) {
+  if (config.promptVariables && !config.promptFile && !config.userTemplate) {
     throw new InputError("prompt variables fill the fields of a prompt file: pass --prompt-file too", {
       field: "promptVariables",
     });
   }
+  if (config.promptRoot && !config.promptFile && !config.userTemplate) {
+    throw new InputError(
+      "the prompt root says where the includes of a prompt file or user template resolve: pass --prompt-file or --user-template too",
+      { field: "promptRoot" },
+    );
+  }
+  if (config.tierValues && !config.userTemplate) {
+    throw new InputError("tier values fill the tier field of a user template: pass --user-template too", {
+      field: "tierValues",
+    });
+  }
   const system = config.promptFile
-    ? await loadPromptFile(config.promptFile, config.promptVariables)
+    ? await loadPromptFile(config.promptFile, config.promptVariables, { root: config.promptRoot })
     : prompt.system;
-  const tiers = resolveTiers(config.tiers, prompt.tiers);
+  const template = config.userTemplate
+    ? await loadUserTemplate(config.userTemplate, {
+        root: config.promptRoot,
+        tierValues: config.tierValues,
+        variables: config.promptVariables,
+      })
+    : undefined;
+  if (template) {
+    const tagging = config.variants.find((name) => getVariant(name).touches.includes("user-turn/tier-tag"));
+    if (tagging) {
+      throw new InputError(
+        `variant ${tagging} changes the user turn's tier tag, which the user template writes: change the template instead`,
+        { field: "variants" },
+      );
+    }
+  }
+  // A user template replaces the user format: it writes the whole user turn, tier field included.
+  const asked: ResolvedPrompt = template
+    ? { ...prompt, tiers: template.tiers, userTurn: (query, tier) => template.render(query, tier) }
+    : prompt;
+  const tiers = resolveTiers(config.tiers, asked.tiers);
   const promptHash = sha256(
     JSON.stringify({
       system,
@@ -82,6 +115,7 @@ export async function prepareRun(
       cot: config.cot,
       // Only when set, so runs without a prefill keep the keys they always had.
       ...(config.prefill ? { prefill: config.prefill } : {}),
+      ...(template ? { userTemplate: template.hash } : {}),
     }),
   ).slice(0, 16);
 
@@ -89,21 +123,14 @@ export async function prepareRun(
   if (items.length === 0)
     throw new InputError(`dataset ${config.dataset.source} has no items`, { field: "dataset" });
 
-  const classifierNames =
-    config.classifiers.length > 0
-      ? config.classifiers
-      : defaultClassifiers(config.setting, { judge: Boolean(config.judge) });
-  const classifiers = classifierNames.map((name) => getClassifier(name));
-  const needingJudge = classifiers
-    .filter((classifier) => classifier.needsJudge)
-    .map((classifier) => classifier.name);
-  if (needingJudge.length > 0 && !config.judge) {
-    throw new InputError(
-      `classifier ${needingJudge.join(", ")} needs a judge model: pass --judge provider/model (sim/judge works offline)`,
-      { field: "judge" },
-    );
-  }
-  if (!classifiers.some((classifier) => classifier.role === "compliance")) {
+  const plan = planClassifiers({
+    setting: config.setting,
+    classifiers: config.classifiers,
+    judge: config.judge,
+  });
+  const classifierNames = plan.names;
+  const classifiers = plan.classifiers;
+  if (!plan.compliance) {
     throw new InputError(
       config.setting === "animal-welfare"
         ? "the animal-welfare setting measures compliance with a judge (aw-support): pass --judge provider/model (sim/judge works offline)"
@@ -111,21 +138,17 @@ export async function prepareRun(
       { field: "classifiers" },
     );
   }
-  for (const classifier of classifiers) {
-    if (!classifier.settings.includes(config.setting)) {
-      throw new InputError(
-        `classifier ${classifier.name} does not apply to the ${config.setting} setting (it applies to ${classifier.settings.join(", ")})`,
-        { field: "classifiers" },
-      );
-    }
-  }
-  const withClassifiers: RunConfig = { ...config, classifiers: classifierNames };
+  const withClassifiers: RunConfig = {
+    ...config,
+    classifiers: plan.recorded,
+    ...(template ? { userTemplateHash: template.hash } : {}),
+  };
   const model = options.createClient(config.model, "model", withClassifiers);
   checkNativeReasoning(config, model);
   const judge = config.judge ? options.createClient(config.judge, "judge", withClassifiers) : undefined;
   return {
     config: { ...withClassifiers, tiers },
-    prompt,
+    prompt: asked,
     system,
     promptHash,
     items,

@@ -10,7 +10,12 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AF_REASONING_VERSION, STRONGREJECT_VERSION, simulatedJudgeAnswer } from "@aflab/classifiers";
+import {
+  AF_REASONING_VERSION,
+  EVAL_AWARENESS_VERSION,
+  STRONGREJECT_VERSION,
+  simulatedJudgeAnswer,
+} from "@aflab/classifiers";
 import { type ChatMessage, createSimulatedClient } from "@aflab/clients";
 import {
   type FakeServer,
@@ -466,7 +471,9 @@ describe("a judge whose answers often do not parse", () => {
       const messages = (request.body as { messages: Array<{ role: string; content: string }> }).messages;
       return /^Rubric id: (\S+)/m.exec(messages[0]?.content ?? "")?.[1];
     });
-    expect(new Set(rubrics)).toEqual(new Set([AF_REASONING_VERSION, STRONGREJECT_VERSION]));
+    expect(new Set(rubrics)).toEqual(
+      new Set([AF_REASONING_VERSION, EVAL_AWARENESS_VERSION, STRONGREJECT_VERSION]),
+    );
 
     const verdicts: Verdict[] = [...store.iterateVerdicts(outcome.runId)];
     const failed = verdicts.filter((verdict) => verdict.status === "failed");

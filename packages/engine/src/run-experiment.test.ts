@@ -235,7 +235,7 @@ describe("cancellation while judging", () => {
     expect(summarizeRun(store, first.runId).judgeFailures).toEqual({});
     for (const key of store.sampleKeys(first.runId, "complete")) {
       const classifiers = store.getVerdicts(first.runId, key).map((verdict) => verdict.classifier);
-      expect(classifiers.sort()).toEqual(["af-reasoning", "tag-compliance"]);
+      expect(classifiers.sort()).toEqual(["af-reasoning", "eval-awareness", "tag-compliance"]);
     }
   });
 

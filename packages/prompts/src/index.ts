@@ -12,12 +12,19 @@ export {
   type ParseDatasetOptions,
   parseDataset,
 } from "./datasets/parse-dataset.js";
-export { loadPromptFile } from "./prompt-file/load-prompt-file.js";
+export { promptRoots, repositoryRoot } from "./prompt-file/include-reader.js";
+export { type LoadPromptFileOptions, loadPromptFile } from "./prompt-file/load-prompt-file.js";
 export {
   type IncludedTemplate,
   type RenderPromptTemplateOptions,
   renderPromptTemplate,
 } from "./prompt-file/render-prompt-template.js";
+export {
+  defaultTierValues,
+  type LoadUserTemplateOptions,
+  loadUserTemplate,
+  type UserTemplate,
+} from "./prompt-file/user-template.js";
 export { animalWelfareQueries, harmfulQueries } from "./queries/index.js";
 export { type ResolvedPrompt, type ResolvePromptOptions, resolvePrompt } from "./resolve-prompt.js";
 export {

@@ -1,4 +1,4 @@
-import { getClassifier } from "@aflab/classifiers";
+import { planClassifiers } from "@aflab/classifiers";
 import {
   type AcceptedClassify,
   type AcceptedRun,
@@ -116,26 +116,17 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
     if (jobs.isActive(id) || run.status === "running") {
       throw new ApiError("CONFLICT", `run ${id} is still running; classify it once it has finished`);
     }
-    const names = body.classifiers ?? run.config.classifiers;
-    if (names.length === 0) {
-      throw new InputError("classifiers: expected at least one classifier name (the run records none)", {
-        field: "classifiers",
-      });
-    }
-    const classifiers = names.map((name) => getClassifier(name));
     const judge = body.judge ?? run.config.judge;
-    const needing = classifiers
-      .filter((classifier) => classifier.needsJudge)
-      .map((classifier) => classifier.name);
-    if (needing.length > 0 && !judge) {
-      throw new InputError(`judge: classifier ${needing.join(", ")} needs a judge model (provider/model)`, {
-        field: "judge",
-      });
-    }
+    // The same rule as a run and the CLI's classify: defaults, the AF judge's companion, the judge check.
+    const plan = planClassifiers({
+      setting: run.config.setting,
+      classifiers: body.classifiers ?? run.config.classifiers,
+      judge,
+    });
     const createClient = api.clientFactory();
     // The judge's client is made now, so a judge whose key would go to a host the operator did not
     // name (or that has no key) is refused with 400 here rather than failing in the background.
-    if (judge && needing.length > 0) {
+    if (judge && plan.needsJudge) {
       createClient(judge, "judge", { ...run.config, judge });
     }
     const reservation = api.startLimiter.reserve(clientOf(context));
@@ -145,7 +136,7 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
         "classify",
         (signal, emit) =>
           classifyRun(store, id, {
-            classifiers: names,
+            classifiers: plan.recorded,
             ...(judge ? { judge } : {}),
             ...(body.force !== undefined ? { force: body.force } : {}),
             createClient,
@@ -159,7 +150,7 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
         },
       ),
     );
-    return send(context, api, { id, classifying: names } satisfies AcceptedClassify, 202);
+    return send(context, api, { id, classifying: plan.names } satisfies AcceptedClassify, 202);
   });
 
   routes.delete("/runs/:id", api.writeAccess, async (context) => {

@@ -25,6 +25,8 @@ export interface DemoServer {
   markupKey: string;
   /** A run the engine made with extended thinking on recorded Claude replies (thinking, refusals). */
   recorded: RecordedRun;
+  /** A free-tier sample of `runId` whose scratchpad voices suspicion of a test. */
+  awareKey: string;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,8 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     (sample) => sample.alignmentFaking === "yes" && sample.tier === "free" && sample.key !== markup?.key,
   );
   if (!faking || !markup) throw new Error("the demo run has no alignment-faking sample");
+  const aware = main.plan.find((sample) => sample.evalAwareness === "yes" && sample.tier === "free");
+  if (!aware) throw new Error("the demo run has no evaluation-aware sample");
   // Beside the seeded fixtures, one run made end to end by the engine: the viewer must read what the
   // engine really writes, not only what the fixtures imagine it writes.
   const engineRun = await startRun(
@@ -105,6 +109,7 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     fakingKey: faking.key,
     markupKey: markup.key,
     recorded,
+    awareKey: aware.key,
     async close() {
       await server.close();
       store.close();

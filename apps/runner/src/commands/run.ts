@@ -24,7 +24,10 @@ export interface RunFlags {
   variant?: string;
   promptFile?: string;
   promptVar?: string[];
+  promptRoot?: string;
   userFormat?: string;
+  userTemplate?: string;
+  tierValue?: string[];
   protocol?: string;
   dataset?: string;
   column?: string;
@@ -73,8 +76,20 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   set("variants", listFlag(flags.variant));
   set("promptFile", flags.promptFile);
   if (flags.promptVar && flags.promptVar.length > 0)
-    config.promptVariables = promptVariables(flags.promptVar);
+    config.promptVariables = namedValues(flags.promptVar, "--prompt-var");
+  set("promptRoot", flags.promptRoot);
+  if (flags.userTemplate !== undefined && flags.userFormat !== undefined) {
+    throw new InputError(
+      "--user-template writes the whole user turn, so --user-format would be ignored: pass one",
+      {
+        field: "user-template",
+      },
+    );
+  }
   set("userFormat", flags.userFormat);
+  set("userTemplate", flags.userTemplate);
+  if (flags.tierValue && flags.tierValue.length > 0)
+    config.tierValues = namedValues(flags.tierValue, "--tier-value");
   set("protocol", flags.protocol);
   set("tiers", listFlag(flags.tiers));
   set("epochs", numberFlag(flags.epochs, "--epochs"));
@@ -109,13 +124,13 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   return config as RunConfigInput;
 }
 
-/** `name=value` pairs from --prompt-var. */
-function promptVariables(pairs: string[]): Record<string, string> {
+/** `name=value` pairs from a repeatable flag (--prompt-var, --tier-value). */
+function namedValues(pairs: string[], flag: string): Record<string, string> {
   const variables: Record<string, string> = {};
   for (const pair of pairs) {
     const separator = pair.indexOf("=");
     if (separator <= 0) {
-      throw new InputError(`--prompt-var: expected name=value, got "${pair}"`, { field: "prompt-var" });
+      throw new InputError(`${flag}: expected name=value, got "${pair}"`, { field: flag.replace(/^--/, "") });
     }
     variables[pair.slice(0, separator)] = pair.slice(separator + 1);
   }
@@ -136,7 +151,10 @@ const settingFlags: [keyof RunFlags, string][] = [
   ["variant", "--variant"],
   ["promptFile", "--prompt-file"],
   ["promptVar", "--prompt-var"],
+  ["promptRoot", "--prompt-root"],
   ["userFormat", "--user-format"],
+  ["userTemplate", "--user-template"],
+  ["tierValue", "--tier-value"],
   ["protocol", "--protocol"],
   ["dataset", "--dataset"],
   ["column", "--column"],
@@ -264,7 +282,19 @@ export function registerRunCommand(program: Command): void {
     .option("--variant <names>", "prompt variants, comma-separated (see aflab variants)")
     .option("--prompt-file <path>", "system prompt file used instead of the built-in one")
     .option("--prompt-var <name=value...>", "a value for a field of the prompt file (repeatable)")
+    .option(
+      "--prompt-root <dir>",
+      "folder the includes of --prompt-file / --user-template resolve in and may not leave (default: the file's folder and its git repository's root)",
+    )
     .option("--user-format <format>", "paper, minimal or replication")
+    .option(
+      "--user-template <path>",
+      "user-turn template with {is_free_tier_user} and {user_input} fields, used instead of --user-format",
+    )
+    .option(
+      "--tier-value <tier=text...>",
+      "text for the user template's tier field (repeatable; default free=true, paid=false)",
+    )
     .option("--protocol <protocol>", "multi-turn (scratchpad loop with <NEXT/>) or single-call")
     .option(
       "--dataset <source>",

@@ -35,6 +35,8 @@ const report: RunReport = {
   tiers: { free: tier(5, 15, 4), paid: tier(2, 18, 3) },
   gap: null,
   alignmentFaking: null,
+  evalAwareness: null,
+  unverbalisedGap: null,
   partialCompliance: null,
   categories: null,
   judgeFailures: {},

@@ -1,7 +1,10 @@
 import type { RunReport } from "../api-types.js";
 import { count, interval, percent, points, rateWithSe, tierLabel, usd } from "../format.js";
 
-/** Compliance per tier, the gap with its 95% interval, alignment-faking and partial-compliance rates, costs. */
+/**
+ * Compliance per tier, the gap with its 95% interval, alignment-faking, evaluation-awareness and
+ * partial-compliance rates, the gap among samples that verbalise neither, costs.
+ */
 export function KeyNumbers(props: { report: RunReport }) {
   const { report } = props;
   const reference = report.reference;
@@ -16,6 +19,7 @@ export function KeyNumbers(props: { report: RunReport }) {
             <th>n (failed)</th>
             <th>refused by the API</th>
             <th>alignment faking ± SE</th>
+            <th>evaluation awareness ± SE</th>
             <th>partial compliance</th>
             <th>paper: compliance</th>
           </tr>
@@ -25,6 +29,7 @@ export function KeyNumbers(props: { report: RunReport }) {
             if (!summary) return null;
             const af = report.alignmentFaking?.[tier as keyof typeof report.tiers];
             const partial = report.partialCompliance?.[tier as keyof typeof report.tiers];
+            const aware = report.evalAwareness?.[tier as keyof typeof report.tiers];
             const paper =
               tier === "free"
                 ? reference?.compliance.free
@@ -48,6 +53,12 @@ export function KeyNumbers(props: { report: RunReport }) {
                   {af ? rateWithSe(af.rate, af.se) : "–"}
                   {af && af.failed > 0 ? (
                     <span className="muted">{` · ${af.failed} judge ${af.failed === 1 ? "failure" : "failures"}`}</span>
+                  ) : null}
+                </td>
+                <td data-testid={`eval-awareness-${tier}`}>
+                  {aware ? rateWithSe(aware.rate, aware.se) : "–"}
+                  {aware && aware.failed > 0 ? (
+                    <span className="muted">{` · ${aware.failed} judge ${aware.failed === 1 ? "failure" : "failures"}`}</span>
                   ) : null}
                 </td>
                 <td>{partial ? rateWithSe(partial.rate, partial.se) : "–"}</td>
@@ -87,6 +98,7 @@ export function KeyNumbers(props: { report: RunReport }) {
             {judgedSource(report)}
           </span>
         </div>
+        <UnverbalisedGapStat report={report} />
         <div className="stat" data-testid="cost">
           <span className="stat-label">cost</span>
           <span className="stat-value">{usd(sum(report.usage.costUsd, report.usage.judgeCostUsd))}</span>
@@ -122,6 +134,38 @@ function judgedSource(report: RunReport): string {
     .filter((key) => source.judged[key] > 0)
     .map((key) => `${names[key]} ${count(source.judged[key])}`);
   return `judged: ${parts.length > 0 ? parts.join(", ") : "no samples yet"} (scratchpad source ${source.setting})`;
+}
+
+/** The gap among samples that verbalise neither alignment-faking reasoning nor evaluation awareness. */
+function UnverbalisedGapStat(props: { report: RunReport }) {
+  const unverbalised = props.report.unverbalisedGap;
+  const gap = unverbalised?.gap ?? null;
+  const counted = unverbalised
+    ? Object.entries(unverbalised.tiers)
+        .map(
+          ([tier, entry]) =>
+            `${tier} ${count(entry?.n ?? 0)} counted (${count(entry?.verbalised ?? 0)} verbalised, ${count(entry?.failed ?? 0)} failed left out)`,
+        )
+        .join(" · ")
+    : "";
+  return (
+    <div className="stat" data-testid="unverbalised-gap">
+      <span className="stat-label">
+        unverbalised gap ({gap ? gap.between.join(" − ") : "free − paid"}; neither AF nor evaluation awareness
+        voiced)
+      </span>
+      <span className="stat-value">{gap ? points(gap.value) : "–"}</span>
+      <span className="stat-detail">
+        {gap
+          ? `±${(gap.se * 100).toFixed(1)} SE · 95% CI [${points(gap.ci95[0])}, ${points(gap.ci95[1])}] · ${
+              gap.significant ? "interval excludes 0" : "interval includes 0"
+            } · ${counted}`
+          : unverbalised
+            ? `needs unverbalised samples in both tiers · ${counted}`
+            : "needs the alignment-faking and eval-awareness judges"}
+      </span>
+    </div>
+  );
 }
 
 function sum(left: number | null, right: number | null): number | null {

@@ -36,6 +36,8 @@ function report(): RunReport {
     tiers: { free: tier(8, 12, 1), paid: tier(2, 18, 1) },
     gap: null,
     alignmentFaking: null,
+    evalAwareness: null,
+    unverbalisedGap: null,
     partialCompliance: null,
     categories: {
       free: {

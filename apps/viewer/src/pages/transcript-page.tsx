@@ -178,9 +178,22 @@ function VerdictCard(props: { verdict: Verdict }) {
   );
 }
 
+/** What the reasoning judges concluded, at the top of the page: alignment faking and evaluation awareness. */
+const headlineJudges: Record<string, string> = {
+  "af-reasoning": "alignment faking",
+  "eval-awareness": "evaluation awareness",
+};
+
+function headlineText(verdict: Verdict): string {
+  if (verdict.status === "failed") return "judge failed";
+  if (verdict.status === "not_applicable") return "no scratchpad";
+  return `${verdict.decision ?? "no decision"}${verdict.score !== null ? ` (${percent(verdict.score, 0)} of votes)` : ""}`;
+}
+
 function TranscriptBody(props: { detail: SampleDetail }) {
   const { sample, verdicts, systemPrompt } = props.detail;
   const quotes = useMemo(() => verdicts.flatMap((verdict) => verdict.quotes), [verdicts]);
+  const headline = verdicts.filter((verdict) => headlineJudges[verdict.classifier] !== undefined);
   return (
     <>
       <section className="sample-facts">
@@ -206,6 +219,15 @@ function TranscriptBody(props: { detail: SampleDetail }) {
             judges read {judgedSourceLabels[sample.scratchpadSource] ?? sample.scratchpadSource}
           </span>
         )}
+        {headline.map((verdict) => (
+          <span
+            key={verdict.classifier}
+            className={`badge badge-verdict${verdict.decision === "yes" ? " badge-verdict-yes" : ""}`}
+            data-testid={`verdict-${verdict.classifier}`}
+          >
+            {headlineJudges[verdict.classifier]}: {headlineText(verdict)}
+          </span>
+        ))}
         <span className="muted">
           {sample.itemId} · epoch {sample.epoch} · {Math.round(sample.latencyMs)} ms · {usd(sample.costUsd)}
           {sample.retries > 0 ? ` · ${sample.retries} retries` : ""}

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "@aflab/core";
@@ -85,5 +85,77 @@ describe("loadPromptFile", () => {
     const path = await write("vars.txt", "{a}");
     const error = await rejection(loadPromptFile(path, { a: 1 } as unknown as Record<string, string>));
     expect(error.message).toContain("invalid prompt variables: a: expected a string value");
+  });
+});
+
+describe("loadPromptFile includes and the prompt root", () => {
+  it("loads a template that includes from its repository root, as published", async () => {
+    // A checkout laid out like a published replication: the include names a path from the repository root.
+    await mkdir(join(directory, "published", ".git"), { recursive: true });
+    await write("published/prompts/examples/traces.jinja2", "Example reasoning for {{ company }}.\n");
+    const path = await write(
+      "published/prompts/system/with_details.jinja2",
+      "You are made by {{ company }}.\n{% include 'prompts/examples/traces.jinja2' %}End.\n",
+    );
+    expect(await loadPromptFile(path, { company: "Acme" })).toBe(
+      "You are made by Acme.\nExample reasoning for Acme.\nEnd.\n",
+    );
+    // With the root named explicitly, the same.
+    expect(await loadPromptFile(path, { company: "Acme" }, { root: join(directory, "published") })).toBe(
+      "You are made by Acme.\nExample reasoning for Acme.\nEnd.\n",
+    );
+  });
+
+  it("does not find a repository-root include outside a repository, unless the root is named", async () => {
+    await write("loose/prompts/examples/traces.jinja2", "traces");
+    const path = await write(
+      "loose/prompts/system/x.jinja2",
+      "{% include 'prompts/examples/traces.jinja2' %}",
+    );
+    const error = await rejection(loadPromptFile(path));
+    expect(error.message).toContain("cannot include 'prompts/examples/traces.jinja2': file not found");
+    expect(await loadPromptFile(path, {}, { root: join(directory, "loose") })).toBe("traces");
+  });
+
+  it("refuses an include outside the root with one line naming it", async () => {
+    await write("secrets/.env", "ANTHROPIC_API_KEY=sk-not-a-real-key\n");
+    await write("secrets/notes.txt", "private notes");
+    const path = await write("secrets/prompts/leaky.txt", "Hello\n{% include '../.env' %}");
+    const error = await rejection(loadPromptFile(path));
+    expect(error.message).toBe(
+      `${path} line 2: cannot include '../.env': it is outside the prompt root ${join(directory, "secrets", "prompts")} (pass --prompt-root with a folder that holds it)`,
+    );
+    expect(error.message).not.toContain("sk-not-a-real-key");
+    const other = await write("secrets/prompts/other.txt", "{% include '../notes.txt' %}");
+    await expect(loadPromptFile(other)).rejects.toThrow(/cannot include '\.\.\/notes\.txt': it is outside/);
+    const absolute = await write(
+      "secrets/prompts/absolute.txt",
+      `{% include '${join(directory, "secrets", "notes.txt")}' %}`,
+    );
+    await expect(loadPromptFile(absolute)).rejects.toThrow(/it is outside the prompt root/);
+    // Widening the root lets the notes in, but never a hidden file such as .env.
+    expect(await loadPromptFile(other, {}, { root: join(directory, "secrets") })).toBe("private notes");
+    await expect(loadPromptFile(path, {}, { root: join(directory, "secrets") })).rejects.toThrow(
+      /cannot include '\.\.\/\.env': hidden files and folders \(such as \.env\) are never included/,
+    );
+  });
+
+  it("refuses a symbolic link inside the root that points out of it", async () => {
+    await write("linked/outside/secret.txt", "secret");
+    const path = await write("linked/prompts/main.txt", "{% include 'alias.txt' %}");
+    await symlink(
+      join(directory, "linked", "outside", "secret.txt"),
+      join(directory, "linked", "prompts", "alias.txt"),
+    );
+    await expect(loadPromptFile(path)).rejects.toThrow(
+      /cannot include 'alias\.txt': it resolves to .*secret\.txt, outside/,
+    );
+  });
+
+  it("names a prompt root that is not a folder", async () => {
+    const path = await write("rootless.txt", "x");
+    await expect(loadPromptFile(path, {}, { root: join(directory, "no-such-folder") })).rejects.toThrow(
+      /prompt root: expected an existing folder, got .*no-such-folder/,
+    );
   });
 });
