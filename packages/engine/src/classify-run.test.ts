@@ -203,7 +203,8 @@ describe("a forced re-classification", () => {
     const runId = await judgedRun();
     const controller = new AbortController();
     const cut = await classifyRun(store, runId, {
-      classifiers: ["af-reasoning"],
+      // The AF judge alone: its eval-awareness companion keeps its verdicts.
+      classifiers: ["af-reasoning", "-eval-awareness"],
       judge: "openai/gpt-4o",
       force: true,
       concurrency: 2,
@@ -234,7 +235,8 @@ describe("a forced re-classification", () => {
     const runId = await judgedRun();
     const controller = new AbortController();
     await classifyRun(store, runId, {
-      classifiers: ["af-reasoning"],
+      // The AF judge alone: its eval-awareness companion keeps its verdicts.
+      classifiers: ["af-reasoning", "-eval-awareness"],
       judge: "openai/gpt-4o",
       force: true,
       concurrency: 1,

@@ -271,8 +271,9 @@ describe("a recorded reasoning_content reply (DeepSeek, OpenAI-compatible)", () 
     const received = judge.requests.map(
       (request) => (request.body as { messages: Array<{ content: string }> }).messages.at(-1)?.content,
     );
-    // 20 votes per sample; Anthropic takes no `n`, so each vote is its own request.
-    expect(received).toHaveLength(4 * 20);
+    // 20 votes per sample from the AF judge and 20 from its eval-awareness companion, which reads the same
+    // text; Anthropic takes no `n`, so each vote is its own request.
+    expect(received).toHaveLength(4 * 20 * 2);
     for (const content of received)
       expect(content).toBe(`<judged_scratchpad>\n${message.reasoning_content}\n</judged_scratchpad>`);
     const report = summarizeRun(store, outcome.runId);

@@ -4,7 +4,6 @@ import {
   type AcceptedRun,
   type DeletedRun,
   describeError,
-  InputError,
   parseOrThrow,
   type RunDetail,
   type RunList,
