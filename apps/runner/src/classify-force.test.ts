@@ -102,7 +102,8 @@ describe("classify --force killed with SIGKILL", () => {
         runId,
         "--force",
         "--classifiers",
-        "af-reasoning",
+        // The AF judge alone: its eval-awareness companion keeps its verdicts.
+        "af-reasoning,-eval-awareness",
         "--judge",
         "openai/gpt-4o-mini",
         "--concurrency",
@@ -121,7 +122,11 @@ describe("classify --force killed with SIGKILL", () => {
 
     const killed = openRaw(db);
     try {
-      expect(generations(killed, runId)).toEqual({ "af-reasoning": 1, "tag-compliance": 1 });
+      expect(generations(killed, runId)).toEqual({
+        "af-reasoning": 1,
+        "eval-awareness": 1,
+        "tag-compliance": 1,
+      });
       expect(judgesOf(killed, runId, "af-reasoning")).toEqual({ "sim/judge": complete });
     } finally {
       killed.close();
@@ -133,7 +138,11 @@ describe("classify --force killed with SIGKILL", () => {
 
     const after = openRaw(db);
     try {
-      expect(generations(after, runId)).toEqual({ "af-reasoning": 1, "tag-compliance": 1 });
+      expect(generations(after, runId)).toEqual({
+        "af-reasoning": 1,
+        "eval-awareness": 1,
+        "tag-compliance": 1,
+      });
       expect(judgesOf(after, runId, "af-reasoning")).toEqual({ "openai/gpt-4o-mini": complete });
       expect(
         (after.prepare("SELECT COUNT(*) AS count FROM staged_verdicts").get() as { count: number }).count,
