@@ -2,7 +2,7 @@ import { getClassifier } from "@aflab/classifiers";
 import { InputError, type RunEventListener } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
-import type { ClientFactory } from "./prepare-run.js";
+import { type ClientFactory, refuseSimulatedJudge } from "./prepare-run.js";
 import { runPool } from "./worker-pool.js";
 
 export interface ClassifyRunOptions {
@@ -10,6 +10,8 @@ export interface ClassifyRunOptions {
   classifiers?: string[];
   /** Judge model id; default: the run's judge. */
   judge?: string;
+  /** Let a simulated judge classify a real model's samples (refused otherwise); recorded on the run. */
+  allowSimulatedJudge?: boolean;
   createClient: ClientFactory;
   /** Re-run classifiers that already have a verdict (judge calls are still served from the response cache). */
   force?: boolean;
@@ -48,10 +50,13 @@ export async function classifyRun(
       },
     );
   }
+  const allowSimulatedJudge = options.allowSimulatedJudge || run.config.allowSimulatedJudge;
+  if (needing.length > 0) refuseSimulatedJudge(run.config.model, judgeId, allowSimulatedJudge);
   const config = {
     ...run.config,
     judge: judgeId,
     classifiers: [...new Set([...run.config.classifiers, ...names])],
+    ...(allowSimulatedJudge ? { allowSimulatedJudge: true } : {}),
   };
   const judge = judgeId && needing.length > 0 ? options.createClient(judgeId, "judge", config) : undefined;
   // Record the classifiers on the run so reports pick them up.
