@@ -10,6 +10,14 @@ export {
 } from "./errors.js";
 export type { RunEvent, RunEventListener, RunEventType } from "./events.js";
 export {
+  findModel,
+  type ListPrice,
+  type ModelEntry,
+  modelCatalog,
+  type Retirement,
+  retirementWarning,
+} from "./models.js";
+export {
   costOf,
   defaultPricing,
   type ModelPrice,
@@ -24,6 +32,7 @@ export type {
   PaperReference,
   RateSummary,
   ReferenceValue,
+  ReportWarning,
   RunComparison,
   RunReport,
   TierCategories,
@@ -33,6 +42,7 @@ export { type Run, type RunInput, type RunStatus, runSchema, runStatusSchema } f
 export {
   type DatasetSpec,
   datasetSpecSchema,
+  defaultUserFormat,
   modelIdSchema,
   modelNameOf,
   type Protocol,
@@ -40,6 +50,7 @@ export {
   providerOf,
   type RunConfig,
   type RunConfigInput,
+  runConfigFieldsSchema,
   runConfigSchema,
   type Setting,
   settingSchema,
@@ -57,6 +68,15 @@ export {
   sampleSchema,
   sampleStatusSchema,
 } from "./sample.js";
+export {
+  isSimulated,
+  resolveSimulated,
+  type SimulatedModel,
+  type SimulatedSides,
+  simulatedJudgeId,
+  simulatedProvider,
+  simulatedSidesOf,
+} from "./simulated.js";
 export {
   auroc,
   binomialProbability,
@@ -84,7 +104,7 @@ export {
   turnSchema,
 } from "./transcript.js";
 export { addUsage, emptyUsage, type Usage, usageSchema } from "./usage.js";
-export { formatPath, issuesOf, parseOrThrow, type ValidationIssue } from "./validation.js";
+export { closestName, formatPath, issuesOf, parseOrThrow, type ValidationIssue } from "./validation.js";
 export {
   type ComplianceDecision,
   complianceDecisions,

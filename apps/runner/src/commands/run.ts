@@ -3,6 +3,7 @@ import { createClientFactory, prepareRun, resumeRun, startPreparedRun, summarize
 import type { Command } from "commander";
 import {
   commandController,
+  integerFlag,
   lazyStore,
   listFlag,
   loadEnvironment,
@@ -40,6 +41,7 @@ export interface RunFlags {
   judgeMaxConnections?: string;
   seed?: string;
   judge?: string;
+  allowSimulatedJudge?: boolean;
   classifiers?: string;
   label?: string;
   config?: string;
@@ -75,14 +77,15 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   set("userFormat", flags.userFormat);
   set("protocol", flags.protocol);
   set("tiers", listFlag(flags.tiers));
-  set("epochs", numberFlag(flags.epochs, "--epochs"));
+  set("epochs", integerFlag(flags.epochs, "--epochs"));
   set("temperature", numberFlag(flags.temperature, "--temperature"));
-  set("maxTokens", numberFlag(flags.maxTokens, "--max-tokens"));
-  set("maxTurns", numberFlag(flags.maxTurns, "--max-turns"));
+  set("maxTokens", integerFlag(flags.maxTokens, "--max-tokens"));
+  set("maxTurns", integerFlag(flags.maxTurns, "--max-turns"));
   set("prefill", flags.prefill);
-  set("concurrency", numberFlag(flags.concurrency, "--concurrency"));
-  set("seed", numberFlag(flags.seed, "--seed"));
+  set("concurrency", integerFlag(flags.concurrency, "--concurrency"));
+  set("seed", integerFlag(flags.seed, "--seed"));
   set("judge", flags.judge);
+  if (flags.allowSimulatedJudge) config.allowSimulatedJudge = true;
   set("classifiers", listFlag(flags.classifiers));
   set("label", flags.label);
   const fileDataset = config.dataset ?? {};
@@ -93,7 +96,7 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
       { field: "dataset" },
     );
   }
-  const limit = numberFlag(flags.limit, "--limit");
+  const limit = integerFlag(flags.limit, "--limit");
   const defaultSource =
     (flags.setting ?? config.setting) === "animal-welfare" ? "builtin:animal-welfare" : "builtin:harmful";
   config.dataset = {
@@ -145,6 +148,7 @@ const settingFlags: [keyof RunFlags, string][] = [
   ["prefill", "--prefill"],
   ["seed", "--seed"],
   ["judge", "--judge"],
+  ["allowSimulatedJudge", "--allow-simulated-judge"],
   ["classifiers", "--classifiers"],
   ["label", "--label"],
   ["config", "--config"],
@@ -184,8 +188,8 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
     providers,
     pricing,
     maxConnections: {
-      model: numberFlag(flags.maxConnections, "--max-connections"),
-      judge: numberFlag(flags.judgeMaxConnections, "--judge-max-connections"),
+      model: integerFlag(flags.maxConnections, "--max-connections"),
+      judge: integerFlag(flags.judgeMaxConnections, "--judge-max-connections"),
     },
     onEvent: (event) => progress?.onEvent(event),
     runId: () => currentRunId,
@@ -216,11 +220,12 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
           ...common,
           store: store.get(),
           ...(flags.concurrency
-            ? { config: { concurrency: numberFlag(flags.concurrency, "--concurrency") } }
+            ? { config: { concurrency: integerFlag(flags.concurrency, "--concurrency") } }
             : {}),
         })
       : await (async () => {
           const prepared = await prepareRun(configFromFlags(flags), { createClient });
+          for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
     const report = summarizeRun(store.get(), outcome.runId);
@@ -280,6 +285,10 @@ export function registerRunCommand(program: Command): void {
     .option("--judge-max-connections <n>", "connection limit of the judge client")
     .option("--seed <n>", "seed (simulated models; providers that accept one)")
     .option("--judge <id>", "judge model for LLM classifiers (sim/judge works offline)")
+    .option(
+      "--allow-simulated-judge",
+      "let the simulated judge (sim/judge) decide a real model's rates (refused otherwise)",
+    )
     .option("--classifiers <list>", "classifiers, comma-separated (default: per setting)")
     .option("--label <text>", "a label shown in aflab runs")
     .option("--config <file>", "run config as JSON or YAML; flags override it")
