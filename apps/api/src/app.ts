@@ -17,6 +17,7 @@ import {
   createClientFactory,
   newRunId,
   prepareRun,
+  refuseSimulatedJudge,
   startPreparedRun,
   summarizeRun,
 } from "@aflab/engine";
@@ -80,6 +81,8 @@ const classifyBodySchema = z.strictObject({
   classifiers: z.array(z.string().min(1, "expected a classifier name")).optional(),
   judge: modelIdSchema.optional(),
   force: z.boolean().optional(),
+  /** Let the simulated judge classify a real model's samples (refused otherwise). */
+  allowSimulatedJudge: z.boolean().optional(),
 });
 
 const deleteParamsSchema = z.strictObject({ force: z.enum(["true", "false"]).optional() });
@@ -353,6 +356,13 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
         field: "judge",
       });
     }
+    // Checked here too, so the refusal is this request's 400 and not a failed job.
+    if (needing.length > 0)
+      refuseSimulatedJudge(
+        run.config.model,
+        judge,
+        body.allowSimulatedJudge || run.config.allowSimulatedJudge,
+      );
     const createClient = clientFactory();
     jobs.start(
       id,
@@ -362,6 +372,7 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
           classifiers: names,
           ...(judge ? { judge } : {}),
           ...(body.force !== undefined ? { force: body.force } : {}),
+          ...(body.allowSimulatedJudge ? { allowSimulatedJudge: true } : {}),
           createClient,
           signal,
           onEvent: emit,
