@@ -520,6 +520,7 @@ describe("writes", () => {
     const body = await json(response);
     expect(response.headers.get("location")).toBe(`/api/runs/${body.id}`);
     expect(body.total).toBe(6);
+    expect(body.warnings).toEqual([]);
     await jobs.settled(body.id);
     const run = await json(await app.request(`/api/runs/${body.id}`));
     expect(run.run.status).toBe("complete");

@@ -322,7 +322,12 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
       (error) => markFailed(runId, error),
     );
     context.header("location", `/api/runs/${encodeURIComponent(runId)}`);
-    return send(context, { id: runId, status: "running", total: prepared.total }, 202);
+    // Start warnings (a retired model, a format the classifiers cannot read) go back with the answer.
+    return send(
+      context,
+      { id: runId, status: "running", total: prepared.total, warnings: prepared.warnings },
+      202,
+    );
   });
 
   app.post("/api/runs/:id/classify", async (context) => {
