@@ -116,6 +116,9 @@ export function parseOrThrow<Schema extends z.ZodType>(
   value: unknown,
   what: string,
 ): z.output<Schema> {
+  const plain = schema.safeParse(value);
+  if (plain.success) return plain.data;
+  // Only a failure pays for the messages: parsed again with an error map that names unknown keys.
   const result = schema.safeParse(value, {
     error: (issue) =>
       issue.code === "unrecognized_keys" ? describeUnknownKeys(issue as UnknownKeysIssue, what) : undefined,
