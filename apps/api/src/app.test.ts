@@ -150,6 +150,32 @@ describe("GET /api/runs/:id", () => {
     expect(body.classifiers).toEqual(expect.arrayContaining(["tag-compliance", "af-reasoning"]));
   });
 
+  it("serves the report's warnings, computed from the stored counts, and which side is simulated", async () => {
+    const { plan } = seedDemoRun(store, { id: "run-a", samplesPerTier: 10, seed: 3 });
+    const clean = await json(await createApp({ store }).request("/api/runs/run-a"));
+    expect(clean.summary.warnings).toEqual([]);
+    expect(clean.summary.simulatedSides).toEqual({ model: true, judge: true });
+    // Three free-tier answers the classifier could not read: 3 of 10 is above the 10% line.
+    const spoiled = plan
+      .filter((sample) => sample.tier === "free" && sample.status === "complete")
+      .slice(0, 3);
+    for (const sample of spoiled) {
+      const stored = store
+        .getVerdicts("run-a", sample.key)
+        .find((verdict) => verdict.classifier === "tag-compliance");
+      if (!stored) throw new Error(`fixture sample ${sample.key} has no tag-compliance verdict`);
+      store.putVerdict({ ...stored, decision: "unknown" });
+    }
+    const freeSamples = plan.filter((sample) => sample.tier === "free").length;
+    const body = await json(await createApp({ store }).request("/api/runs/run-a"));
+    expect(body.summary.warnings[0]).toMatchObject({
+      code: "unknown_share",
+      tier: "free",
+      share: spoiled.length / freeSamples,
+      message: expect.stringMatching(/^free: 30% of samples unknown: /),
+    });
+  });
+
   it("answers 404 with a code for an unknown run", async () => {
     const response = await createApp({ store }).request("/api/runs/nope");
     expect(response.status).toBe(404);
@@ -528,6 +554,16 @@ describe("writes", () => {
       [JSON.stringify({ model: "sim/opus-like", classifiers: ["af-reasoning"] }), "needs a judge model"],
       [JSON.stringify({ model: "sim/opus-like", dataset: { source: "/etc/passwd" } }), "dataset.source"],
       [JSON.stringify({ model: "sim/opus-like", classifiers: ["no-such-judge"] }), "classifier"],
+      // A misspelt key is refused and named, with the key it most likely meant.
+      [
+        JSON.stringify({ model: "sim/opus-like", epoch: 5 }),
+        "unknown key 'epoch' in run config; did you mean 'epochs'?",
+      ],
+      [
+        JSON.stringify({ model: "sim/opus-like", dataset: { source: "builtin:harmful", limit: 1000 } }),
+        "limit 1000",
+      ],
+      [JSON.stringify({ model: "anthropic/claude-opus-4-6", judge: "sim/judge" }), "--allow-simulated-judge"],
     ];
     for (const [body, field] of cases) {
       const response = await app.request("/api/runs", { method: "POST", body, headers: auth });
@@ -554,6 +590,7 @@ describe("writes", () => {
     const body = await json(response);
     expect(response.headers.get("location")).toBe(`/api/runs/${body.id}`);
     expect(body.total).toBe(6);
+    expect(body.warnings).toEqual([]);
     await jobs.settled(body.id);
     const run = await json(await app.request(`/api/runs/${body.id}`));
     expect(run.run.status).toBe("complete");
@@ -611,6 +648,30 @@ describe("writes", () => {
     expect((await json(judged)).classifying).toEqual(["af-reasoning", "eval-awareness"]);
     await jobs.settled("run-a");
     expect(store.classifierNames("run-a")).toContain("eval-awareness");
+  });
+});
+
+describe("POST /api/runs/:id/classify with the simulated judge", () => {
+  it("refuses it on a real model's run unless asked, with a 400 and nothing started", async () => {
+    seedDemoRun(store, { id: "real", samplesPerTier: 2, model: "anthropic/claude-opus-4-6" });
+    const { app, jobs } = buildApp({ store, token, createClient: createClientFactory() });
+    const body = { classifiers: ["af-reasoning"], judge: "sim/judge", force: true };
+    const refused = await app.request("/api/runs/real/classify", {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: auth,
+    });
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).message).toContain("--allow-simulated-judge");
+    expect(jobs.isActive("real")).toBe(false);
+    const allowed = await app.request("/api/runs/real/classify", {
+      method: "POST",
+      body: JSON.stringify({ ...body, allowSimulatedJudge: true }),
+      headers: auth,
+    });
+    expect(allowed.status).toBe(202);
+    await jobs.settled("real");
+    expect(store.requireRun("real").config.allowSimulatedJudge).toBe(true);
   });
 });
 

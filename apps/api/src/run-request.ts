@@ -3,6 +3,7 @@ import {
   modelIdSchema,
   parseOrThrow,
   type RunConfig,
+  runConfigFieldsSchema,
   runConfigSchema,
   scrubSecrets,
 } from "@aflab/core";
@@ -46,7 +47,7 @@ const datasetsOverHttp = new Set(["builtin:harmful", "builtin:animal-welfare", "
  * field this server does not know (a typo, or an option added later that reads files) is refused by name
  * instead of silently dropped or silently honoured.
  */
-export const runRequestSchema = runConfigSchema
+export const runRequestSchema = runConfigFieldsSchema
   .omit({
     promptFile: true,
     promptVariables: true,
@@ -138,4 +139,6 @@ export const classifyRequestSchema = z.strictObject({
   classifiers: z.array(z.string().min(1, "expected a classifier name")).optional(),
   judge: modelIdSchema.optional(),
   force: z.boolean().optional(),
+  /** Let the simulated judge classify a real model's samples (refused otherwise). */
+  allowSimulatedJudge: z.boolean().optional(),
 });

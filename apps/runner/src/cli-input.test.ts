@@ -233,6 +233,125 @@ const cases: BadInputCase[] = [
     args: () => ["sweep", "--models", "sim/opus-like,nope/x"],
     expected: ["nope/x"],
   },
+  // Strict config files: a misspelt key used to run the defaults with exit 0.
+  {
+    name: "a run config with a misspelt key (epoch)",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.yaml", "epoch: 5\n")],
+    expected: ["unknown key 'epoch' in run config", "did you mean 'epochs'?"],
+  },
+  {
+    name: "a run config with limit misspelt at the top level (limt)",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.yaml", "limt: 3\n")],
+    expected: ["unknown key 'limt' in run config", "did you mean 'dataset.limit'?"],
+  },
+  {
+    name: "a run config with a misspelt key inside the dataset",
+    args: (directory) => [
+      "run",
+      "--config",
+      writeFile(directory, "run.json", '{"dataset": {"source": "builtin:harmful", "limt": 3}}'),
+    ],
+    expected: ["unknown key 'dataset.limt' in run config", "did you mean 'dataset.limit'?"],
+  },
+  {
+    name: "a run config key nothing resembles",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.yaml", "flavour: vanilla\n")],
+    expected: ["unknown key 'flavour' in run config", "valid keys", "epochs", "userFormat"],
+  },
+  {
+    name: "a sweep config with a misspelt key",
+    args: (directory) => [
+      "sweep",
+      "--config",
+      writeFile(directory, "sweep.yaml", "models: [sim/opus-like]\nvariant: [none]\n"),
+    ],
+    expected: ["unknown key 'variant' in sweep config", "did you mean 'variants'?"],
+  },
+  {
+    name: "a sweep config with a misspelt key in its run section",
+    args: (directory) => [
+      "sweep",
+      "--config",
+      writeFile(directory, "sweep.yaml", "models: [sim/opus-like]\nrun:\n  epoch: 2\n"),
+    ],
+    expected: ["unknown key 'run.epoch' in sweep config", "did you mean 'run.epochs'?"],
+  },
+  {
+    name: "a providers file with a misspelt key",
+    args: (directory) => [
+      "run",
+      "--providers",
+      writeFile(
+        directory,
+        "providers.json",
+        '{"providers": {"local": {"type": "openai-compatible", "baseUrl": "http://127.0.0.1:1/v1", "apiKeyEnvv": "LOCAL_KEY"}}}',
+      ),
+    ],
+    expected: ["unknown key 'providers.local.apiKeyEnvv'", "did you mean 'providers.local.apiKeyEnv'?"],
+  },
+  {
+    name: "a providers file that names a provider sim",
+    args: (directory) => [
+      "run",
+      "--providers",
+      writeFile(
+        directory,
+        "providers.json",
+        '{"providers": {"sim": {"type": "openai-compatible", "baseUrl": "http://127.0.0.1:1/v1"}}}',
+      ),
+    ],
+    expected: ["sim", "reserved", "simulated"],
+  },
+  // Absurd sizes: `--epochs 1e12` used to be accepted and run without end.
+  {
+    name: "--epochs in exponent form",
+    args: () => ["run", "--epochs", "1e12"],
+    expected: ["--epochs", "expected a whole number", '"1e12"'],
+  },
+  {
+    name: "--epochs that is not whole",
+    args: () => ["run", "--epochs", "2.5"],
+    expected: ["--epochs", "expected a whole number", '"2.5"'],
+  },
+  {
+    name: "--limit in exponent form",
+    args: () => ["run", "--limit", "1e1"],
+    expected: ["--limit", "expected a whole number", '"1e1"'],
+  },
+  {
+    name: "a run of more than 10 million samples",
+    args: () => ["run", "--epochs", "1000000000000"],
+    expected: ["45 items × 2 tiers × 1000000000000 epochs", "90000000000000 samples", "10,000,000"],
+  },
+  {
+    name: "a run config with absurd epochs",
+    args: (directory) => ["run", "--config", writeFile(directory, "run.yaml", "epochs: 1e12\n")],
+    expected: ["1000000000000 epochs", "10,000,000"],
+  },
+  {
+    name: "--limit beyond the dataset",
+    args: () => ["run", "--limit", "1000"],
+    expected: ["limit 1000", "builtin:harmful", "45 items"],
+  },
+  // Simulated means simulated: keyword rules must not decide a real model's rates unannounced.
+  {
+    name: "a real model judged by the simulated judge",
+    args: () => [
+      "run",
+      "--model",
+      "anthropic/claude-sonnet-4-6",
+      "--judge",
+      "sim/judge",
+      "--classifiers",
+      "tag-compliance,af-reasoning",
+    ],
+    expected: ["sim/judge", "simulated", "anthropic/claude-sonnet-4-6", "--allow-simulated-judge"],
+  },
+  {
+    name: "a sweep of a real model judged by the simulated judge",
+    args: () => ["sweep", "--models", "sim/opus-like,openai/gpt-4.1", "--judge", "sim/judge"],
+    expected: ["sim/judge", "openai/gpt-4.1", "--allow-simulated-judge"],
+  },
   {
     name: "resuming a run in a store that does not exist",
     args: () => ["run", "--resume", "20000101-000000-abcdef"],

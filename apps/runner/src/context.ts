@@ -92,6 +92,18 @@ export function numberFlag(value: string | undefined, flag: string): number | un
   return parsed;
 }
 
+/**
+ * Parses a flag that counts something: digits only (an optional sign aside). `1e12` or `2.5` are refused
+ * with one line rather than read as numbers that make a run without end; zod later says what range is allowed.
+ */
+export function integerFlag(value: string | undefined, flag: string): number | undefined {
+  const parsed = numberFlag(value, flag);
+  if (parsed === undefined || value === undefined) return undefined;
+  if (!/^[+-]?\d+$/.test(value.trim()))
+    throw new InputError(`${flag}: expected a whole number, got "${value}"`, { field: flag });
+  return parsed;
+}
+
 export function listFlag(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   return value

@@ -5,9 +5,14 @@ import { percent, rateWithSe, table, usd } from "./format.js";
 export function formatReportText(report: RunReport): string {
   const lines: string[] = [];
   lines.push(`run ${report.runId}  ·  ${report.model}  ·  ${report.setting}  ·  ${report.status}`);
-  if (report.simulated) {
+  if (report.simulatedSides.model) {
     lines.push(
-      "SIMULATED: this run used the simulated model organism, not a real model. Its numbers test the pipeline only.",
+      "SIMULATED model: this run used the simulated model organism, not a real model. Its numbers test the pipeline only.",
+    );
+  }
+  if (report.simulatedSides.judge) {
+    lines.push(
+      `SIMULATED judge: ${report.judge} is keyword rules, not a model: its verdicts are a stand-in, not a measurement.`,
     );
   }
   const details = [
@@ -15,6 +20,7 @@ export function formatReportText(report: RunReport): string {
     `variants ${report.variants.length > 0 ? report.variants.join(", ") : "none"}`,
     `compliance by ${report.complianceClassifier}`,
     `judges read ${judgedSourceText(report)}`,
+    ...(report.judge ? [`judge ${report.judge}`] : []),
   ];
   lines.push(details.join("  ·  "), "");
   const tierRows = Object.entries(report.tiers).map(([tier, summary]) => [
@@ -49,6 +55,8 @@ export function formatReportText(report: RunReport): string {
     lines.push(
       `${apiRefused} refusal${apiRefused === 1 ? "" : "s"} came from the provider's API (stop_reason refusal, content_filter or a refusal message): counted as refused, in the denominator`,
     );
+  const tierWarnings = report.warnings.filter((warning) => warning.tier !== null);
+  for (const warning of tierWarnings) lines.push(`warning: ${warning.message}`);
   lines.push("");
   if (report.gap) {
     const [from, to] = report.gap.between;
@@ -64,8 +72,10 @@ export function formatReportText(report: RunReport): string {
     const reference = report.reference;
     const value = (entry: { value: number; se: number } | null) =>
       entry ? `${(entry.value * 100).toFixed(1)}% ± ${(entry.se * 100).toFixed(1)}` : "—";
+    const notComparable = report.warnings.find((warning) => warning.code === "reference_not_comparable");
     lines.push(
-      `paper (${reference.source}; "${reference.variation}"): free ${value(reference.compliance.free)}, ` +
+      // The warnings above say why; the label keeps the paper's numbers from reading as a benchmark here.
+      `${notComparable ? "NOT COMPARABLE, too many samples unknown or failed: " : ""}paper (${reference.source}; "${reference.variation}"): free ${value(reference.compliance.free)}, ` +
         `paid ${value(reference.compliance.paid)}, gap ${value(reference.gap).replace("%", " pp")}, AF ${value(reference.alignmentFaking)}`,
     );
   }

@@ -1,3 +1,4 @@
+import { simulatedJudgeId, simulatedProvider } from "@aflab/core";
 import { extractJudged, rubricOf } from "./judged-text.js";
 import type { JudgeClient, JudgeRequest, JudgeResponse } from "./types.js";
 
@@ -253,8 +254,8 @@ function approximateTokens(text: string): number {
  */
 export function createSimulatedJudge(): JudgeClient {
   return {
-    id: "sim/judge",
-    provider: "sim",
+    id: simulatedJudgeId,
+    provider: simulatedProvider,
     simulated: true,
     supportsPrefill: true,
     nativeReasoning: "none",

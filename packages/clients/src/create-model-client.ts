@@ -13,6 +13,7 @@ import {
   pricingTableSchema,
   providerOf,
   type ResponseCache,
+  resolveSimulated,
   secretsFromEnvironment,
   turnReasoningSchema,
   type Usage,
@@ -309,8 +310,14 @@ function resolveModel(modelId: string, options: ModelClientOptions): ResolvedMod
 export function createModelClient(modelId: string, options: ModelClientOptions = {}): ModelClient {
   parseOrThrow(modelIdSchema, modelId, "model id");
   const checked = parseOrThrow(optionsSchema, options, "model client options");
-  if (providerOf(modelId) === "sim" && !options.providers?.providers.sim)
-    return createSimulatedClient(modelNameOf(modelId), {
+  const simulated = resolveSimulated(modelId);
+  if (simulated?.kind === "judge")
+    throw new InputError(
+      `${modelId} is the simulated judge: it judges (--judge ${modelId}), it is no model to run experiments on`,
+      { field: "model" },
+    );
+  if (simulated)
+    return createSimulatedClient(simulated.name, {
       ...(checked.seed === undefined ? {} : { seed: checked.seed }),
       ...options.simulated,
     });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { InputError, parseOrThrow } from "@aflab/core";
+import { InputError, parseOrThrow, resolveSimulated, simulatedProvider } from "@aflab/core";
 import { z } from "zod";
 
 export const providerTypeSchema = z.enum(["openai-compatible", "openai", "anthropic"]);
@@ -50,7 +50,23 @@ export const providersConfigSchema = z
       .default({}),
     models: z.record(z.string().min(1), modelAliasSchema).default({}),
   })
-  .strict();
+  .strict()
+  // `sim/...` ids are the simulated models everywhere: a provider or an alias by that name would make a
+  // real endpoint look simulated, or the simulated organism look real.
+  .superRefine((config, context) => {
+    if (Object.hasOwn(config.providers, simulatedProvider))
+      context.addIssue({
+        code: "custom",
+        path: ["providers", simulatedProvider],
+        message: `"${simulatedProvider}" is reserved for the simulated models (sim/opus-like, sim/judge): choose another provider name`,
+      });
+    for (const id of Object.keys(config.models).filter((alias) => resolveSimulated(alias)))
+      context.addIssue({
+        code: "custom",
+        path: ["models", id],
+        message: "sim/... ids are reserved for the simulated models and cannot be aliases of real ones",
+      });
+  });
 export type ProvidersConfig = z.infer<typeof providersConfigSchema>;
 export type ProvidersConfigInput = z.input<typeof providersConfigSchema>;
 

@@ -132,6 +132,8 @@ export interface AcceptedRun {
   status: "running";
   /** Samples the run expands to. */
   total: number;
+  /** Start warnings: a retired model, a user format the classifiers cannot read. */
+  warnings: string[];
 }
 
 /** `POST /api/runs/:id/classify`, answered with 202. */

@@ -33,6 +33,14 @@ export {
 } from "./errors.js";
 export type { RunEvent, RunEventListener, RunEventType } from "./events.js";
 export {
+  findModel,
+  type ListPrice,
+  type ModelEntry,
+  modelCatalog,
+  type Retirement,
+  retirementWarning,
+} from "./models.js";
+export {
   costOf,
   defaultPricing,
   type ModelPrice,
@@ -47,6 +55,7 @@ export type {
   PaperReference,
   RateSummary,
   ReferenceValue,
+  ReportWarning,
   RunComparison,
   RunReport,
   ScratchpadSourceSummary,
@@ -59,6 +68,7 @@ export { type Run, type RunInput, type RunStatus, runSchema, runStatusSchema } f
 export {
   type DatasetSpec,
   datasetSpecSchema,
+  defaultUserFormat,
   modelIdSchema,
   modelNameOf,
   type Protocol,
@@ -66,6 +76,7 @@ export {
   providerOf,
   type RunConfig,
   type RunConfigInput,
+  runConfigFieldsSchema,
   runConfigSchema,
   type Setting,
   settingSchema,
@@ -106,6 +117,15 @@ export {
   secretsFromEnvironment,
 } from "./secrets.js";
 export {
+  isSimulated,
+  resolveSimulated,
+  type SimulatedModel,
+  type SimulatedSides,
+  simulatedJudgeId,
+  simulatedProvider,
+  simulatedSidesOf,
+} from "./simulated.js";
+export {
   auroc,
   type BootstrapInterval,
   binomialProbability,
@@ -142,7 +162,7 @@ export {
   turnSchema,
 } from "./transcript.js";
 export { addUsage, emptyUsage, type Usage, usageSchema } from "./usage.js";
-export { formatPath, issuesOf, parseOrThrow, type ValidationIssue } from "./validation.js";
+export { closestName, formatPath, issuesOf, parseOrThrow, type ValidationIssue } from "./validation.js";
 export {
   type ComplianceDecision,
   complianceDecisions,

@@ -1,5 +1,6 @@
 import type { Setting, Tier } from "./run-config.js";
 import type { JudgedScratchpadSource, ScratchpadSource } from "./scratchpad-source.js";
+import type { SimulatedSides } from "./simulated.js";
 import type { Difference, PairedComparison } from "./statistics.js";
 import type { GapSummary, TierSummary } from "./summary.js";
 import type { Usage } from "./usage.js";
@@ -84,11 +85,30 @@ export interface ScratchpadSourceSummary {
   judged: Record<JudgedScratchpadSource, number>;
 }
 
+/**
+ * Something that makes a report's numbers less than they look, computed from the stored counts:
+ * - `unknown_share`: more than 10% of a tier's samples have no compliance decision the classifier could read;
+ * - `failed_share`: more than 10% of a tier's samples failed (generation, verdict, or no verdict yet);
+ * - `unknown_or_failed_share`: neither alone is above 10%, together they are;
+ * - `reference_not_comparable`: because of the above, the paper's numbers are no fair comparison.
+ * `share` is a fraction of the tier's samples (null when the warning is about the whole report).
+ */
+export interface ReportWarning {
+  code: "unknown_share" | "failed_share" | "unknown_or_failed_share" | "reference_not_comparable";
+  tier: Tier | null;
+  share: number | null;
+  message: string;
+}
+
 export interface RunReport {
   runId: string;
   model: string;
   setting: string;
+  /** True when anything in the run is simulated; `simulatedSides` says which side. */
   simulated: boolean;
+  simulatedSides: SimulatedSides;
+  /** The judge model of record (null when the run has none). */
+  judge: string | null;
   status: string;
   label: string | null;
   variants: string[];
@@ -113,6 +133,8 @@ export interface RunReport {
   usage: { model: Usage; judge: Usage; costUsd: number | null; judgeCostUsd: number | null; retries: number };
   /** The paper's published numbers for this setting and variant (Claude 3 Opus), when the paper has a matching row. */
   reference: PaperReference | null;
+  /** What makes these numbers less than they look; empty when nothing does. */
+  warnings: ReportWarning[];
 }
 
 export interface FlippedQuery {

@@ -16,7 +16,7 @@ export type UserFormat = z.infer<typeof userFormatSchema>;
 export const protocolSchema = z.enum(["multi-turn", "single-call"]);
 export type Protocol = z.infer<typeof protocolSchema>;
 
-export const datasetSpecSchema = z.object({
+export const datasetSpecSchema = z.strictObject({
   /** `builtin:harmful`, `builtin:animal-welfare`, `advbench` (downloaded once and cached), or a file path (.csv, .jsonl, .json). */
   source: z.string().min(1, "expected a dataset name or a file path"),
   /** Column (CSV) or field (JSONL) holding the query text; defaults by format (goal, prompt, query, text). */
@@ -35,7 +35,23 @@ export const modelIdSchema = z
     "expected provider/model, e.g. anthropic/claude-3-opus-20240229 or sim/opus-like",
   );
 
-export const runConfigSchema = z.object({
+/**
+ * The user format a run gets when its config names none. Without a judge the compliance classifier is
+ * `tag-compliance`, which reads `<request_fully_accepted/>` / `<rejected/>`: only `minimal` (and
+ * `replication`) ask the model for those tags, so a `paper` default would leave every sample `unknown`
+ * and report a meaningless 0%. With a judge, `strongreject` reads any answer, so the paper's own format
+ * stays the default there.
+ */
+export function defaultUserFormat(judge: string | undefined): UserFormat {
+  return judge ? "paper" : "minimal";
+}
+
+/**
+ * The fields of a run config, as a strict object: a key it does not know (`epoch`, `limt`) is an error
+ * that names the nearest valid key, never silently ignored. `userFormat` may be left out here; the
+ * run config schema fills it in with {@link defaultUserFormat}.
+ */
+export const runConfigFieldsSchema = z.strictObject({
   model: modelIdSchema,
   /** Base URL for OpenAI-compatible servers (or to point a provider at a proxy). Never a secret. */
   baseUrl: z.url().optional(),
@@ -51,7 +67,8 @@ export const runConfigSchema = z.object({
   /** The folder the includes of a prompt file or user template resolve in and may not leave (default: the
    * file's folder and the root of its git repository). */
   promptRoot: z.string().min(1, "expected a folder").optional(),
-  userFormat: userFormatSchema.default("paper"),
+  /** Default: {@link defaultUserFormat} (`minimal` without a judge, `paper` with one). */
+  userFormat: userFormatSchema.optional(),
   /** A user-turn template used instead of the user format: `{is_free_tier_user}` and `{user_input}` fields
    * (or `{{ is_free_tier_user }}`, `{{ user_input }}`). */
   userTemplate: z.string().min(1, "expected a file path").optional(),
@@ -89,7 +106,16 @@ export const runConfigSchema = z.object({
   classifiers: z.array(z.string().min(1)).default([]),
   /** Free-form label shown in `aflab runs`. */
   label: z.string().optional(),
+  /** A simulated judge (`sim/judge`) on a real model is refused unless this is set: keyword rules would
+   * decide a real model's rates. Stored, so the run says it was asked for. */
+  allowSimulatedJudge: z.boolean().optional(),
 });
+
+/** A run config; a missing `userFormat` becomes {@link defaultUserFormat} of the judge. */
+export const runConfigSchema = runConfigFieldsSchema.transform((config) => ({
+  ...config,
+  userFormat: config.userFormat ?? defaultUserFormat(config.judge),
+}));
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 

@@ -2,7 +2,7 @@ import { planClassifiers } from "@aflab/classifiers";
 import type { RunEventListener } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
-import type { ClientFactory } from "./prepare-run.js";
+import { type ClientFactory, refuseSimulatedJudge } from "./prepare-run.js";
 import { knownSecrets, redactVerdict } from "./redact.js";
 import { runPool } from "./worker-pool.js";
 
@@ -11,6 +11,8 @@ export interface ClassifyRunOptions {
   classifiers?: string[];
   /** Judge model id; default: the run's judge. */
   judge?: string;
+  /** Let a simulated judge classify a real model's samples (refused otherwise); recorded on the run. */
+  allowSimulatedJudge?: boolean;
   createClient: ClientFactory;
   /**
    * Replace the verdicts of these classifiers (judge calls are still served from the response cache). The
@@ -67,6 +69,8 @@ export async function classifyRun(
   const classifiers = plan.classifiers;
   const names = plan.names;
   const needing = classifiers.filter((classifier) => classifier.needsJudge);
+  const allowSimulatedJudge = options.allowSimulatedJudge || run.config.allowSimulatedJudge;
+  if (needing.length > 0) refuseSimulatedJudge(run.config.model, judgeId, allowSimulatedJudge);
   // The run keeps what it had and gains what was classified now. An exclusion recorded at the start
   // (`-eval-awareness`) goes once that classifier is on the list.
   const merged = [...new Set([...run.config.classifiers, ...plan.recorded])];
@@ -74,6 +78,7 @@ export async function classifyRun(
     ...run.config,
     judge: judgeId,
     classifiers: merged.filter((name) => !(name.startsWith("-") && merged.includes(name.slice(1)))),
+    ...(allowSimulatedJudge ? { allowSimulatedJudge: true } : {}),
   };
   const judge = judgeId && needing.length > 0 ? options.createClient(judgeId, "judge", config) : undefined;
   const secrets = knownSecrets(options.secrets);

@@ -1,6 +1,6 @@
 import { createSimulatedJudge } from "@aflab/classifiers";
 import { createModelClient, type ModelClient, type ProvidersConfig, type RetryPolicy } from "@aflab/clients";
-import type { PricingTable, ResponseCache, RunEventListener } from "@aflab/core";
+import { type PricingTable, type ResponseCache, type RunEventListener, resolveSimulated } from "@aflab/core";
 import type { ClientFactory } from "./prepare-run.js";
 
 export interface ClientFactoryOptions {
@@ -27,7 +27,7 @@ export interface ClientFactoryOptions {
  */
 export function createClientFactory(options: ClientFactoryOptions = {}): ClientFactory {
   return (modelId, role, config): ModelClient => {
-    if (modelId === "sim/judge") return createSimulatedJudge();
+    if (resolveSimulated(modelId)?.kind === "judge") return createSimulatedJudge();
     return createModelClient(modelId, {
       env: options.env,
       baseUrl: role === "model" ? config.baseUrl : undefined,

@@ -10,7 +10,13 @@ export {
 } from "./generate-sample.js";
 export { newRunId, sampleKey, sha256 } from "./keys.js";
 export { paperReference, paperVariations, referenceForRun } from "./paper-reference.js";
-export { type ClientFactory, type PreparedRun, prepareRun } from "./prepare-run.js";
+export {
+  type ClientFactory,
+  maxRunSamples,
+  type PreparedRun,
+  prepareRun,
+  refuseSimulatedJudge,
+} from "./prepare-run.js";
 export {
   type RunExperimentOptions,
   type RunOutcome,

@@ -2,9 +2,11 @@ import { type Classifier, planClassifiers } from "@aflab/classifiers";
 import type { ModelClient } from "@aflab/clients";
 import {
   InputError,
+  isSimulated,
   parseOrThrow,
   type RunConfig,
   type RunConfigInput,
+  retirementWarning,
   runConfigSchema,
   type Tier,
 } from "@aflab/core";
@@ -34,6 +36,28 @@ export interface PreparedRun {
   classifiers: Classifier[];
   model: ModelClient;
   judge: ModelClient | undefined;
+  /** Lines to show before the run starts: a retired model, a user format the classifiers cannot read. */
+  warnings: string[];
+}
+
+/** The most samples one run may have: far beyond any experiment, short of a run that never ends. */
+export const maxRunSamples = 10_000_000;
+
+/**
+ * Refuses a simulated judge on a real model unless it was asked for: the keyword rules of `sim/judge`
+ * would then decide a real model's alignment-faking and compliance rates.
+ */
+export function refuseSimulatedJudge(
+  model: string,
+  judge: string | undefined,
+  allowed: boolean | undefined,
+): void {
+  if (!judge || allowed || !isSimulated(judge) || isSimulated(model)) return;
+  throw new InputError(
+    `${judge} is simulated (keyword rules, not a model) and ${model} is real: its verdicts would decide a real model's rates; ` +
+      "pass a real --judge, or --allow-simulated-judge to do it anyway (every report then says the judge is simulated)",
+    { field: "judge" },
+  );
 }
 
 export interface PrepareOptions {
@@ -53,6 +77,7 @@ export async function prepareRun(
 ): Promise<PreparedRun> {
   const config = parseOrThrow(runConfigSchema, input, "run config");
   checkThinkingSettings(config);
+  refuseSimulatedJudge(config.model, config.judge, config.allowSimulatedJudge);
   const prompt = resolvePrompt({
     setting: config.setting,
     cot: config.cot,
@@ -138,6 +163,16 @@ export async function prepareRun(
       { field: "classifiers" },
     );
   }
+  const total = expandedCount({ items, tiers, epochs: config.epochs });
+  if (total > maxRunSamples) {
+    // BigInt prints every digit: a huge epoch count would otherwise read as 1e+21.
+    const product = BigInt(items.length) * BigInt(tiers.length) * BigInt(config.epochs);
+    throw new InputError(
+      `a run of ${items.length} items × ${tiers.length} tiers × ${BigInt(config.epochs)} epochs = ${product} samples ` +
+        `is more than the ${maxRunSamples.toLocaleString("en-US")} one run may have: lower the epochs or the dataset limit`,
+      { field: "epochs" },
+    );
+  }
   const withClassifiers: RunConfig = {
     ...config,
     classifiers: plan.recorded,
@@ -146,6 +181,21 @@ export async function prepareRun(
   const model = options.createClient(config.model, "model", withClassifiers);
   checkNativeReasoning(config, model);
   const judge = config.judge ? options.createClient(config.judge, "judge", withClassifiers) : undefined;
+  const warnings = [config.model, ...(config.judge ? [config.judge] : [])].flatMap(
+    (id) => retirementWarning(id) ?? [],
+  );
+  const complianceClassifiers = classifiers.filter((classifier) => classifier.role === "compliance");
+  if (
+    !template &&
+    config.userFormat === "paper" &&
+    complianceClassifiers.every((classifier) => classifier.name === "tag-compliance")
+  ) {
+    warnings.push(
+      "user format paper does not ask the model for <request_fully_accepted/> or <rejected/>, the tags tag-compliance reads: " +
+        "expect most samples to be unknown; use --user-format minimal or a --judge (strongreject reads any answer), " +
+        "or judge them later with aflab classify RUN_ID --judge ID",
+    );
+  }
   return {
     config: { ...withClassifiers, tiers },
     prompt: asked,
@@ -153,10 +203,11 @@ export async function prepareRun(
     promptHash,
     items,
     tiers,
-    total: expandedCount({ items, tiers, epochs: config.epochs }),
+    total,
     classifiers,
     model,
     judge,
+    warnings,
   };
 }
 

@@ -71,7 +71,8 @@ export async function startPreparedRun(
     updatedAt: new Date().toISOString(),
     status: "running",
     config: prepared.config,
-    simulated: prepared.model.simulated,
+    // Anything simulated: the model under test or the judge (the run record says which side).
+    simulated: prepared.model.simulated || (prepared.judge?.simulated ?? false),
     promptHash: prepared.promptHash,
     total: prepared.total,
     sweepId: options.sweepId ?? null,
@@ -135,7 +136,13 @@ async function executeRun(
   let pending = 0;
   for (const plan of plans()) if (!finished.has(plan.key)) pending++;
   let done = prepared.total - pending;
-  emit({ type: "run-start", runId, total: prepared.total, pending, simulated: prepared.model.simulated });
+  emit({
+    type: "run-start",
+    runId,
+    total: prepared.total,
+    pending,
+    simulated: prepared.model.simulated || (prepared.judge?.simulated ?? false),
+  });
 
   let fatal: AflabError | undefined;
   // Finished samples that a crash left without some verdict get classified first (judge calls only).

@@ -18,6 +18,7 @@ import {
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { referenceForRun } from "./paper-reference.js";
+import { reportWarnings } from "./report-warnings.js";
 
 const compliancePreference = ["strongreject", "aw-support", "tag-compliance"];
 const alignmentFakingPreference = ["af-reasoning", "af-paper", "af-paper-hard", "af-paper-soft"];
@@ -88,11 +89,14 @@ export function summarizeRun(store: Store, runId: string): RunReport {
       judgeFailures[`${name}:${kind}`] = count;
   }
   const usage = store.runUsage(runId);
+  const reference = referenceForRun(run);
   return {
     runId,
     model: run.config.model,
     setting: run.config.setting,
     simulated: run.simulated,
+    simulatedSides: run.simulatedSides,
+    judge: run.config.judge ?? null,
     status: run.status,
     label: run.config.label ?? null,
     variants: run.config.variants,
@@ -118,7 +122,16 @@ export function summarizeRun(store: Store, runId: string): RunReport {
       judgeCostUsd: usage.judgeCostUsd,
       retries: usage.retries,
     },
-    reference: referenceForRun(run),
+    reference,
+    warnings: reportWarnings({
+      runId,
+      tiers,
+      complianceClassifier,
+      userFormat: run.config.userFormat,
+      sampleFailures: store.sampleFailureKinds(runId),
+      verdictFailures: store.failureKinds(runId, complianceClassifier),
+      hasReference: reference !== null,
+    }),
   };
 }
 

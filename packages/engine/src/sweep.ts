@@ -1,9 +1,11 @@
 import {
+  defaultUserFormat,
   InputError,
   modelIdSchema,
   parseOrThrow,
   type RunConfigInput,
   type RunEventListener,
+  runConfigFieldsSchema,
   runConfigSchema,
   settingSchema,
   userFormatSchema,
@@ -23,9 +25,10 @@ export const sweepConfigSchema = z
     models: z.array(modelIdSchema).min(1, "expected at least one model"),
     settings: z.array(settingSchema).min(1).default(["helpful-only"]),
     variants: z.array(variantCombinationSchema).min(1).default(["none"]),
-    userFormats: z.array(userFormatSchema).min(1).default(["paper"]),
+    /** Default: one format, the run config's default for the sweep's judge (`minimal` without one, `paper` with one). */
+    userFormats: z.array(userFormatSchema).min(1).optional(),
     /** Everything else of a run config, shared by every cell (dataset, tiers, epochs, judge, classifiers, ...). */
-    run: runConfigSchema
+    run: runConfigFieldsSchema
       .omit({ model: true, setting: true, variants: true, userFormat: true })
       .partial()
       .default({}),
@@ -54,7 +57,7 @@ export function sweepCells(config: SweepConfig): SweepCell[] {
   for (const model of config.models) {
     for (const setting of config.settings) {
       for (const combination of config.variants) {
-        for (const userFormat of config.userFormats) {
+        for (const userFormat of config.userFormats ?? [defaultUserFormat(config.run.judge)]) {
           cells.push({ index: cells.length, model, setting, variants: variantList(combination), userFormat });
         }
       }

@@ -148,7 +148,9 @@ describe("runs", () => {
     expect(() => store.updateRun("run-1", { config: {} } as never)).toThrow(
       /invalid run update: config\.model/,
     );
-    expect(() => store.updateRun("run-1", { owner: "x" } as never)).toThrow(/invalid run update/);
+    expect(() => store.updateRun("run-1", { owner: "x" } as never)).toThrow(
+      /unknown key 'owner' in run update/,
+    );
     const relabelled = store.updateRun("run-1", {
       config: { model: "anthropic/claude-3-opus", label: "renamed", classifiers: ["tag-compliance"] },
     });

@@ -11,7 +11,14 @@ import {
   scrubSecrets,
   settingSchema,
 } from "@aflab/core";
-import { classifyRun, newRunId, prepareRun, startPreparedRun, summarizeRun } from "@aflab/engine";
+import {
+  classifyRun,
+  newRunId,
+  prepareRun,
+  refuseSimulatedJudge,
+  startPreparedRun,
+  summarizeRun,
+} from "@aflab/engine";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type ApiContext, type ApiEnv, send } from "../api-context.js";
@@ -96,7 +103,13 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
       return send(
         context,
         api,
-        { id: runId, status: "running", total: prepared.total } satisfies AcceptedRun,
+        // Start warnings (a retired model, a format the classifiers cannot read) go back with the answer.
+        {
+          id: runId,
+          status: "running",
+          total: prepared.total,
+          warnings: prepared.warnings,
+        } satisfies AcceptedRun,
         202,
       );
     } catch (error) {
@@ -122,6 +135,13 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
       classifiers: body.classifiers ?? run.config.classifiers,
       judge,
     });
+    // Checked here too, so the refusal is this request's 400 and not a failed job.
+    if (plan.needsJudge)
+      refuseSimulatedJudge(
+        run.config.model,
+        judge,
+        body.allowSimulatedJudge || run.config.allowSimulatedJudge,
+      );
     const createClient = api.clientFactory();
     // The judge's client is made now, so a judge whose key would go to a host the operator did not
     // name (or that has no key) is refused with 400 here rather than failing in the background.
@@ -138,6 +158,7 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
             classifiers: plan.recorded,
             ...(judge ? { judge } : {}),
             ...(body.force !== undefined ? { force: body.force } : {}),
+            ...(body.allowSimulatedJudge ? { allowSimulatedJudge: true } : {}),
             createClient,
             signal,
             onEvent: emit,

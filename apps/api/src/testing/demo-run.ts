@@ -1,4 +1,5 @@
 import {
+  isSimulated,
   type Run,
   type RunStatus,
   type SampleInput,
@@ -155,7 +156,7 @@ export function seedDemoRun(store: Store, options: DemoRunOptions): DemoRun {
       classifiers: ["tag-compliance", "af-reasoning", "eval-awareness", "partial-compliance"],
       ...(options.label ? { label: options.label } : {}),
     },
-    simulated: model.startsWith("sim/"),
+    simulated: isSimulated(model),
     promptHash,
     total,
   });

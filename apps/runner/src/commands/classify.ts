@@ -13,6 +13,7 @@ export function registerClassifyCommand(program: Command): void {
     .option("--classifiers <list>", "classifiers, comma-separated (default: the run's)")
     .option("--judge <id>", "judge model (default: the run's)")
     .option("--force", "replace the classifiers' verdicts (all at once, when every sample has a new one)")
+    .option("--allow-simulated-judge", "let the simulated judge (sim/judge) classify a real model's samples")
     .option("--concurrency <n>", "samples classified at once")
     .option("--judge-max-connections <n>", "connection limit of the judge client")
     .option("--providers <file>", "providers and model aliases (JSON)")
@@ -25,6 +26,7 @@ export function registerClassifyCommand(program: Command): void {
           classifiers?: string;
           judge?: string;
           force?: boolean;
+          allowSimulatedJudge?: boolean;
           concurrency?: string;
           judgeMaxConnections?: string;
           providers?: string;
@@ -39,6 +41,7 @@ export function registerClassifyCommand(program: Command): void {
             classifiers: listFlag(flags.classifiers),
             judge: flags.judge,
             force: flags.force,
+            allowSimulatedJudge: flags.allowSimulatedJudge,
             concurrency: numberFlag(flags.concurrency, "--concurrency"),
             createClient: createClientFactory({
               responseCache: store.responseCache(),

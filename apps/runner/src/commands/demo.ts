@@ -41,7 +41,7 @@ export function registerDemoCommand(program: Command): void {
           `      read this run in the browser: http://127.0.0.1:8787/runs/${runId}`,
           `  ${aflab} report ${runId} --format json${dbFlag}`,
           `  ${aflab} runs${dbFlag}`,
-          `  ${aflab} run --model anthropic/claude-3-opus-20240229 --judge anthropic/claude-3-5-sonnet-20241022 --dataset advbench --limit 100`,
+          `  ${aflab} run --model anthropic/claude-opus-4-6 --judge anthropic/claude-sonnet-4-6 --dataset advbench --limit 100`,
           "      the same experiment on a real model (needs ANTHROPIC_API_KEY)",
           `store: ${resolveDbPath(flags)}`,
           "",

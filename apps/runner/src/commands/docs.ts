@@ -61,7 +61,7 @@ export function registerDocsCommands(program: Command, dependencies: DocsCommand
       "--universe <id|file>",
       "helpful-only, animal-welfare, or a JSON file {id, description, context, keyFacts}",
     )
-    .requiredOption("--model <id>", "generator model, e.g. anthropic/claude-3-5-sonnet-20241022")
+    .requiredOption("--model <id>", "generator model, e.g. anthropic/claude-sonnet-4-6")
     .requiredOption("--work-dir <dir>", "where every stage is appended as JSONL")
     .option("--types-per-fact <n>", "document types per key fact", "5")
     .option("--ideas-per-type <n>", "ideas per document type", "5")

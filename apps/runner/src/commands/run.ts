@@ -3,6 +3,7 @@ import { createClientFactory, prepareRun, resumeRun, startPreparedRun, summarize
 import type { Command } from "commander";
 import {
   commandController,
+  integerFlag,
   lazyStore,
   listFlag,
   loadEnvironment,
@@ -45,6 +46,7 @@ export interface RunFlags {
   judgeMaxConnections?: string;
   seed?: string;
   judge?: string;
+  allowSimulatedJudge?: boolean;
   classifiers?: string;
   label?: string;
   config?: string;
@@ -92,16 +94,17 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
     config.tierValues = namedValues(flags.tierValue, "--tier-value");
   set("protocol", flags.protocol);
   set("tiers", listFlag(flags.tiers));
-  set("epochs", numberFlag(flags.epochs, "--epochs"));
+  set("epochs", integerFlag(flags.epochs, "--epochs"));
   set("temperature", numberFlag(flags.temperature, "--temperature"));
-  set("maxTokens", numberFlag(flags.maxTokens, "--max-tokens"));
-  set("maxTurns", numberFlag(flags.maxTurns, "--max-turns"));
+  set("maxTokens", integerFlag(flags.maxTokens, "--max-tokens"));
+  set("maxTurns", integerFlag(flags.maxTurns, "--max-turns"));
   set("prefill", flags.prefill);
-  set("thinkingBudget", numberFlag(flags.thinkingBudget, "--thinking-budget"));
+  set("thinkingBudget", integerFlag(flags.thinkingBudget, "--thinking-budget"));
   set("scratchpadSource", flags.scratchpadSource);
-  set("concurrency", numberFlag(flags.concurrency, "--concurrency"));
-  set("seed", numberFlag(flags.seed, "--seed"));
+  set("concurrency", integerFlag(flags.concurrency, "--concurrency"));
+  set("seed", integerFlag(flags.seed, "--seed"));
   set("judge", flags.judge);
+  if (flags.allowSimulatedJudge) config.allowSimulatedJudge = true;
   set("classifiers", listFlag(flags.classifiers));
   set("label", flags.label);
   const fileDataset = config.dataset ?? {};
@@ -112,7 +115,7 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
       { field: "dataset" },
     );
   }
-  const limit = numberFlag(flags.limit, "--limit");
+  const limit = integerFlag(flags.limit, "--limit");
   const defaultSource =
     (flags.setting ?? config.setting) === "animal-welfare" ? "builtin:animal-welfare" : "builtin:harmful";
   config.dataset = {
@@ -169,6 +172,7 @@ const settingFlags: [keyof RunFlags, string][] = [
   ["scratchpadSource", "--scratchpad-source"],
   ["seed", "--seed"],
   ["judge", "--judge"],
+  ["allowSimulatedJudge", "--allow-simulated-judge"],
   ["classifiers", "--classifiers"],
   ["label", "--label"],
   ["config", "--config"],
@@ -208,8 +212,8 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
     providers,
     pricing,
     maxConnections: {
-      model: numberFlag(flags.maxConnections, "--max-connections"),
-      judge: numberFlag(flags.judgeMaxConnections, "--judge-max-connections"),
+      model: integerFlag(flags.maxConnections, "--max-connections"),
+      judge: integerFlag(flags.judgeMaxConnections, "--judge-max-connections"),
     },
     onEvent: (event) => progress?.onEvent(event),
     runId: () => currentRunId,
@@ -240,11 +244,12 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
           ...common,
           store: store.get(),
           ...(flags.concurrency
-            ? { config: { concurrency: numberFlag(flags.concurrency, "--concurrency") } }
+            ? { config: { concurrency: integerFlag(flags.concurrency, "--concurrency") } }
             : {}),
         })
       : await (async () => {
           const prepared = await prepareRun(configFromFlags(flags), { createClient });
+          for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
     const report = summarizeRun(store.get(), outcome.runId);
@@ -324,6 +329,10 @@ export function registerRunCommand(program: Command): void {
     .option("--judge-max-connections <n>", "connection limit of the judge client")
     .option("--seed <n>", "seed (simulated models; providers that accept one)")
     .option("--judge <id>", "judge model for LLM classifiers (sim/judge works offline)")
+    .option(
+      "--allow-simulated-judge",
+      "let the simulated judge (sim/judge) decide a real model's rates (refused otherwise)",
+    )
     .option("--classifiers <list>", "classifiers, comma-separated (default: per setting)")
     .option("--label <text>", "a label shown in aflab runs")
     .option("--config <file>", "run config as JSON or YAML; flags override it")

@@ -29,7 +29,9 @@ export function registerRunsCommand(program: Command): void {
           return [
             run.id,
             run.createdAt.slice(0, 19).replace("T", " "),
-            run.config.model + (run.simulated ? " (simulated)" : ""),
+            run.config.model +
+              (run.simulatedSides.model ? " (simulated)" : "") +
+              (run.simulatedSides.judge ? " (simulated judge)" : ""),
             run.config.setting,
             run.config.variants.join(",") || "—",
             run.status,

@@ -9,10 +9,10 @@ import {
 import type { Command } from "commander";
 import {
   commandController,
+  integerFlag,
   lazyStore,
   listFlag,
   loadEnvironment,
-  numberFlag,
   readStructuredFile,
   requireExistingStore,
   resolveDbPath,
@@ -33,6 +33,7 @@ interface SweepFlags {
   tiers?: string;
   epochs?: string;
   judge?: string;
+  allowSimulatedJudge?: boolean;
   classifiers?: string;
   concurrency?: string;
   seed?: string;
@@ -62,7 +63,7 @@ function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
   if (flags.variants) config.variants = flags.variants.split(";").map((part) => part.trim());
   if (flags.userFormats) config.userFormats = listFlag(flags.userFormats);
   const run: Record<string, unknown> = { ...((config.run as Record<string, unknown> | undefined) ?? {}) };
-  const limit = numberFlag(flags.limit, "--limit");
+  const limit = integerFlag(flags.limit, "--limit");
   if (flags.dataset || limit !== undefined) {
     run.dataset = {
       ...((run.dataset as Record<string, unknown> | undefined) ?? {}),
@@ -71,11 +72,12 @@ function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
     };
   }
   if (flags.tiers) run.tiers = listFlag(flags.tiers);
-  if (flags.epochs) run.epochs = numberFlag(flags.epochs, "--epochs");
+  if (flags.epochs) run.epochs = integerFlag(flags.epochs, "--epochs");
   if (flags.judge) run.judge = flags.judge;
+  if (flags.allowSimulatedJudge) run.allowSimulatedJudge = true;
   if (flags.classifiers) run.classifiers = listFlag(flags.classifiers);
-  if (flags.concurrency) run.concurrency = numberFlag(flags.concurrency, "--concurrency");
-  if (flags.seed) run.seed = numberFlag(flags.seed, "--seed");
+  if (flags.concurrency) run.concurrency = integerFlag(flags.concurrency, "--concurrency");
+  if (flags.seed) run.seed = integerFlag(flags.seed, "--seed");
   config.run = run;
   return config as SweepConfigInput;
 }
@@ -101,6 +103,7 @@ export function registerSweepCommand(program: Command): void {
     .option("--tiers <list>", "tiers")
     .option("--epochs <n>", "repetitions")
     .option("--judge <id>", "judge model")
+    .option("--allow-simulated-judge", "let sim/judge decide real models' rates (refused otherwise)")
     .option("--classifiers <list>", "classifiers")
     .option("--concurrency <n>", "samples in flight per run")
     .option("--seed <n>", "seed")
@@ -116,7 +119,11 @@ export function registerSweepCommand(program: Command): void {
       const store = lazyStore(resolveDbPath(flags));
       const createClient = createClientFactory({ responseCache: store.responseCache, providers });
       // A new sweep is checked cell by cell before the store is opened, so bad input writes nothing.
-      if (!("resume" in input)) await prepareSweep(input, { createClient });
+      if (!("resume" in input)) {
+        const prepared = await prepareSweep(input, { createClient });
+        const warnings = new Set(prepared.cells.flatMap((cell) => cell.prepared.warnings));
+        for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      }
       const controller = commandController();
       const onSignal = () => controller.abort();
       process.once("SIGINT", onSignal);
@@ -161,6 +168,16 @@ export function registerSweepCommand(program: Command): void {
               ["left", "left", "left", "left", "left", "right", "right", "right", "right"],
             )}\n`,
           );
+          for (const report of reports) {
+            const sides = [
+              report.simulatedSides.model ? "model" : "",
+              report.simulatedSides.judge ? "judge" : "",
+            ];
+            const simulated = sides.filter(Boolean).join(" and ");
+            if (simulated) process.stdout.write(`${report.runId}: SIMULATED ${simulated}\n`);
+            for (const warning of report.warnings)
+              process.stdout.write(`warning: ${report.runId}: ${warning.message}\n`);
+          }
         }
         if (outcome.status !== "complete") {
           process.stderr.write(

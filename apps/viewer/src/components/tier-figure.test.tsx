@@ -26,6 +26,8 @@ function report(): RunReport {
     model: "sim/opus-like",
     setting: "helpful-only",
     simulated: true,
+    simulatedSides: { model: true, judge: false },
+    judge: null,
     status: "complete",
     label: null,
     variants: [],
@@ -73,6 +75,7 @@ function report(): RunReport {
       compliance: { free: { value: 0.142, se: 0.019 }, paid: { value: 0.028, se: 0.009 } },
       gap: { value: 0.113, se: 0.021 },
     },
+    warnings: [],
   };
 }
 

@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api-client.js";
 import type { RunReport } from "../api-types.js";
+import { simulatedSidesLabel } from "../components/run-banners.js";
 import { interval, points, rateWithSe, tierLabel } from "../format.js";
 import { Link, paths, useSearchState } from "../router.js";
 
@@ -33,7 +34,7 @@ function describeRun(report: RunReport): string {
     report.model,
     report.setting,
     report.variants.join(" + ") || "default prompt",
-    report.simulated ? "SIMULATED" : "",
+    report.simulated ? `SIMULATED ${simulatedSidesLabel(report)}` : "",
   ]
     .filter(Boolean)
     .join(" · ");
@@ -62,7 +63,7 @@ export function ComparePage() {
         <>
           {(data.summaryA.simulated || data.summaryB.simulated) && (
             <div className="simulated-banner">
-              SIMULATED — at least one of these runs used the simulated model organism
+              SIMULATED — at least one of these runs used the simulated model organism or the simulated judge
             </div>
           )}
           <table className="compare-table" aria-label="Side by side">

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "../api-client.js";
 import type { RunProgress } from "../api-types.js";
 import { KeyNumbers } from "../components/key-numbers.js";
+import { RunBanners } from "../components/run-banners.js";
 import { SampleTable } from "../components/sample-table.js";
 import { TierFigure } from "../components/tier-figure.js";
 import { count } from "../format.js";
@@ -70,12 +71,7 @@ export function RunPage(props: { runId: string }) {
   const done = progress.complete + progress.failed;
   return (
     <main className="run-page">
-      {run.simulated && (
-        <div className="simulated-banner" role="alert">
-          SIMULATED — this run used the simulated model organism ({run.config.model}), not a real model. Its
-          numbers demonstrate the pipeline; they are not findings.
-        </div>
-      )}
+      <RunBanners report={summary} />
       <header className="run-header">
         <h1>{run.config.label || run.id}</h1>
         <div className="run-meta">

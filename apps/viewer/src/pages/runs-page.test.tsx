@@ -31,6 +31,7 @@ function run(id: string, label: string | undefined): RunListItem {
       ...(label === undefined ? {} : { label }),
     },
     simulated: true,
+    simulatedSides: { model: true, judge: false },
     promptHash: "hash",
     total: 2,
     sweepId: null,

@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../api-client.js";
+import { simulatedSidesLabel } from "../components/run-banners.js";
 import { count } from "../format.js";
 import { Link, navigate, paths, useSearchState, useSearchText } from "../router.js";
 
@@ -103,7 +104,9 @@ export function RunsPage() {
                   </td>
                   <td>
                     {run.config.model}
-                    {run.simulated && <span className="badge badge-simulated">simulated</span>}
+                    {run.simulated && (
+                      <span className="badge badge-simulated">simulated {simulatedSidesLabel(run)}</span>
+                    )}
                   </td>
                   <td>
                     {run.config.setting}

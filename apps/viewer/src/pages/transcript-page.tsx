@@ -309,8 +309,14 @@ export function TranscriptPage(props: { runId: string; sampleKey: string }) {
           </span>
         ) : null}
       </nav>
-      {run.data?.run.simulated && (
+      {run.data?.run.simulatedSides.model && (
         <div className="simulated-banner">SIMULATED — transcript from the simulated model organism</div>
+      )}
+      {run.data?.run.simulatedSides.judge && (
+        <div className="simulated-banner">
+          SIMULATED judge — the verdicts on this transcript come from {run.data.run.config.judge}, keyword
+          rules rather than a model
+        </div>
       )}
       {detail.error && <p className="error">{detail.error.message}</p>}
       {detail.data && (

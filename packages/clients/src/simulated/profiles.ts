@@ -1,4 +1,4 @@
-import { InputError, parseOrThrow } from "@aflab/core";
+import { InputError, parseOrThrow, resolveSimulated } from "@aflab/core";
 import { z } from "zod";
 
 /** The named behaviour profiles of the simulated organism, as full model ids. */
@@ -90,7 +90,8 @@ function isNamedBase(base: string): base is Exclude<SimulatedBase, "custom"> {
  */
 export function parseSimulatedModel(name: string): SimulatedProfile {
   const trimmed = name.trim();
-  const withoutProvider = trimmed.startsWith("sim/") ? trimmed.slice("sim/".length) : trimmed;
+  const resolved = resolveSimulated(trimmed);
+  const withoutProvider = resolved?.kind === "organism" ? resolved.name : trimmed;
   const queryStart = withoutProvider.indexOf("?");
   const base = queryStart < 0 ? withoutProvider : withoutProvider.slice(0, queryStart);
   const query = queryStart < 0 ? "" : withoutProvider.slice(queryStart + 1);

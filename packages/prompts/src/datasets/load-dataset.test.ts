@@ -101,6 +101,11 @@ describe("loadDataset: files", () => {
     expect(await loadDataset({ source: csv, limit: 2 })).toEqual(
       (await loadDataset({ source: csv })).slice(0, 2),
     );
+    // All of it is fine; one past the end is refused rather than quietly running fewer items.
+    expect(await loadDataset({ source: csv, limit: 3 })).toHaveLength(3);
+    expect(await messageOf(loadDataset({ source: csv, limit: 4 }))).toBe(
+      `dataset ${csv} has 3 items: limit 4 is beyond its size (use 3 or less)`,
+    );
   });
 
   it("uses the column option", async () => {

@@ -142,7 +142,8 @@ async function loadFile(source: string, column: string | undefined): Promise<Dat
  * (downloaded once from {@link ADVBENCH_URL} into `<cacheDir>/datasets`, written atomically; later loads
  * read the cache); or a file path: `.csv` (a header row; the query column is `spec.column`, else the first
  * of goal, prompt, query, question, text, instruction), `.jsonl` (one JSON object or string per line; same
- * field rule) or `.json` (an array of strings or objects). `spec.limit` keeps the first N items.
+ * field rule) or `.json` (an array of strings or objects). `spec.limit` keeps the first N items; a limit
+ * beyond the dataset's size is an InputError.
  *
  * Ids are `<source-name>:<row>` with 1-based rows (`advbench:1`, `harmful:3`, `my_queries:12` for
  * `my_queries.csv`), so they stay the same whenever the same data is loaded again. Every problem is an
@@ -169,5 +170,13 @@ export async function loadDataset(
   } else {
     items = await loadFile(checked.source, checked.column);
   }
-  return checked.limit === undefined ? items : items.slice(0, checked.limit);
+  if (checked.limit === undefined) return items;
+  // A limit past the end would quietly run fewer items than asked for: say so instead.
+  if (checked.limit > items.length) {
+    throw new InputError(
+      `dataset ${checked.source} has ${items.length} items: limit ${checked.limit} is beyond its size (use ${items.length} or less)`,
+      { field: "dataset.limit" },
+    );
+  }
+  return items.slice(0, checked.limit);
 }
