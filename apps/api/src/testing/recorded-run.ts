@@ -65,7 +65,9 @@ export async function runOnRecordedReplies(store: Store): Promise<RecordedRun> {
         thinkingBudget: 1024,
         userFormat: "minimal",
         dataset: { source: dataset },
+        // Offline, the keyword judge stands in for a real one; the run says so (its judge side is simulated).
         judge: "sim/judge",
+        allowSimulatedJudge: true,
         classifiers: ["tag-compliance", "af-reasoning"],
         label: "engine run on recorded Claude replies with extended thinking",
       },
