@@ -296,7 +296,8 @@ describe("classifyRun with the simulated judge", () => {
     expect(store.requireRun("real").simulated).toBe(false);
 
     const outcome = await classifyRun(store, "real", { ...options, allowSimulatedJudge: true });
-    expect(outcome.classified).toBe(1);
+    // The AF judge and its eval-awareness companion.
+    expect(outcome.classified).toBe(2);
     const run = store.requireRun("real");
     expect(run.config.allowSimulatedJudge).toBe(true);
     expect(run.simulatedSides).toEqual({ model: false, judge: true });
