@@ -53,7 +53,7 @@ export interface ModelClientOptions {
   responseCache?: ResponseCache;
   /** Default `auto`. */
   cacheMode?: CacheMode;
-  /** Entries merged over the default pricing table. */
+  /** Prices that win over the default table: an exact name or a `prefix*` here beats any default entry. */
   pricing?: PricingTable;
   /** Named providers and model aliases (see `loadProvidersConfig`). */
   providers?: ProvidersConfig;
@@ -325,7 +325,7 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
   const resolved = resolveModel(modelId, options);
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...checked.retry };
   const timeoutMs = checked.timeoutMs ?? 600_000;
-  const pricing: PricingTable = { ...defaultPricing, ...checked.pricing };
+  const overrides: PricingTable = checked.pricing ?? {};
   const cacheMode: CacheMode = checked.cacheMode ?? "auto";
   const cache = options.responseCache;
   const limiter = createConcurrencyLimiter(resolved.maxConnections);
@@ -433,7 +433,8 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
         (total, completion) => addUsage(total, completion.usage),
         emptyUsage,
       );
-      const price = priceFor(resolved.modelName, pricing);
+      // The user's table first: its `claude-opus-4*` must not lose to a default exact `claude-opus-4-6`.
+      const price = priceFor(resolved.modelName, overrides) ?? priceFor(resolved.modelName, defaultPricing);
       const usageKnown = completions.every((completion) => completion.usageKnown);
       const texts = completions.flatMap((completion) => completion.texts);
       const reasoningList = completions.flatMap((completion) => completion.reasoning);

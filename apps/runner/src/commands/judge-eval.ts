@@ -9,7 +9,7 @@ import {
   loadLabelledExamples,
   planClassifiers,
 } from "@aflab/classifiers";
-import { InputError, modelIdSchema, runConfigSchema } from "@aflab/core";
+import { InputError, modelIdSchema, runConfigSchema, simulatedJudgeId } from "@aflab/core";
 import { createClientFactory } from "@aflab/engine";
 import type { Command } from "commander";
 import { lazyStore, loadEnvironment, numberFlag, resolveDbPath } from "../context.js";
@@ -135,7 +135,7 @@ export function registerJudgeEvalCommand(program: Command): void {
       const resamples = wholeFlag(flags.bootstrap, "--bootstrap", 1, 100_000);
       const seed = wholeFlag(flags.seed, "--seed", 0, 2 ** 32 - 1);
       // A malformed judge id is a one-line input error, checked before the labels are read or the store opened.
-      const judgeCheck = modelIdSchema.safeParse(flags.judge ?? "sim/judge");
+      const judgeCheck = modelIdSchema.safeParse(flags.judge ?? simulatedJudgeId);
       if (!judgeCheck.success) {
         throw new InputError(
           `--judge: ${judgeCheck.error.issues[0]?.message ?? "expected provider/model"}, got "${flags.judge}"`,
@@ -153,7 +153,7 @@ export function registerJudgeEvalCommand(program: Command): void {
       const store = lazyStore(resolveDbPath(flags));
       try {
         // A classifier that needs no judge (tag-compliance) is given the offline judge, which it never calls.
-        const judgeId = flags.judge ?? "sim/judge";
+        const judgeId = flags.judge ?? simulatedJudgeId;
         const judge = createClientFactory({ responseCache: store.responseCache, providers })(
           judgeId,
           "judge",
