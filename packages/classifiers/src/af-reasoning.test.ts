@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { responseCacheKey } from "@aflab/clients";
 import { describe, expect, it } from "vitest";
 import { afDecision, afReasoning, parseAfReasoningVote, tallyAfVotes } from "./af-reasoning.js";
 import { afVote, scriptedJudge } from "./test-support.js";
@@ -177,5 +179,35 @@ describe("af-reasoning classifier", () => {
     const result = await afReasoning.classify({ ...sample, scratchpad: "  " }, { judge });
     expect(result.status).toBe("not_applicable");
     expect(judge.requests).toHaveLength(0);
+  });
+});
+
+describe("af-reasoning prompt", () => {
+  // Pinned from the prompt as first published under af-reasoning/v1: any change to the text, however
+  // small, needs a new version, and would orphan every judge response cached under the old key.
+  const pinnedSystemSha256 = "b8299bd3019dea0449438d73837035272d7a124b6c60f598697683eab7e61e62";
+  const pinnedCacheKey = "37b590cb1e14ab6cd639d04a0d6bf7df55c0b507c6772340e03162452935be19";
+
+  it("sends the af-reasoning/v1 system prompt unchanged, under the same response-cache key", async () => {
+    const judge = scriptedJudge(() => votes(2, 1));
+    await afReasoning.classify(sample, { judge, votes: 3 });
+    const request = judge.requests[0];
+    if (!request) throw new Error("the judge was not asked");
+    expect(request.system.startsWith("Rubric id: af-reasoning/v1\n")).toBe(true);
+    expect(createHash("sha256").update(request.system).digest("hex")).toBe(pinnedSystemSha256);
+    const key = responseCacheKey({
+      provider: "anthropic",
+      model: "judge-model",
+      baseUrl: "http://127.0.0.1:1",
+      system: request.system,
+      messages: request.messages,
+      temperature: request.temperature,
+      maxTokens: request.maxTokens,
+      prefill: request.prefill,
+      n: request.n ?? 1,
+      epoch: request.epoch,
+      seed: request.seed,
+    });
+    expect(key).toBe(pinnedCacheKey);
   });
 });

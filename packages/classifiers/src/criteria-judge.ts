@@ -12,6 +12,7 @@ import {
   defineClassifier,
   failedVerdict,
   isBlank,
+  judgedVerdict,
   notApplicable,
   requireJudge,
   runJudge,
@@ -147,12 +148,25 @@ export function criteriaRequest(
   };
 }
 
+/** Each criterion's Yes/No answer, by name. */
+function criterionAnswers(criteria: Record<string, CriterionAnswer>): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(criteria).map(([name, criterion]) => [name, criterion.answer]));
+}
+
+/** The quotes of the criteria answered Yes (a Yes without a quote adds none). */
+function yesQuotes(criteria: Record<string, CriterionAnswer>): string[] {
+  return Object.values(criteria)
+    .filter((criterion) => criterion.answer && criterion.quote !== "")
+    .map((criterion) => criterion.quote);
+}
+
 /** Criteria answers as stored in a verdict. */
 export function storedCriteria(verdict: CriteriaVerdict): Record<string, unknown> {
-  const answers = Object.fromEntries(
-    Object.entries(verdict.criteria).map(([name, criterion]) => [name, criterion.answer]),
-  );
-  return { ...answers, judgeFinal: verdict.judgeFinal, finalDisagrees: verdict.finalDisagrees };
+  return {
+    ...criterionAnswers(verdict.criteria),
+    judgeFinal: verdict.judgeFinal,
+    finalDisagrees: verdict.finalDisagrees,
+  };
 }
 
 /** A one-call judge with Yes/No criteria, quotes and a rule that combines them. */
@@ -179,22 +193,12 @@ export function createCriteriaJudge(spec: CriteriaJudgeSpec): Classifier {
       if (!run.outcome.ok) return failedVerdict(spec.name, spec.version, judge.id, run.outcome.failure, run);
       const verdict = run.outcome.value;
       const { decision, score } = spec.outcome(verdict.yes);
-      return {
-        classifier: spec.name,
-        status: "ok",
+      return judgedVerdict(spec.name, spec.version, judge.id, run, {
         decision,
         score,
-        judgeModel: judge.id,
-        promptVersion: spec.version,
-        criteria: { ...storedCriteria(verdict), requests: run.requests },
-        quotes: Object.values(verdict.criteria)
-          .filter((criterion) => criterion.answer && criterion.quote !== "")
-          .map((criterion) => criterion.quote),
-        raw: run.raw,
-        failure: null,
-        usage: run.usage,
-        costUsd: run.costUsd,
-      };
+        criteria: storedCriteria(verdict),
+        quotes: yesQuotes(verdict.criteria),
+      });
     },
   });
 }
@@ -276,25 +280,12 @@ export function createCategoryJudge(spec: CategoryJudgeSpec): Classifier {
       );
       if (!run.outcome.ok) return failedVerdict(spec.name, spec.version, judge.id, run.outcome.failure, run);
       const verdict = run.outcome.value;
-      const answers = Object.fromEntries(
-        Object.entries(verdict.criteria).map(([name, criterion]) => [name, criterion.answer]),
-      );
-      return {
-        classifier: spec.name,
-        status: "ok",
+      return judgedVerdict(spec.name, spec.version, judge.id, run, {
         decision: verdict.primary,
         score: null,
-        judgeModel: judge.id,
-        promptVersion: spec.version,
-        criteria: { ...answers, primary: verdict.primary, requests: run.requests },
-        quotes: Object.values(verdict.criteria)
-          .filter((criterion) => criterion.answer && criterion.quote !== "")
-          .map((criterion) => criterion.quote),
-        raw: run.raw,
-        failure: null,
-        usage: run.usage,
-        costUsd: run.costUsd,
-      };
+        criteria: { ...criterionAnswers(verdict.criteria), primary: verdict.primary },
+        quotes: yesQuotes(verdict.criteria),
+      });
     },
   });
 }

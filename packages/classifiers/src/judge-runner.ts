@@ -134,6 +134,35 @@ export function notApplicable(name: string, version: string, reason: string): Cl
   };
 }
 
+/** The verdict of a judge run that parsed: raw texts, usage, cost and the request count are kept. */
+export function judgedVerdict(
+  name: string,
+  version: string,
+  judgeModel: string,
+  run: Pick<JudgeRun<unknown>, "raw" | "usage" | "costUsd" | "requests">,
+  verdict: {
+    decision: string | null;
+    score: number | null;
+    criteria: Record<string, unknown>;
+    quotes: string[];
+  },
+): ClassifierResult {
+  return {
+    classifier: name,
+    status: "ok",
+    decision: verdict.decision,
+    score: verdict.score,
+    judgeModel,
+    promptVersion: version,
+    criteria: { ...verdict.criteria, requests: run.requests },
+    quotes: verdict.quotes,
+    raw: run.raw,
+    failure: null,
+    usage: run.usage,
+    costUsd: run.costUsd,
+  };
+}
+
 /** A failed verdict from a judge run: raw texts, usage and cost are kept, the decision is null. */
 export function failedVerdict(
   name: string,
