@@ -132,8 +132,7 @@ describe("openai client against the fake Chat Completions API", () => {
   it("lets a pricing override win over the built-in table, even a prefix over an exact entry", async () => {
     const server = await fake({ respond: () => "abcdefgh" });
     const model = createModelClient("openai/gpt-4.1", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       pricing: { "gpt-4*": { input: 7, output: 11, cacheWrite: 7, cacheRead: 3 } },
     });
     const result = await model.generate(request);
@@ -142,8 +141,7 @@ describe("openai client against the fake Chat Completions API", () => {
     expect(result.costUsd).toBeCloseTo(expected, 12);
     // An override that does not know a price keeps it unknown: the cost is unknown, not a partial sum.
     const unknownOutput = createModelClient("openai/gpt-4.1", {
-      baseUrl: server.baseUrl,
-      env: { OPENAI_API_KEY: SECRET },
+      env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.baseUrl },
       pricing: { "gpt-4.1": { input: 2, output: null, cacheWrite: 2, cacheRead: 0.5 } },
     });
     expect((await unknownOutput.generate(request)).costUsd).toBeNull();
