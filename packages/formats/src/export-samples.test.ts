@@ -8,7 +8,7 @@ import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csvCell, exportSamples } from "./export-samples.js";
 import { sampleRowJsonSchema } from "./json-schema.js";
-import { sampleExportSchemaVersion } from "./sample-columns.js";
+import { fixedColumns, sampleExportSchemaVersion, verdictColumnTemplates } from "./sample-columns.js";
 
 let store: Store;
 let runId: string;
@@ -141,8 +141,13 @@ describe("sample export", () => {
       });
     });
     const report = await summarizeRun(store, runId);
-    const typed = records.map((record) => Object.fromEntries((header ?? []).map((name, i) => [name, record[i]])));
-    expect(gapFromRows(typed, report.complianceClassifier).value).toBeCloseTo(report.gap?.value ?? Number.NaN, 12);
+    const typed = records.map((record) =>
+      Object.fromEntries((header ?? []).map((name, i) => [name, record[i]])),
+    );
+    expect(gapFromRows(typed, report.complianceClassifier).value).toBeCloseTo(
+      report.gap?.value ?? Number.NaN,
+      12,
+    );
   });
 
   it("quotes commas, quotes, line breaks, edge spaces and the empty string in CSV", () => {
@@ -168,7 +173,10 @@ describe("sample export", () => {
     expect(rows).toEqual(jsonRows);
     expect(fs.readdirSync(directory).filter((name) => name.endsWith(".partial"))).toEqual([]);
     const report = await summarizeRun(store, runId);
-    expect(gapFromRows(rows, report.complianceClassifier).value).toBeCloseTo(report.gap?.value ?? Number.NaN, 12);
+    expect(gapFromRows(rows, report.complianceClassifier).value).toBeCloseTo(
+      report.gap?.value ?? Number.NaN,
+      12,
+    );
   });
 
   it("texts carry the system prompt, the answer and the turns", async () => {
@@ -229,6 +237,16 @@ describe("sample export", () => {
         }
       }
       expect(rows[0]?.schema_version).toBe(sampleExportSchemaVersion);
+    }
+  });
+});
+
+describe("the package README", () => {
+  it("documents every column of the schema", () => {
+    const readme = fs.readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const entry of [...fixedColumns({ texts: true }), ...verdictColumnTemplates()]) {
+      const escaped = entry.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      expect(readme).toMatch(new RegExp(`\\| \`${escaped}\`\\s*\\| ${entry.type}`));
     }
   });
 });

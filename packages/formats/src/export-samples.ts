@@ -153,9 +153,14 @@ const parquetTypes = {
   boolean: { type: "BOOLEAN" },
 } as const;
 
-/** Rows per row group: each group's columns are held in memory until written, so texts get smaller groups. */
-function rowGroupRows(columns: ColumnDefinition[]): number {
-  return columns.some((entry) => entry.name === "turns") ? 1000 : 10_000;
+/** A row group's columns are held in memory until written: a group closes at this many rows or characters. */
+const groupRowLimit = 10_000;
+const groupCharacterLimit = 4_000_000;
+
+function rowCharacters(row: SampleRow): number {
+  let characters = 0;
+  for (const value of Object.values(row)) characters += typeof value === "string" ? value.length : 8;
+  return characters;
 }
 
 async function writeParquet(
@@ -180,8 +185,8 @@ async function writeParquet(
     ],
     createdBy: "aflab",
   });
-  const groupRows = rowGroupRows(columns);
   let group: SampleRow[] = [];
+  let groupCharacters = 0;
   let count = 0;
   const writeGroup = async () => {
     if (group.length === 0) return;
@@ -193,11 +198,13 @@ async function writeParquet(
       rowGroupSize: group.length,
     });
     group = [];
+    groupCharacters = 0;
   };
   for await (const row of rows) {
     group.push(row);
+    groupCharacters += rowCharacters(row);
     count++;
-    if (group.length >= groupRows) await writeGroup();
+    if (group.length >= groupRowLimit || groupCharacters >= groupCharacterLimit) await writeGroup();
   }
   await writeGroup();
   writer.finish();
