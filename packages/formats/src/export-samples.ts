@@ -1,10 +1,9 @@
-import { once } from "node:events";
 import fs from "node:fs";
-import path from "node:path";
 import type { Writable } from "node:stream";
 import { InputError } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
+import { ChunkedWriter, type ExportDestination, partialPath, withDestination } from "./destination.js";
 import {
   type ColumnDefinition,
   SampleColumns,
@@ -54,8 +53,6 @@ export async function sampleRows(
   return { columns: columns.definitions, rows: rows() };
 }
 
-export type ExportDestination = { file: string } | { stream: Writable };
-
 export interface ExportSamplesOptions extends SampleRowsOptions {
   format: SampleExportFormat;
 }
@@ -75,28 +72,20 @@ export async function exportSamples(
   destination: ExportDestination,
   options: ExportSamplesOptions,
 ): Promise<ExportSummary> {
-  if ("stream" in destination) {
-    if (options.format === "parquet") {
-      throw new InputError("--out: Parquet is binary; expected a file to write it to", { field: "out" });
-    }
+  const format = options.format;
+  if (format !== "parquet") {
     const { columns, rows } = await sampleRows(store, runId, options);
-    const count = await writeText(destination.stream, columns, rows, options.format);
+    const count = await withDestination(destination, (stream) => writeText(stream, columns, rows, format));
     return { rows: count, columns: columns.map((entry) => entry.name) };
   }
+  if (!("file" in destination)) {
+    throw new InputError("--out: Parquet is binary; expected a file to write it to", { field: "out" });
+  }
   const { columns, rows } = await sampleRows(store, runId, options);
-  const file = destination.file;
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  const partial = partialPath(destination.file);
   try {
-    let count: number;
-    if (options.format === "parquet") {
-      count = await writeParquet(partial, columns, rows, runId);
-    } else {
-      const stream = fs.createWriteStream(partial);
-      count = await writeText(stream, columns, rows, options.format);
-      stream.end();
-      await once(stream, "close");
-    }
-    fs.renameSync(partial, file);
+    const count = await writeParquet(partial, columns, rows, runId);
+    fs.renameSync(partial, destination.file);
     return { rows: count, columns: columns.map((entry) => entry.name) };
   } catch (error) {
     fs.rmSync(partial, { force: true });
@@ -104,31 +93,24 @@ export async function exportSamples(
   }
 }
 
-/** Lines are gathered into chunks of about this many characters before a write, and writes wait for drain. */
-const chunkCharacters = 1 << 16;
-
 async function writeText(
   stream: Writable,
   columns: ColumnDefinition[],
   rows: AsyncIterable<SampleRow>,
   format: "jsonl" | "csv",
 ): Promise<number> {
-  let buffer = format === "csv" ? `${columns.map((entry) => csvCell(entry.name)).join(",")}\r\n` : "";
+  const out = new ChunkedWriter(stream);
+  if (format === "csv") await out.write(`${columns.map((entry) => csvCell(entry.name)).join(",")}\r\n`);
   let count = 0;
-  const flush = async () => {
-    if (buffer.length === 0) return;
-    const ready = stream.write(buffer);
-    buffer = "";
-    if (!ready) await once(stream, "drain");
-  };
   for await (const row of rows) {
-    buffer += format === "csv" ? csvLine(columns, row) : `${JSON.stringify(row)}\n`;
+    await out.write(format === "csv" ? csvLine(columns, row) : `${JSON.stringify(row)}\n`);
     count++;
-    if (buffer.length >= chunkCharacters) await flush();
   }
-  await flush();
+  await out.flush();
   return count;
 }
+
+const needsQuotes = /[",\r\n]|^\s|\s$/;
 
 /**
  * RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. Null is an empty field
@@ -137,8 +119,7 @@ async function writeText(
 export function csvCell(value: string | number | boolean | null): string {
   if (value === null) return "";
   if (typeof value !== "string") return String(value);
-  if (value === "" || /[",\r\n]/.test(value) || value.trim() !== value)
-    return `"${value.replaceAll('"', '""')}"`;
+  if (value === "" || needsQuotes.test(value)) return `"${value.replaceAll('"', '""')}"`;
   return value;
 }
 
@@ -154,8 +135,8 @@ const parquetTypes = {
 } as const;
 
 /** A row group's columns are held in memory until written: a group closes at this many rows or characters. */
-const groupRowLimit = 10_000;
-const groupCharacterLimit = 4_000_000;
+const groupRowLimit = 2000;
+const groupCharacterLimit = 2_000_000;
 
 function rowCharacters(row: SampleRow): number {
   let characters = 0;

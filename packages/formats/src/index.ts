@@ -1,5 +1,5 @@
+export type { ExportDestination } from "./destination.js";
 export {
-  type ExportDestination,
   type ExportSamplesOptions,
   type ExportSummary,
   exportSamples,
@@ -9,6 +9,7 @@ export {
   sampleExportFormats,
   sampleRows,
 } from "./export-samples.js";
+export { escapeHtml, exportHtmlReport, reportWarnings } from "./html-report.js";
 export { sampleRowJsonSchema } from "./json-schema.js";
 export {
   type ColumnDefinition,

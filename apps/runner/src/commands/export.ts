@@ -1,17 +1,23 @@
 import { InputError } from "@aflab/core";
-import { exportSamples, type SampleExportFormat, sampleExportFormats } from "@aflab/formats";
+import {
+  exportHtmlReport,
+  exportSamples,
+  type SampleExportFormat,
+  sampleExportFormats,
+} from "@aflab/formats";
 import type { Command } from "commander";
 import { openExistingStore } from "./report.js";
 
-const formats: readonly string[] = [...sampleExportFormats];
+type ExportFormat = SampleExportFormat | "html";
+const formats: readonly string[] = [...sampleExportFormats, "html"];
 
-function requireExportFormat(value: string | undefined): SampleExportFormat {
+function requireExportFormat(value: string | undefined): ExportFormat {
   if (value === undefined || !formats.includes(value)) {
     throw new InputError(`--format: expected one of ${formats.join(", ")}, got "${value ?? ""}"`, {
       field: "format",
     });
   }
-  return value as SampleExportFormat;
+  return value as ExportFormat;
 }
 
 export function registerExportCommand(program: Command): void {
@@ -35,12 +41,18 @@ export function registerExportCommand(program: Command): void {
         // Checked before anything is written, so an unknown run leaves no file.
         await store.requireRun(runId);
         const destination = flags.out === undefined ? { stream: process.stdout } : { file: flags.out };
-        const summary = await exportSamples(store, runId, destination, {
-          format,
-          texts: flags.texts ?? false,
-        });
+        const where = flags.out ? ` to ${flags.out}` : "";
+        if (format === "html") {
+          const report = await exportHtmlReport(store, runId, destination);
+          process.stderr.write(
+            `wrote the report with ${report.samples} samples and their transcripts${where}\n`,
+          );
+          return;
+        }
+        const texts = flags.texts ?? false;
+        const summary = await exportSamples(store, runId, destination, { format, texts });
         process.stderr.write(
-          `exported ${summary.rows} samples × ${summary.columns.length} columns${flags.out ? ` to ${flags.out}` : ""}\n`,
+          `exported ${summary.rows} samples × ${summary.columns.length} columns${where}\n`,
         );
       } finally {
         await store.close();
