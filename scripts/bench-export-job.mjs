@@ -104,10 +104,13 @@ async function fill(samples) {
 }
 
 async function exportRun(format, texts, out) {
-  const { exportSamples } = await import(fromPackage("formats"));
+  const { exportHtmlReport, exportSamples } = await import(fromPackage("formats"));
   const store = openStore(db);
-  const summary = await exportSamples(store, runId, { file: out }, { format, texts: texts === "texts" });
-  rows = summary.rows;
+  if (format === "html") {
+    rows = (await exportHtmlReport(store, runId, { file: out })).samples;
+  } else {
+    rows = (await exportSamples(store, runId, { file: out }, { format, texts: texts === "texts" })).rows;
+  }
   await store.close();
 }
 
