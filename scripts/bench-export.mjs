@@ -3,7 +3,8 @@
 // child process, which reports its wall time and peak RSS. Target: peak RSS under 200 MiB for every
 // format on a 100,000-sample run, texts included (the HTML report always holds every transcript).
 //
-// Flags: --samples N (default 100000, even), --limit-mib M (200).
+// Flags: --samples N (default 100000, even), --limit-mib M (200), --only FORMAT (one format, with and
+// without texts).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ const { values } = parseArgs({
   options: {
     samples: { type: "string", default: "100000" },
     "limit-mib": { type: "string", default: "200" },
+    only: { type: "string" },
   },
 });
 const samples = Number(values.samples);
@@ -55,7 +57,7 @@ try {
     ["jsonl", true],
     ["parquet", true],
     ["html", true],
-  ]) {
+  ].filter(([format]) => values.only === undefined || format === values.only)) {
     const out = path.join(directory, `samples.${format}`);
     const result = runJob(["export", db, format, texts ? "texts" : "", out]);
     const peakMiB = result.maxRssKiB / 1024;

@@ -136,7 +136,7 @@ const parquetTypes = {
 
 /** A row group's columns are held in memory until written: a group closes at this many rows or characters. */
 const groupRowLimit = 2000;
-const groupCharacterLimit = 2_000_000;
+const groupCharacterLimit = 4_000_000;
 
 function rowCharacters(row: SampleRow): number {
   let characters = 0;
@@ -165,6 +165,9 @@ async function writeParquet(
       { key: "aflab.run_id", value: runId },
     ],
     createdBy: "aflab",
+    // Column statistics are kept in memory for every row group until the footer is written: on a long
+    // run with texts they grow with the run, which is what an export must not do.
+    statistics: false,
   });
   let group: SampleRow[] = [];
   let groupCharacters = 0;
@@ -175,6 +178,7 @@ async function writeParquet(
       columnData: columns.map((entry) => ({
         name: entry.name,
         data: group.map((row) => row[entry.name] ?? null),
+        offsetIndex: false,
       })),
       rowGroupSize: group.length,
     });
