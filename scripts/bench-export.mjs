@@ -4,9 +4,10 @@
 // format on a 100,000-sample run, texts included (the HTML report always holds every transcript).
 //
 // Flags: --samples N (default 100000, even), --limit-mib M (200), --only FORMAT (one format, with and
-// without texts).
+// without texts), --store PATH (fill this store once and keep it: later runs with the same path and
+// --samples reuse it).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     samples: { type: "string", default: "100000" },
     "limit-mib": { type: "string", default: "200" },
     only: { type: "string" },
+    store: { type: "string" },
   },
 });
 const samples = Number(values.samples);
@@ -33,7 +35,7 @@ if (!(limitMiB > 0)) {
 }
 
 const directory = mkdtempSync(path.join(tmpdir(), "aflab-bench-export-"));
-const db = path.join(directory, "aflab.db");
+const db = values.store ?? path.join(directory, "aflab.db");
 
 function runJob(args) {
   const result = spawnSync(process.execPath, [job, ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
@@ -46,10 +48,14 @@ function runJob(args) {
 
 let failed = false;
 try {
-  const filled = runJob(["fill", db, String(samples)]);
-  console.log(
-    `store: ${samples} samples in ${(filled.wallMs / 1000).toFixed(1)} s, ${(statSync(db).size / 2 ** 20).toFixed(0)} MiB`,
-  );
+  if (existsSync(db)) {
+    console.log(`store: reusing ${db}`);
+  } else {
+    const filled = runJob(["fill", db, String(samples)]);
+    console.log(
+      `store: ${samples} samples in ${(filled.wallMs / 1000).toFixed(1)} s, ${(statSync(db).size / 2 ** 20).toFixed(0)} MiB`,
+    );
+  }
   for (const [format, texts] of [
     ["jsonl", false],
     ["csv", false],

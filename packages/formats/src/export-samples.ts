@@ -135,8 +135,8 @@ const parquetTypes = {
 } as const;
 
 /** A row group's columns are held in memory until written: a group closes at this many rows or characters. */
-const groupRowLimit = 2000;
-const groupCharacterLimit = 4_000_000;
+const groupRowLimit = 500;
+const groupCharacterLimit = 8_000_000;
 
 function rowCharacters(row: SampleRow): number {
   let characters = 0;
