@@ -4,6 +4,7 @@ import { registerClassifyCommand } from "./commands/classify.js";
 import { registerCompareCommand } from "./commands/compare.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDocsCommands } from "./commands/docs.js";
+import { registerExportCommand } from "./commands/export.js";
 import { registerFinetuneCommands } from "./commands/finetune.js";
 import { registerJudgeEvalCommand } from "./commands/judge-eval.js";
 import { registerReportCommand } from "./commands/report.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerJudgeEvalCommand(program);
   registerSweepCommand(program);
   registerCompareCommand(program);
+  registerExportCommand(program);
   registerServeCommand(program);
   registerDocsCommands(program);
   registerFinetuneCommands(program);

@@ -1,0 +1,61 @@
+import { InputError } from "@aflab/core";
+import {
+  exportHtmlReport,
+  exportSamples,
+  type SampleExportFormat,
+  sampleExportFormats,
+} from "@aflab/formats";
+import type { Command } from "commander";
+import { openExistingStore } from "./report.js";
+
+type ExportFormat = SampleExportFormat | "html";
+const formats: readonly string[] = [...sampleExportFormats, "html"];
+
+function requireExportFormat(value: string | undefined): ExportFormat {
+  if (value === undefined || !formats.includes(value)) {
+    throw new InputError(`--format: expected one of ${formats.join(", ")}, got "${value ?? ""}"`, {
+      field: "format",
+    });
+  }
+  return value as ExportFormat;
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command("export")
+    .description(
+      "one row per sample (tier, query, verdicts, usage, cost; texts with --texts) as JSONL, CSV or Parquet",
+    )
+    .argument("<runId>", "run id (see aflab runs)")
+    .requiredOption("--format <format>", formats.join(", "))
+    .option("--out <file>", "write to this file (default: standard output; Parquet needs a file)")
+    .option("--texts", "add the system prompt, output, scratchpad, native reasoning and turns")
+    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .action(async (runId: string, flags: { format?: string; out?: string; texts?: boolean; db?: string }) => {
+      const format = requireExportFormat(flags.format);
+      if (format === "parquet" && flags.out === undefined) {
+        throw new InputError("--out: Parquet is binary; expected a file to write it to", { field: "out" });
+      }
+      const store = openExistingStore(flags.db);
+      try {
+        // Checked before anything is written, so an unknown run leaves no file.
+        await store.requireRun(runId);
+        const destination = flags.out === undefined ? { stream: process.stdout } : { file: flags.out };
+        const where = flags.out ? ` to ${flags.out}` : "";
+        if (format === "html") {
+          const report = await exportHtmlReport(store, runId, destination);
+          process.stderr.write(
+            `wrote the report with ${report.samples} samples and their transcripts${where}\n`,
+          );
+          return;
+        }
+        const texts = flags.texts ?? false;
+        const summary = await exportSamples(store, runId, destination, { format, texts });
+        process.stderr.write(
+          `exported ${summary.rows} samples × ${summary.columns.length} columns${where}\n`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,21 @@
+export type { ExportDestination } from "./destination.js";
+export {
+  type ExportSamplesOptions,
+  type ExportSummary,
+  exportSamples,
+  type SampleExportFormat,
+  type SampleRows,
+  type SampleRowsOptions,
+  sampleExportFormats,
+  sampleRows,
+} from "./export-samples.js";
+export { escapeHtml, exportHtmlReport, reportWarnings } from "./html-report.js";
+export { sampleRowJsonSchema } from "./json-schema.js";
+export {
+  type ColumnDefinition,
+  type ColumnType,
+  fixedColumns,
+  type SampleRow,
+  sampleExportSchemaVersion,
+  verdictColumnTemplates,
+} from "./sample-columns.js";
