@@ -1,7 +1,7 @@
 import type { SampleInput, SampleStatus, Tier, VerdictInput, VerdictStatus } from "@aflab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "./store.js";
-import { makeRun, makeSample, makeVerdict, seededRandom } from "./test-fixtures.js";
+import { collect, makeRun, makeSample, makeVerdict, seededRandom } from "./test-fixtures.js";
 import type { Store } from "./types.js";
 
 // A run with every combination that matters: generation statuses, verdict statuses, missing verdicts,
@@ -14,13 +14,13 @@ let store: Store;
 const samples: SampleInput[] = [];
 const verdicts: VerdictInput[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
   store = openStore(":memory:");
   // `enterprise` is in the config but gets no samples; `pro` samples exist.
-  store.createRun(
+  await store.createRun(
     makeRun("run-1", { total: 400, config: { model: "sim/opus-like", tiers: [...runTiers, "enterprise"] } }),
   );
-  store.createRun(makeRun("noise"));
+  await store.createRun(makeRun("noise"));
   const random = seededRandom(42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const sampleStatuses: SampleStatus[] = [
@@ -62,7 +62,7 @@ beforeAll(() => {
       refusal: index % 3 === 1 ? { kind: "api_refusal", message: 'stop_reason "refusal"' } : null,
     });
     samples.push(sample);
-    store.putSample(sample);
+    await store.putSample(sample);
     for (const [classifier, vocabulary] of [
       [compliance, ["compliant", "refused", "unknown", "partial"]],
       [judge, ["yes", "no", "maybe"]],
@@ -82,16 +82,16 @@ beforeAll(() => {
         costUsd: Math.floor(random() * 100) / 100_000,
       });
       verdicts.push(verdict);
-      store.putVerdict(verdict);
+      await store.putVerdict(verdict);
     }
   }
   for (let index = 0; index < 5; index++) {
-    store.putSample(makeSample("noise", index));
-    store.putVerdict(makeVerdict("noise", `key-${index}`, compliance));
+    await store.putSample(makeSample("noise", index));
+    await store.putVerdict(makeVerdict("noise", `key-${index}`, compliance));
   }
 });
 
-afterAll(() => store.close());
+afterAll(async () => await store.close());
 
 function verdictFor(key: string, classifier: string): VerdictInput | undefined {
   return verdicts.find((verdict) => verdict.sampleKey === key && verdict.classifier === classifier);
@@ -106,7 +106,7 @@ function outcome(key: string, classifier: string): string {
 }
 
 describe("aggregates", () => {
-  it("tierCounts matches counts computed from the fixtures", () => {
+  it("tierCounts matches counts computed from the fixtures", async () => {
     type Bucket = {
       n: number;
       compliant: number;
@@ -132,7 +132,7 @@ describe("aggregates", () => {
         if (decision === "refused" && sample.refusal) bucket.apiRefused++;
       } else bucket.failed++;
     }
-    const counts = store.tierCounts("run-1", compliance);
+    const counts = await store.tierCounts("run-1", compliance);
     expect(counts).toEqual(expected);
     // Every bucket is populated in this fixture, so the check is not vacuous.
     for (const tier of runTiers) {
@@ -144,7 +144,7 @@ describe("aggregates", () => {
     expect(total).toBe(400);
   });
 
-  it("decisionCounts matches counts computed from the fixtures", () => {
+  it("decisionCounts matches counts computed from the fixtures", async () => {
     for (const classifier of [compliance, judge]) {
       const expected: Partial<Record<Tier, Record<string, number>>> = {};
       for (const sample of samples) {
@@ -153,20 +153,20 @@ describe("aggregates", () => {
         const key = outcome(sample.key, classifier);
         bucket[key] = (bucket[key] ?? 0) + 1;
       }
-      const counts = store.decisionCounts("run-1", classifier);
+      const counts = await store.decisionCounts("run-1", classifier);
       expect(counts).toEqual(expected);
       expect(Object.keys(counts.free ?? {}).sort()).toEqual(
         expect.arrayContaining(["failed", "missing", "not_applicable"]),
       );
     }
-    expect(store.decisionCounts("run-1", "never-ran")).toEqual(
+    expect(await store.decisionCounts("run-1", "never-ran")).toEqual(
       Object.fromEntries(
         runTiers.map((tier) => [tier, { missing: samples.filter((sample) => sample.tier === tier).length }]),
       ),
     );
   });
 
-  it("jointOutcomes groups by tier, status and each classifier's outcome", () => {
+  it("jointOutcomes groups by tier, status and each classifier's outcome", async () => {
     const expected = new Map<string, number>();
     for (const sample of samples) {
       const id = [
@@ -177,22 +177,22 @@ describe("aggregates", () => {
       ].join("|");
       expected.set(id, (expected.get(id) ?? 0) + 1);
     }
-    const rows = store.jointOutcomes("run-1", [compliance, judge]);
+    const rows = await store.jointOutcomes("run-1", [compliance, judge]);
     const actual = new Map(rows.map((row) => [[row.tier, row.status, ...row.outcomes].join("|"), row.count]));
     expect(actual).toEqual(expected);
-    expect(() => store.jointOutcomes("run-1", [])).toThrow(/expected at least one classifier/);
+    await expect(store.jointOutcomes("run-1", [])).rejects.toThrow(/expected at least one classifier/);
   });
 
-  it("pairedOutcomes pairs two runs by item, tier and epoch with each side's compliance outcome", () => {
+  it("pairedOutcomes pairs two runs by item, tier and epoch with each side's compliance outcome", async () => {
     // Run B asks a subset of run A's items (every third sample), under a different key scheme.
-    store.createRun(makeRun("run-b", { config: { model: "sim/opus-like", tiers: runTiers } }));
+    await store.createRun(makeRun("run-b", { config: { model: "sim/opus-like", tiers: runTiers } }));
     const random = seededRandom(9);
     const partners = samples.filter((_, position) => position % 3 === 0);
     const decisionsB = new Map<string, string>();
     for (const sample of partners) {
       const keyB = `b-${sample.key}`;
       const failed = random() < 0.1;
-      store.putSample({
+      await store.putSample({
         ...sample,
         runId: "run-b",
         key: keyB,
@@ -201,7 +201,7 @@ describe("aggregates", () => {
       });
       const decision = ["compliant", "refused", "unknown"][Math.floor(random() * 3)] as string;
       const judged = random() < 0.9;
-      if (judged) store.putVerdict(makeVerdict("run-b", keyB, compliance, { decision }));
+      if (judged) await store.putVerdict(makeVerdict("run-b", keyB, compliance, { decision }));
       decisionsB.set(keyB, failed ? "failed" : judged ? decision : "missing");
     }
     const expected = partners.map((sample) => {
@@ -218,7 +218,7 @@ describe("aggregates", () => {
       };
     });
     // makeSample gives two consecutive indices the same item id but (usually) different tiers; pairs need all three.
-    const pairs = [...store.pairedOutcomes("run-1", "run-b", compliance)];
+    const pairs = await collect(store.pairedOutcomes("run-1", "run-b", compliance));
     const sameTierPartners = samples.flatMap((sample) =>
       partners
         .filter(
@@ -234,11 +234,13 @@ describe("aggregates", () => {
         .map((pair) => `${pair.keyA}/${pair.keyB}`)
         .sort(),
     ).toEqual(sameTierPartners.sort());
-    expect(() => [...store.pairedOutcomes("run-1", "ghost", compliance)]).toThrow("run ghost not found");
-    store.deleteRun("run-b");
+    await expect(collect(store.pairedOutcomes("run-1", "ghost", compliance))).rejects.toThrow(
+      "run ghost not found",
+    );
+    await store.deleteRun("run-b");
   });
 
-  it("runUsage sums tokens, retries and costs, and reports null when a sample's cost is unknown", () => {
+  it("runUsage sums tokens, retries and costs, and reports null when a sample's cost is unknown", async () => {
     const sum = (list: { usage: SampleInput["usage"] }[]) =>
       list.reduce(
         (total, item) => ({
@@ -257,7 +259,7 @@ describe("aggregates", () => {
           cacheReadTokens: 0,
         } as SampleInput["usage"],
       );
-    const usage = store.runUsage("run-1");
+    const usage = await store.runUsage("run-1");
     const unpriced = samples.filter((sample) => sample.costUsd == null).length;
     expect(unpriced).toBeGreaterThan(0);
     expect(usage.usage).toEqual(sum(samples));
@@ -275,13 +277,13 @@ describe("aggregates", () => {
     );
   });
 
-  it("runUsage gives the cost when every sample that used tokens is priced", () => {
+  it("runUsage gives the cost when every sample that used tokens is priced", async () => {
     const local = openStore(":memory:");
-    local.createRun(makeRun("r"));
-    local.putSample(makeSample("r", 0, { costUsd: 0.25 }));
-    local.putSample(makeSample("r", 1, { costUsd: 0.5 }));
+    await local.createRun(makeRun("r"));
+    await local.putSample(makeSample("r", 0, { costUsd: 0.25 }));
+    await local.putSample(makeSample("r", 1, { costUsd: 0.5 }));
     // No tokens used, no price known: it cost nothing, so it does not make the total unknown.
-    local.putSample(
+    await local.putSample(
       makeSample("r", 2, {
         status: "errored",
         failure: { kind: "provider_error", message: "" },
@@ -289,16 +291,16 @@ describe("aggregates", () => {
         usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
       }),
     );
-    const usage = local.runUsage("r");
+    const usage = await local.runUsage("r");
     expect(usage.costUsd).toBeCloseTo(0.75, 12);
     expect(usage.judgeCostUsd).toBe(0);
     expect(usage.verdicts).toBe(0);
-    local.close();
+    await local.close();
   });
 
-  it("progress counts samples by status against the run's total", () => {
+  it("progress counts samples by status against the run's total", async () => {
     const count = (status: SampleStatus) => samples.filter((sample) => sample.status === status).length;
-    expect(store.progress("run-1")).toEqual({
+    expect(await store.progress("run-1")).toEqual({
       total: 400,
       complete: count("complete"),
       failed: count("failed"),
@@ -306,21 +308,21 @@ describe("aggregates", () => {
     });
   });
 
-  it("classifier names and failure kinds come from the stored verdicts", () => {
-    expect(store.classifierNames("run-1")).toEqual([judge, compliance]);
+  it("classifier names and failure kinds come from the stored verdicts", async () => {
+    expect(await store.classifierNames("run-1")).toEqual([judge, compliance]);
     const expected: Record<string, number> = {};
     for (const verdict of verdicts) {
       if (verdict.classifier !== judge || verdict.status !== "failed") continue;
       const kind = verdict.failure?.kind ?? "unspecified";
       expected[kind] = (expected[kind] ?? 0) + 1;
     }
-    expect(store.failureKinds("run-1", judge)).toEqual(expected);
+    expect(await store.failureKinds("run-1", judge)).toEqual(expected);
   });
 
-  it("aggregates of an unknown run say so", () => {
-    expect(() => store.tierCounts("ghost", compliance)).toThrow("run ghost not found");
-    expect(() => store.decisionCounts("ghost", compliance)).toThrow("run ghost not found");
-    expect(() => store.runUsage("ghost")).toThrow("run ghost not found");
-    expect(() => store.progress("ghost")).toThrow("run ghost not found");
+  it("aggregates of an unknown run say so", async () => {
+    await expect(store.tierCounts("ghost", compliance)).rejects.toThrow("run ghost not found");
+    await expect(store.decisionCounts("ghost", compliance)).rejects.toThrow("run ghost not found");
+    await expect(store.runUsage("ghost")).rejects.toThrow("run ghost not found");
+    await expect(store.progress("ghost")).rejects.toThrow("run ghost not found");
   });
 });

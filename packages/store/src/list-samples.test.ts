@@ -15,10 +15,10 @@ const samples: SampleInput[] = [];
 const verdicts: VerdictInput[] = [];
 const judgedTwice = new Set<string>();
 
-beforeAll(() => {
+beforeAll(async () => {
   store = openStore(":memory:");
-  store.createRun(makeRun("run-1", { config: { model: "sim/opus-like", tiers } }));
-  store.createRun(makeRun("other"));
+  await store.createRun(makeRun("run-1", { config: { model: "sim/opus-like", tiers } }));
+  await store.createRun(makeRun("other"));
   const random = seededRandom(7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   for (let index = 0; index < 120; index++) {
@@ -38,7 +38,7 @@ beforeAll(() => {
       costUsd: random() < 0.15 ? null : Math.floor(random() * 50) / 1000,
     });
     samples.push(sample);
-    store.putSample(sample);
+    await store.putSample(sample);
     const verdictRoll = random();
     if (verdictRoll < 0.75) {
       const verdict = makeVerdict("run-1", sample.key, "tag-compliance", {
@@ -47,28 +47,28 @@ beforeAll(() => {
         score: verdictRoll < 0.65 ? random() : null,
       });
       verdicts.push(verdict);
-      store.putVerdict(verdict);
+      await store.putVerdict(verdict);
     }
   }
   // A second classifier on every third sample, for the multi-verdict filter.
   for (const sample of samples) {
     if (sample.index % 3 !== 0) continue;
     judgedTwice.add(sample.key);
-    store.putVerdict(makeVerdict("run-1", sample.key, "af-reasoning", { decision: "yes", score: 1 }));
+    await store.putVerdict(makeVerdict("run-1", sample.key, "af-reasoning", { decision: "yes", score: 1 }));
   }
   // A sample in another run must never leak into run-1's listings.
-  store.putSample(makeSample("other", 0, { query: "bomb" }));
+  await store.putSample(makeSample("other", 0, { query: "bomb" }));
 });
 
-afterAll(() => store.close());
+afterAll(async () => await store.close());
 
 const verdictOf = (key: string) => verdicts.find((verdict) => verdict.sampleKey === key);
 const contains = (text: string | null | undefined, needle: string) =>
   (text ?? "").toLowerCase().includes(needle.toLowerCase());
 const byIndex = (left: SampleInput, right: SampleInput) => left.index - right.index;
 
-function keysOf(query: SampleQueryInput): string[] {
-  return store.listSamples("run-1", { limit: 1000, ...query }).samples.map((sample) => sample.key);
+async function keysOf(query: SampleQueryInput): Promise<string[]> {
+  return (await store.listSamples("run-1", { limit: 1000, ...query })).samples.map((sample) => sample.key);
 }
 
 function expectedKeys(filter: (sample: SampleInput) => boolean): string[] {
@@ -79,37 +79,37 @@ function expectedKeys(filter: (sample: SampleInput) => boolean): string[] {
 }
 
 describe("listSamples filters", () => {
-  it("returns every sample by index with no filter", () => {
-    const result = store.listSamples("run-1", { limit: 1000 });
+  it("returns every sample by index with no filter", async () => {
+    const result = await store.listSamples("run-1", { limit: 1000 });
     expect(result.total).toBe(120);
     expect(result.samples.map((sample) => sample.key)).toEqual(expectedKeys(() => true));
   });
 
-  it.each(tiers)("filters tier %s", (tier) => {
-    expect(keysOf({ tier })).toEqual(expectedKeys((sample) => sample.tier === tier));
+  it.each(tiers)("filters tier %s", async (tier) => {
+    expect(await keysOf({ tier })).toEqual(expectedKeys((sample) => sample.tier === tier));
   });
 
-  it.each(["complete", "failed", "errored"] as const)("filters status %s", (status) => {
-    expect(keysOf({ status })).toEqual(expectedKeys((sample) => sample.status === status));
+  it.each(["complete", "failed", "errored"] as const)("filters status %s", async (status) => {
+    expect(await keysOf({ status })).toEqual(expectedKeys((sample) => sample.status === status));
   });
 
-  it("filters failure kind", () => {
+  it("filters failure kind", async () => {
     const expected = expectedKeys((sample) => sample.failure?.kind === "no_output");
     expect(expected.length).toBeGreaterThan(0);
-    expect(keysOf({ failureKind: "no_output" })).toEqual(expected);
+    expect(await keysOf({ failureKind: "no_output" })).toEqual(expected);
   });
 
-  it.each(decisions)("filters verdict decision %s", (decision) => {
+  it.each(decisions)("filters verdict decision %s", async (decision) => {
     const expected = expectedKeys((sample) => {
       const verdict = verdictOf(sample.key);
       return verdict?.status === "ok" && verdict.decision === decision;
     });
     expect(expected.length).toBeGreaterThan(0);
-    expect(keysOf({ verdict: { classifier: "tag-compliance", decision } })).toEqual(expected);
-    expect(keysOf({ verdict: { classifier: "other-judge", decision } })).toEqual([]);
+    expect(await keysOf({ verdict: { classifier: "tag-compliance", decision } })).toEqual(expected);
+    expect(await keysOf({ verdict: { classifier: "other-judge", decision } })).toEqual([]);
   });
 
-  it("requires every verdict filter of a list to match", () => {
+  it("requires every verdict filter of a list to match", async () => {
     const expected = expectedKeys((sample) => {
       const verdict = verdictOf(sample.key);
       return judgedTwice.has(sample.key) && verdict?.status === "ok" && verdict.decision === "compliant";
@@ -121,27 +121,29 @@ describe("listSamples filters", () => {
         { classifier: "af-reasoning", decision: "yes" },
       ],
     };
-    expect(keysOf(query)).toEqual(expected);
-    expect(keysOf({ verdict: [{ classifier: "af-reasoning", decision: "yes" }] })).toEqual(
+    expect(await keysOf(query)).toEqual(expected);
+    expect(await keysOf({ verdict: [{ classifier: "af-reasoning", decision: "yes" }] })).toEqual(
       expectedKeys((sample) => judgedTwice.has(sample.key)),
     );
   });
 
-  it("filters verdict status, including missing verdicts", () => {
+  it("filters verdict status, including missing verdicts", async () => {
     for (const status of ["ok", "failed", "not_applicable"] as const) {
-      expect(keysOf({ verdictStatus: { classifier: "tag-compliance", status } })).toEqual(
+      expect(await keysOf({ verdictStatus: { classifier: "tag-compliance", status } })).toEqual(
         expectedKeys((sample) => verdictOf(sample.key)?.status === status),
       );
     }
     const missing = expectedKeys((sample) => verdictOf(sample.key) === undefined);
     expect(missing.length).toBeGreaterThan(0);
-    expect(keysOf({ verdictStatus: { classifier: "tag-compliance", status: "missing" } })).toEqual(missing);
+    expect(await keysOf({ verdictStatus: { classifier: "tag-compliance", status: "missing" } })).toEqual(
+      missing,
+    );
   });
 
   it.each(["BOMB", "recipe", "100%", "%", "snake_case", "_", "e_c", "nothing-matches"])(
     "searches query, output and scratchpad for %s, with LIKE wildcards taken literally",
-    (needle) => {
-      expect(keysOf({ search: needle })).toEqual(
+    async (needle) => {
+      expect(await keysOf({ search: needle })).toEqual(
         expectedKeys(
           (sample) =>
             contains(sample.query, needle) ||
@@ -152,7 +154,7 @@ describe("listSamples filters", () => {
     },
   );
 
-  it("combines filters with AND", () => {
+  it("combines filters with AND", async () => {
     const query: SampleQueryInput = {
       tier: "free",
       status: "complete",
@@ -171,35 +173,35 @@ describe("listSamples filters", () => {
         verdict.decision === "refused"
       );
     });
-    expect(keysOf(query)).toEqual(expected);
-    expect(store.listSamples("run-1", query).total).toBe(expected.length);
+    expect(await keysOf(query)).toEqual(expected);
+    expect((await store.listSamples("run-1", query)).total).toBe(expected.length);
   });
 });
 
 describe("listSamples sort and page", () => {
   const tierRank = (tier: Tier) => tiers.indexOf(tier);
 
-  it("sorts by index descending", () => {
-    expect(keysOf({ order: "desc" })).toEqual(expectedKeys(() => true).reverse());
+  it("sorts by index descending", async () => {
+    expect(await keysOf({ order: "desc" })).toEqual(expectedKeys(() => true).reverse());
   });
 
-  it.each(["asc", "desc"] as const)("sorts by tier %s, ties by index", (order) => {
+  it.each(["asc", "desc"] as const)("sorts by tier %s, ties by index", async (order) => {
     const sign = order === "asc" ? 1 : -1;
     const expected = [...samples]
       .sort((left, right) => sign * (tierRank(left.tier) - tierRank(right.tier)) || byIndex(left, right))
       .map((sample) => sample.key);
-    expect(keysOf({ sort: "tier", order })).toEqual(expected);
+    expect(await keysOf({ sort: "tier", order })).toEqual(expected);
   });
 
-  it.each(["asc", "desc"] as const)("sorts by latency %s, ties by index", (order) => {
+  it.each(["asc", "desc"] as const)("sorts by latency %s, ties by index", async (order) => {
     const sign = order === "asc" ? 1 : -1;
     const expected = [...samples]
       .sort((left, right) => sign * (left.latencyMs - right.latencyMs) || byIndex(left, right))
       .map((sample) => sample.key);
-    expect(keysOf({ sort: "latency", order })).toEqual(expected);
+    expect(await keysOf({ sort: "latency", order })).toEqual(expected);
   });
 
-  it.each(["asc", "desc"] as const)("sorts by cost %s with unknown costs last", (order) => {
+  it.each(["asc", "desc"] as const)("sorts by cost %s with unknown costs last", async (order) => {
     const sign = order === "asc" ? 1 : -1;
     const known = samples.filter((sample) => sample.costUsd != null);
     const unknown = samples.filter((sample) => sample.costUsd == null).sort(byIndex);
@@ -210,25 +212,25 @@ describe("listSamples sort and page", () => {
       ...unknown,
     ].map((sample) => sample.key);
     expect(unknown.length).toBeGreaterThan(0);
-    expect(keysOf({ sort: "cost", order })).toEqual(expected);
+    expect(await keysOf({ sort: "cost", order })).toEqual(expected);
   });
 
-  it("pages with limit and offset, total unaffected", () => {
-    const all = keysOf({ sort: "latency" });
+  it("pages with limit and offset, total unaffected", async () => {
+    const all = await keysOf({ sort: "latency" });
     const pages: string[] = [];
     for (let offset = 0; offset < all.length; offset += 25) {
-      const page = store.listSamples("run-1", { sort: "latency", limit: 25, offset });
+      const page = await store.listSamples("run-1", { sort: "latency", limit: 25, offset });
       expect(page.total).toBe(120);
       expect(page.samples.length).toBe(Math.min(25, 120 - offset));
       pages.push(...page.samples.map((sample) => sample.key));
     }
     expect(pages).toEqual(all);
-    expect(store.listSamples("run-1", { offset: 500 }).samples).toEqual([]);
-    expect(store.listSamples("run-1").samples.length).toBe(50);
+    expect((await store.listSamples("run-1", { offset: 500 })).samples).toEqual([]);
+    expect((await store.listSamples("run-1")).samples.length).toBe(50);
   });
 
-  it("summaries carry the sample's fields, turn count and verdict decisions, not turns", () => {
-    const [summary] = store.listSamples("run-1", { limit: 1 }).samples;
+  it("summaries carry the sample's fields, turn count and verdict decisions, not turns", async () => {
+    const [summary] = (await store.listSamples("run-1", { limit: 1 })).samples;
     const source = samples[0] as SampleInput;
     expect(summary).not.toHaveProperty("turns");
     expect(summary?.turnCount).toBe(source.turns.length);
@@ -244,41 +246,43 @@ describe("listSamples sort and page", () => {
     });
   });
 
-  it("validates the query and names the bad field", () => {
-    expect(() => store.listSamples("run-1", { limit: 0 })).toThrow(/invalid sample query: limit/);
-    expect(() => store.listSamples("run-1", { sort: "name" as never })).toThrow(/invalid sample query: sort/);
-    expect(() => store.listSamples("run-1", { tier: "gold" as never })).toThrow(/tier/);
-    expect(() => store.listSamples("run-1", { verdict: { classifier: "", decision: "x" } })).toThrow(
+  it("validates the query and names the bad field", async () => {
+    await expect(store.listSamples("run-1", { limit: 0 })).rejects.toThrow(/invalid sample query: limit/);
+    await expect(store.listSamples("run-1", { sort: "name" as never })).rejects.toThrow(
+      /invalid sample query: sort/,
+    );
+    await expect(store.listSamples("run-1", { tier: "gold" as never })).rejects.toThrow(/tier/);
+    await expect(store.listSamples("run-1", { verdict: { classifier: "", decision: "x" } })).rejects.toThrow(
       /verdict\.classifier/,
     );
-    expect(() => store.listSamples("ghost")).toThrow("run ghost not found");
+    await expect(store.listSamples("ghost")).rejects.toThrow("run ghost not found");
   });
 });
 
 describe("neighbours", () => {
-  it("walks the filtered, sorted order from the first key to the last", () => {
+  it("walks the filtered, sorted order from the first key to the last", async () => {
     const query: SampleQueryInput = { tier: "paid", sort: "latency", order: "desc" };
-    const ordered = keysOf(query);
+    const ordered = await keysOf(query);
     expect(ordered.length).toBeGreaterThan(3);
-    ordered.forEach((key, position) => {
-      expect(store.neighbours("run-1", key, query)).toEqual({
+    for (const [position, key] of ordered.entries()) {
+      expect(await store.neighbours("run-1", key, query)).toEqual({
         previous: ordered[position - 1] ?? null,
         next: ordered[position + 1] ?? null,
         position: position + 1,
         total: ordered.length,
       });
-    });
+    }
   });
 
-  it("has no neighbours for a key the filters exclude", () => {
+  it("has no neighbours for a key the filters exclude", async () => {
     const excluded = samples.find((sample) => sample.tier !== "paid") as SampleInput;
-    const total = keysOf({ tier: "paid" }).length;
-    expect(store.neighbours("run-1", excluded.key, { tier: "paid" })).toEqual({
+    const total = (await keysOf({ tier: "paid" })).length;
+    expect(await store.neighbours("run-1", excluded.key, { tier: "paid" })).toEqual({
       previous: null,
       next: null,
       position: null,
       total,
     });
-    expect(() => store.neighbours("ghost", "key-0")).toThrow("run ghost not found");
+    await expect(store.neighbours("ghost", "key-0")).rejects.toThrow("run ghost not found");
   });
 });

@@ -32,16 +32,16 @@ export function registerReportCommand(program: Command): void {
     .argument("<runId>", "run id (see aflab runs)")
     .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--format <format>", "table or json", "table")
-    .action((runId: string, flags: { db?: string; format?: string }) => {
+    .action(async (runId: string, flags: { db?: string; format?: string }) => {
       const format = requireFormat(flags.format);
       const store = openExistingStore(flags.db);
       try {
-        const report = summarizeRun(store, runId);
+        const report = await summarizeRun(store, runId);
         process.stdout.write(
           format === "json" ? `${JSON.stringify(report, null, 2)}\n` : `${formatReportText(report)}\n`,
         );
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -65,7 +65,7 @@ export function registerServeCommand(program: Command): void {
         );
         const stop = async () => {
           await server.close();
-          store.close();
+          await store.close();
           process.exit(0);
         };
         process.once("SIGINT", stop);
