@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -582,5 +582,35 @@ describe("openStore", () => {
     await memory.close();
     await memory.close();
     expect(() => openStore("")).toThrow(/invalid store path/);
+  });
+});
+
+describe("read-only stores", () => {
+  it("read a file without writing to it or beside it, and refuse writes with a clear message", async () => {
+    await store.createRun(makeRun("run-1"));
+    await store.putSample(makeSample("run-1", 0));
+    await store.close();
+    const before = readFileSync(path);
+    chmodSync(path, 0o444);
+    chmodSync(directory, 0o555);
+    const archive = openStore(path, { readOnly: true });
+    try {
+      expect(archive.readOnly).toBe(true);
+      expect((await archive.requireRun("run-1")).id).toBe("run-1");
+      expect(await archive.sampleKeys("run-1")).toEqual(["key-0"]);
+      await expect(archive.putSample(makeSample("run-1", 1))).rejects.toThrow(
+        `the store ${path} is open read-only`,
+      );
+      await expect(archive.deleteRun("run-1")).rejects.toThrow(InputError);
+    } finally {
+      await archive.close();
+      chmodSync(directory, 0o755);
+      chmodSync(path, 0o644);
+    }
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(directory)).toEqual(["aflab.db"]);
+    expect(() => openStore(join(directory, "missing.db"), { readOnly: true })).toThrow();
+    expect(existsSync(join(directory, "missing.db"))).toBe(false);
+    store = openStore(path);
   });
 });

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   InputError,
@@ -80,21 +80,18 @@ function openReadOnly(location: string, busyTimeoutMs: number): Store {
   if (location === ":memory:") {
     throw new InputError("a read-only store needs a database file, not :memory:", { field: "path" });
   }
-  // A WAL database needs its shared-memory file beside it, which a read-only directory cannot hold.
-  // Such a file cannot change under us either, so SQLite may read it as immutable, without locks.
-  let directoryWritable = true;
+  if (!existsSync(location)) throw new InputError(`no store at ${location}`, { field: "path" });
+  const directory = dirname(resolve(location));
+  // The permission bits say what the owner meant even where the process could write anyway (as root).
+  let directoryWritable = (statSync(directory).mode & 0o222) !== 0;
   try {
-    accessSync(dirname(resolve(location)), constants.W_OK);
+    accessSync(directory, constants.W_OK);
   } catch {
     directoryWritable = false;
   }
   const db = directoryWritable
     ? new Database(location, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs })
-    : new Database(`file:${encodeURI(resolve(location))}?immutable=1`, {
-        readonly: true,
-        fileMustExist: true,
-        timeout: busyTimeoutMs,
-      });
+    : new Database(archiveBytes(location), { readonly: true });
   try {
     const version = currentVersion(db);
     if (version !== knownVersion) {
@@ -110,6 +107,21 @@ function openReadOnly(location: string, busyTimeoutMs: number): Store {
     db.close();
     throw error;
   }
+}
+
+/**
+ * A WAL database needs its shared-memory file beside it, which a read-only directory cannot hold (and this
+ * SQLite build takes no `immutable` URI). Such an archive cannot change under us, so its bytes are read
+ * once and served from memory, marked as a rollback-journal database (header bytes 18 and 19), which is
+ * the only kind SQLite opens from memory. A cleanly closed store keeps nothing in its log.
+ */
+function archiveBytes(location: string): Buffer {
+  const bytes = readFileSync(location);
+  if (bytes.length > 19 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return bytes;
 }
 
 /** The SQLite adapter of `Store`: each method delegates to its table's module over one shared connection. */

@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import { InputError } from "@aflab/core";
 import { summarizeRun } from "@aflab/engine";
-import { openStore } from "@aflab/store";
 import type { Command } from "commander";
-import { resolveDbPath } from "../context.js";
+import { openStoreForReading, resolveDbPath } from "../context.js";
 import { formatReportText } from "../report-text.js";
 
 export function requireFormat(value: string | undefined): "table" | "json" {
@@ -22,7 +21,7 @@ export function openExistingStore(db: string | undefined) {
       field: "db",
     });
   }
-  return openStore(dbPath);
+  return openStoreForReading(dbPath);
 }
 
 export function registerReportCommand(program: Command): void {
