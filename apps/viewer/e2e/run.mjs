@@ -46,7 +46,10 @@ async function startServer() {
   );
   const lines = createInterface({ input: child.stdout });
   const facts = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the fixture server did not start within 180 s")), 180_000);
+    const timer = setTimeout(
+      () => reject(new Error("the fixture server did not start within 180 s")),
+      180_000,
+    );
     child.once("exit", (code) => reject(new Error(`the fixture server exited with ${code}`)));
     lines.once("line", (line) => {
       clearTimeout(timer);
