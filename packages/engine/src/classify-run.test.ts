@@ -296,7 +296,12 @@ describe("classifyRun with the simulated judge", () => {
     expect((await store.requireRun("real")).simulated).toBe(false);
 
     const outcome = await classifyRun(store, "real", { ...options, allowSimulatedJudge: true });
-    expect(outcome.classified).toBe(1);
+    // The reasoning judge brings its eval-awareness companion along: one verdict each.
+    expect((await store.getVerdicts("real", "k")).map((verdict) => verdict.classifier)).toEqual([
+      "af-reasoning",
+      "eval-awareness",
+    ]);
+    expect(outcome.classified).toBe(2);
     const run = await store.requireRun("real");
     expect(run.config.allowSimulatedJudge).toBe(true);
     expect(run.simulatedSides).toEqual({ model: false, judge: true });

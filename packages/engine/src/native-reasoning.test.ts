@@ -306,6 +306,7 @@ describe("a recorded reasoning_content reply (DeepSeek, OpenAI-compatible)", () 
         userFormat: "minimal",
         dataset: { source: dataset(5) },
         judge: "sim/judge",
+        allowSimulatedJudge: true,
         classifiers: ["tag-compliance", "af-reasoning"],
       },
       {

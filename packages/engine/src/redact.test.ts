@@ -32,6 +32,7 @@ describe("keys in model output", () => {
         {
           model: "openai/gpt-4o",
           judge: "sim/judge",
+          allowSimulatedJudge: true,
           userFormat: "minimal",
           temperature: 0,
           dataset: { source: "builtin:harmful", limit: 2 },
