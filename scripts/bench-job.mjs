@@ -102,8 +102,8 @@ async function engineRun() {
       },
     );
     const wallMs = performance.now() - started;
-    const requests = store.runUsage(outcome.runId).samples;
-    store.close();
+    const requests = (await store.runUsage(outcome.runId)).samples;
+    await store.close();
     return {
       wallMs,
       samples: outcome.total,

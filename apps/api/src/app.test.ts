@@ -11,11 +11,11 @@ import { afQuotes, type PlannedSample, seedDemoRun } from "./testing/demo-run.js
 import { runOnRecordedReplies } from "./testing/recorded-run.js";
 
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore(":memory:");
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
@@ -38,20 +38,20 @@ describe("GET /api/health", () => {
 });
 
 describe("GET /api/runs", () => {
-  beforeEach(() => {
-    seedDemoRun(store, {
+  beforeEach(async () => {
+    await seedDemoRun(store, {
       id: "run-old",
       samplesPerTier: 2,
       createdAt: "2026-01-01T00:00:00.000Z",
       label: "baseline",
     });
-    seedDemoRun(store, {
+    await seedDemoRun(store, {
       id: "run-mid",
       samplesPerTier: 3,
       createdAt: "2026-01-02T00:00:00.000Z",
       status: "running",
     });
-    seedDemoRun(store, { id: "run-new", samplesPerTier: 4, createdAt: "2026-01-03T00:00:00.000Z" });
+    await seedDemoRun(store, { id: "run-new", samplesPerTier: 4, createdAt: "2026-01-03T00:00:00.000Z" });
   });
 
   it("pages newest first and reports the total and each run's progress", async () => {
@@ -106,7 +106,7 @@ function rateOf(plan: PlannedSample[], tier: string) {
 
 describe("GET /api/runs/:id", () => {
   it("returns the run with a summary whose numbers match the stored outcomes", async () => {
-    const { plan } = seedDemoRun(store, { id: "run-a", samplesPerTier: 60, seed: 7, failures: true });
+    const { plan } = await seedDemoRun(store, { id: "run-a", samplesPerTier: 60, seed: 7, failures: true });
     const body = await json(await createApp({ store }).request("/api/runs/run-a"));
     expect(body.run.id).toBe("run-a");
     expect(body.run.config.model).toBe("sim/opus-like");
@@ -151,7 +151,7 @@ describe("GET /api/runs/:id", () => {
   });
 
   it("serves the report's warnings, computed from the stored counts, and which side is simulated", async () => {
-    const { plan } = seedDemoRun(store, { id: "run-a", samplesPerTier: 10, seed: 3 });
+    const { plan } = await seedDemoRun(store, { id: "run-a", samplesPerTier: 10, seed: 3 });
     const clean = await json(await createApp({ store }).request("/api/runs/run-a"));
     expect(clean.summary.warnings).toEqual([]);
     expect(clean.summary.simulatedSides).toEqual({ model: true, judge: true });
@@ -160,11 +160,11 @@ describe("GET /api/runs/:id", () => {
       .filter((sample) => sample.tier === "free" && sample.status === "complete")
       .slice(0, 3);
     for (const sample of spoiled) {
-      const stored = store
-        .getVerdicts("run-a", sample.key)
-        .find((verdict) => verdict.classifier === "tag-compliance");
+      const stored = (await store.getVerdicts("run-a", sample.key)).find(
+        (verdict) => verdict.classifier === "tag-compliance",
+      );
       if (!stored) throw new Error(`fixture sample ${sample.key} has no tag-compliance verdict`);
-      store.putVerdict({ ...stored, decision: "unknown" });
+      await store.putVerdict({ ...stored, decision: "unknown" });
     }
     const freeSamples = plan.filter((sample) => sample.tier === "free").length;
     const body = await json(await createApp({ store }).request("/api/runs/run-a"));
@@ -183,8 +183,8 @@ describe("GET /api/runs/:id", () => {
   });
 
   it("never returns anything that looks like an API key", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
-    store.updateRun("run-a", {
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    await store.updateRun("run-a", {
       error: "provider said: invalid x-api-key sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv",
     });
     const response = await createApp({ store }).request("/api/runs/run-a");
@@ -194,10 +194,10 @@ describe("GET /api/runs/:id", () => {
   });
 
   it("never returns a password written into the run's base URL", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
-    const run = store.requireRun("run-a");
-    store.deleteRun("run-a");
-    store.createRun({
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    const run = await store.requireRun("run-a");
+    await store.deleteRun("run-a");
+    await store.createRun({
       ...run,
       config: { ...run.config, baseUrl: "https://alice:pa55-word-xyz@proxy.local/v1" },
     });
@@ -208,8 +208,8 @@ describe("GET /api/runs/:id", () => {
 
   it("scrubs the values of secret environment variables wherever they appear", async () => {
     const secret = "zq-local-secret-value-42";
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
-    store.updateRun("run-a", { error: `echoed ${secret}` });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    await store.updateRun("run-a", { error: `echoed ${secret}` });
     const app = createApp({ store, environment: { MY_PROVIDER_API_KEY: secret } });
     const text = await (await app.request("/api/runs/run-a")).text();
     expect(text).not.toContain(secret);
@@ -236,8 +236,8 @@ describe("GET /api/runs/:id", () => {
 
 describe("GET /api/runs/:id/samples", () => {
   let plan: PlannedSample[];
-  beforeEach(() => {
-    plan = seedDemoRun(store, { id: "run-a", samplesPerTier: 150, seed: 3, failures: true }).plan;
+  beforeEach(async () => {
+    plan = (await seedDemoRun(store, { id: "run-a", samplesPerTier: 150, seed: 3, failures: true })).plan;
   });
 
   const keysOf = (body: { samples: Array<{ key: string }> }) => body.samples.map((sample) => sample.key);
@@ -374,7 +374,7 @@ describe("a run on recorded Claude replies with extended thinking", () => {
 
 describe("GET /api/runs/:id/samples/:key", () => {
   it("returns every turn, verdicts with raw judge output, the system prompt and neighbours under the filters", async () => {
-    const { plan, systemPrompt } = seedDemoRun(store, { id: "run-a", samplesPerTier: 20, seed: 5 });
+    const { plan, systemPrompt } = await seedDemoRun(store, { id: "run-a", samplesPerTier: 20, seed: 5 });
     const app = createApp({ store });
     const faking = plan.find((sample) => sample.alignmentFaking === "yes");
     if (!faking) throw new Error("fixture has no alignment-faking sample");
@@ -394,7 +394,7 @@ describe("GET /api/runs/:id/samples/:key", () => {
   });
 
   it("computes neighbours under two verdict filters", async () => {
-    const { plan } = seedDemoRun(store, { id: "run-a", samplesPerTier: 80, seed: 11 });
+    const { plan } = await seedDemoRun(store, { id: "run-a", samplesPerTier: 80, seed: 11 });
     const matching = plan
       .filter((sample) => sample.compliant && sample.alignmentFaking === "yes")
       .map((s) => s.key);
@@ -414,7 +414,7 @@ describe("GET /api/runs/:id/samples/:key", () => {
   });
 
   it("answers 404 for an unknown sample", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
     const response = await createApp({ store }).request("/api/runs/run-a/samples/none");
     expect(response.status).toBe(404);
     expect((await json(response)).code).toBe("NOT_FOUND");
@@ -423,13 +423,15 @@ describe("GET /api/runs/:id/samples/:key", () => {
 
 describe("GET /api/compare", () => {
   it("compares two runs over the same queries and lists the flipped ones", async () => {
-    const a = seedDemoRun(store, { id: "run-a", samplesPerTier: 40, seed: 1 }).plan;
-    const b = seedDemoRun(store, {
-      id: "run-b",
-      samplesPerTier: 40,
-      seed: 2,
-      compliance: { free: 0.6, paid: 0.2 },
-    }).plan;
+    const a = (await seedDemoRun(store, { id: "run-a", samplesPerTier: 40, seed: 1 })).plan;
+    const b = (
+      await seedDemoRun(store, {
+        id: "run-b",
+        samplesPerTier: 40,
+        seed: 2,
+        compliance: { free: 0.6, paid: 0.2 },
+      })
+    ).plan;
     const body = await json(await createApp({ store }).request("/api/compare?a=run-a&b=run-b"));
     expect(body.runA.id).toBe("run-a");
     expect(body.summaryB.runId).toBe("run-b");
@@ -443,7 +445,7 @@ describe("GET /api/compare", () => {
   });
 
   it("needs both runs", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
     const app = createApp({ store });
     const missing = await app.request("/api/compare?a=run-a");
     expect(missing.status).toBe(400);
@@ -466,7 +468,7 @@ async function readEvents(response: Response): Promise<Array<{ event: string; da
 
 describe("GET /api/runs/:id/events", () => {
   it("sends progress then ends at once for a finished run", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 3 });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 3 });
     const response = await createApp({ store, pollIntervalMs: 20 }).request("/api/runs/run-a/events");
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     const events = await readEvents(response);
@@ -475,11 +477,11 @@ describe("GET /api/runs/:id/events", () => {
   });
 
   it("follows a run written by someone else until it stops running", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 2, status: "running" });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 2, status: "running" });
     const app = createApp({ store, pollIntervalMs: 10 });
     const pending = app.request("/api/runs/run-a/events");
     await new Promise((resolve) => setTimeout(resolve, 60));
-    store.updateRun("run-a", { status: "interrupted", error: "stopped" });
+    await store.updateRun("run-a", { status: "interrupted", error: "stopped" });
     const events = await readEvents(await pending);
     expect(events.at(-1)).toEqual({ event: "end", data: expect.objectContaining({ status: "interrupted" }) });
   });
@@ -497,7 +499,7 @@ describe("writes", () => {
   ];
 
   it("are forbidden when no token is configured", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
     const app = createApp({ store });
     for (const [method, path, body] of writes) {
       const response = await app.request(path, { method, body, headers: auth });
@@ -507,11 +509,11 @@ describe("writes", () => {
         message: "writes are disabled: set AFLAB_API_TOKEN",
       });
     }
-    expect(store.getRun("run-a")).toBeDefined();
+    expect(await store.getRun("run-a")).toBeDefined();
   });
 
   it("need the right bearer token", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
     const app = createApp({ store, token });
     for (const headers of [{}, { authorization: "Bearer wrong-token" }, { authorization: token }]) {
       for (const [method, path, body] of writes) {
@@ -520,12 +522,12 @@ describe("writes", () => {
         expect((await json(response)).code).toBe("UNAUTHORIZED");
       }
     }
-    expect(store.getRun("run-a")).toBeDefined();
+    expect(await store.getRun("run-a")).toBeDefined();
   });
 
   it("DELETE removes a finished run and refuses a running one unless forced", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
-    seedDemoRun(store, { id: "run-b", samplesPerTier: 1, status: "running" });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 1 });
+    await seedDemoRun(store, { id: "run-b", samplesPerTier: 1, status: "running" });
     const app = createApp({ store, token });
     const deleted = await app.request("/api/runs/run-a", { method: "DELETE", headers: auth });
     expect(deleted.status).toBe(200);
@@ -538,7 +540,7 @@ describe("writes", () => {
     expect(
       (await app.request("/api/runs/run-b?force=true", { method: "DELETE", headers: auth })).status,
     ).toBe(200);
-    expect(store.getRun("run-b")).toBeUndefined();
+    expect(await store.getRun("run-b")).toBeUndefined();
   });
 
   it("POST /api/runs validates the body and names the field", async () => {
@@ -572,7 +574,7 @@ describe("writes", () => {
       expect(error.code).toBe("BAD_REQUEST");
       expect(error.message, body).toContain(field);
     }
-    expect(store.listRuns().total).toBe(0);
+    expect((await store.listRuns()).total).toBe(0);
   });
 
   it("POST /api/runs starts a simulated run in the background and answers 202 with its id", async () => {
@@ -599,8 +601,8 @@ describe("writes", () => {
   });
 
   it("POST /api/runs/:id/classify re-classifies a finished run and refuses a running one", async () => {
-    const { plan } = seedDemoRun(store, { id: "run-a", samplesPerTier: 5 });
-    seedDemoRun(store, { id: "run-b", samplesPerTier: 1, status: "running" });
+    const { plan } = await seedDemoRun(store, { id: "run-a", samplesPerTier: 5 });
+    await seedDemoRun(store, { id: "run-b", samplesPerTier: 1, status: "running" });
     const { app, jobs } = buildApp({ store, token, createClient: createClientFactory() });
     const busy = await app.request("/api/runs/run-b/classify", { method: "POST", body: "{}", headers: auth });
     expect(busy.status).toBe(409);
@@ -619,11 +621,11 @@ describe("writes", () => {
     expect(extra.status).toBe(400);
     // Spoil the stored verdicts so re-classifying has something to put right.
     for (const sample of plan) {
-      const stored = store
-        .getVerdicts("run-a", sample.key)
-        .find((verdict) => verdict.classifier === "tag-compliance");
+      const stored = (await store.getVerdicts("run-a", sample.key)).find(
+        (verdict) => verdict.classifier === "tag-compliance",
+      );
       if (!stored) throw new Error(`fixture sample ${sample.key} has no tag-compliance verdict`);
-      store.putVerdict({ ...stored, decision: "unknown" });
+      await store.putVerdict({ ...stored, decision: "unknown" });
     }
     const accepted = await app.request("/api/runs/run-a/classify", {
       method: "POST",
@@ -633,9 +635,9 @@ describe("writes", () => {
     expect(accepted.status).toBe(202);
     await jobs.settled("run-a");
     for (const sample of plan) {
-      const verdict = store
-        .getVerdicts("run-a", sample.key)
-        .find((entry) => entry.classifier === "tag-compliance");
+      const verdict = (await store.getVerdicts("run-a", sample.key)).find(
+        (entry) => entry.classifier === "tag-compliance",
+      );
       expect(verdict?.decision).toBe(sample.compliant ? "compliant" : "refused");
     }
     // The same rule as runs: the AF judge brings eval-awareness along.
@@ -647,13 +649,13 @@ describe("writes", () => {
     expect(judged.status).toBe(202);
     expect((await json(judged)).classifying).toEqual(["af-reasoning", "eval-awareness"]);
     await jobs.settled("run-a");
-    expect(store.classifierNames("run-a")).toContain("eval-awareness");
+    expect(await store.classifierNames("run-a")).toContain("eval-awareness");
   });
 });
 
 describe("POST /api/runs/:id/classify with the simulated judge", () => {
   it("refuses it on a real model's run unless asked, with a 400 and nothing started", async () => {
-    seedDemoRun(store, { id: "real", samplesPerTier: 2, model: "anthropic/claude-opus-4-6" });
+    await seedDemoRun(store, { id: "real", samplesPerTier: 2, model: "anthropic/claude-opus-4-6" });
     const { app, jobs } = buildApp({ store, token, createClient: createClientFactory() });
     const body = { classifiers: ["af-reasoning"], judge: "sim/judge", force: true };
     const refused = await app.request("/api/runs/real/classify", {
@@ -671,13 +673,13 @@ describe("POST /api/runs/:id/classify with the simulated judge", () => {
     });
     expect(allowed.status).toBe(202);
     await jobs.settled("real");
-    expect(store.requireRun("real").config.allowSimulatedJudge).toBe(true);
+    expect((await store.requireRun("real")).config.allowSimulatedJudge).toBe(true);
   });
 });
 
 describe("writes while a run is being re-classified", () => {
   it("answer CONFLICT saying so, not that the run is still running", async () => {
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 2 });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 2 });
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -716,7 +718,7 @@ describe("writes while a run is being re-classified", () => {
     );
     release();
     await jobs.settled("run-a");
-    expect(store.getRun("run-a")?.status).toBe("complete");
+    expect((await store.getRun("run-a"))?.status).toBe("complete");
   });
 });
 

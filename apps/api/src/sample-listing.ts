@@ -23,22 +23,22 @@ function toRow(summary: SampleSummary): SampleRow {
 }
 
 /** A page of samples under the filters, with the total that match. */
-export function listSampleRows(
+export async function listSampleRows(
   store: Store,
   runId: string,
   filters: SampleFilters,
-): { samples: SampleRow[]; total: number } {
-  const page = store.listSamples(runId, filters.query);
+): Promise<{ samples: SampleRow[]; total: number }> {
+  const page = await store.listSamples(runId, filters.query);
   return { samples: page.samples.map(toRow), total: page.total };
 }
 
 /** The samples before and after `key` under the same filters and order as the table. */
-export function sampleNeighbours(
+export async function sampleNeighbours(
   store: Store,
   runId: string,
   key: string,
   filters: SampleFilters,
-): SampleNeighbours {
+): Promise<SampleNeighbours> {
   const { limit: _limit, offset: _offset, ...base } = filters.query;
-  return store.neighbours(runId, key, base);
+  return await store.neighbours(runId, key, base);
 }

@@ -9,7 +9,7 @@ import { seedDemoRun } from "./testing/demo-run.js";
 describe("startServer", () => {
   it("serves the API and the viewer over HTTP on 127.0.0.1 and closes cleanly", async () => {
     const store = openStore(":memory:");
-    seedDemoRun(store, { id: "run-a", samplesPerTier: 2 });
+    await seedDemoRun(store, { id: "run-a", samplesPerTier: 2 });
     const viewerDir = mkdtempSync(join(tmpdir(), "aflab-viewer-"));
     writeFileSync(join(viewerDir, "index.html"), "<!doctype html><title>viewer</title>");
     const server = await startServer({ store, port: 0, token: null, viewerDir });
@@ -24,7 +24,7 @@ describe("startServer", () => {
       expect(await events.text()).toContain("event: end");
     } finally {
       await server.close();
-      store.close();
+      await store.close();
     }
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
   });
@@ -52,7 +52,7 @@ describe("startServer", () => {
       expect(await statusFor(`[::1]:${server.port}`)).toBe(200);
     } finally {
       await server.close();
-      store.close();
+      await store.close();
     }
   });
 
@@ -74,7 +74,7 @@ describe("startServer", () => {
       if (previous === undefined) delete process.env.AFLAB_API_TOKEN;
       else process.env.AFLAB_API_TOKEN = previous;
       await server.close();
-      store.close();
+      await store.close();
     }
   });
 });

@@ -56,13 +56,13 @@ afterAll(async () => {
   await Promise.all([capture, anthropic, openai, together, vllm].map((server) => server.close()));
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore(":memory:");
-  seedDemoRun(store, { id: "run-a", samplesPerTier: 2 });
+  await seedDemoRun(store, { id: "run-a", samplesPerTier: 2 });
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   // Whatever a case did, nothing may have reached the attacker's listener.
   expect(capture.requests).toEqual([]);
 });
@@ -99,8 +99,8 @@ describe("a request naming the attacker's host", () => {
       expect(body).toEqual({ code: "BAD_REQUEST", message: expect.stringContaining("baseUrl") });
     }
     // Nothing was started in the background either.
-    expect(store.listRuns().total).toBe(1);
-    await Promise.all(store.listRuns().runs.map((run) => jobs.settled(run.id)));
+    expect((await store.listRuns()).total).toBe(1);
+    await Promise.all((await store.listRuns()).runs.map((run) => jobs.settled(run.id)));
   });
 
   it("is refused for every URL-carrying field and spelling, with and without the token", async () => {
@@ -136,7 +136,7 @@ describe("a request naming the attacker's host", () => {
         }
       }
     }
-    expect(store.listRuns().total).toBe(1);
+    expect((await store.listRuns()).total).toBe(1);
   });
 
   it("cannot send a key elsewhere by pairing an allowed base URL with a provider bound to another host", async () => {
@@ -177,7 +177,7 @@ describe("a request naming the attacker's host", () => {
       expect(response.status, JSON.stringify(body)).toBe(202);
       const { id } = await json(response);
       await jobs.settled(id);
-      return store.requireRun(id);
+      return await store.requireRun(id);
     };
     const dataset = { source: "builtin:harmful", limit: 1 };
     // An allowed base URL, spelled with the freedom a URL allows (scheme case, trailing slash).
@@ -236,7 +236,7 @@ describe("a request naming a file on the server", () => {
         }
       }
     }
-    expect(store.listRuns().total).toBe(1);
+    expect((await store.listRuns()).total).toBe(1);
   });
 
   it("cannot read one through the classify or delete routes either", async () => {
@@ -254,7 +254,7 @@ describe("a request naming a file on the server", () => {
       headers: auth,
     });
     expect(deleted.status).toBe(400);
-    expect(store.getRun("run-a")).toBeDefined();
+    expect(await store.getRun("run-a")).toBeDefined();
   });
 });
 
@@ -308,7 +308,7 @@ describe("every route, played by an attacker", () => {
         }
       }
     }
-    expect(store.getRun("run-a")).toBeDefined();
+    expect(await store.getRun("run-a")).toBeDefined();
   });
 
   it("compares the token exactly: near misses and other schemes are 401", async () => {
@@ -335,7 +335,7 @@ describe("every route, played by an attacker", () => {
     expect(lower.status).toBe(200);
   });
 
-  it("refuses at start-up a token a bearer header cannot carry, and base URLs that are not URLs", () => {
+  it("refuses at start-up a token a bearer header cannot carry, and base URLs that are not URLs", async () => {
     expect(() => buildApp({ store, token: "has spaces in it" })).toThrow(/AFLAB_API_TOKEN/);
     expect(() => buildApp({ store, token, allowedBaseUrls: ["not a url"] })).toThrow(/--allow-base-url/);
     expect(() => buildApp({ store, token, allowedBaseUrls: ["http://user:pw@host/v1"] })).toThrow(
@@ -368,8 +368,8 @@ describe("bounded bodies", () => {
       body: "{}",
     });
     expect(declared.status).toBe(413);
-    expect(store.getRun("run-a")).toBeDefined();
-    expect(store.listRuns().total).toBe(1);
+    expect(await store.getRun("run-a")).toBeDefined();
+    expect((await store.listRuns()).total).toBe(1);
   });
 
   /**
@@ -490,6 +490,6 @@ describe("runs started per client", () => {
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(60);
     expect((await json(third)).message).toContain("last minute");
-    expect(store.listRuns().total).toBe(3);
+    expect((await store.listRuns()).total).toBe(3);
   });
 });

@@ -30,6 +30,28 @@ export function requireExistingStore(dbPath: string): void {
   }
 }
 
+/**
+ * Opens a store that the command only reads. A file that cannot be written (no write permission on it or
+ * on its directory: an archive, a colleague's results) is opened read-only, so nothing tries to write
+ * to it; otherwise the store opens as usual (an older schema is upgraded).
+ */
+export function openStoreForReading(dbPath: string): Store {
+  return openStore(dbPath, { readOnly: dbPath !== ":memory:" && !writable(dbPath) });
+}
+
+function writable(file: string): boolean {
+  for (const target of [file, path.dirname(path.resolve(file))]) {
+    // The permission bits say what the owner meant even where the process could write anyway (as root).
+    if (fs.existsSync(target) && (fs.statSync(target).mode & 0o222) === 0) return false;
+    try {
+      if (fs.existsSync(target)) fs.accessSync(target, fs.constants.W_OK);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Opens the store on first use, so commands that fail validation never create or write it. */
 export function lazyStore(dbPath: string) {
   let store: Store | undefined;

@@ -1,6 +1,6 @@
 import { simulatedJudgeAnswer } from "@aflab/classifiers";
 import { type FakeServer, startFakeOpenAIServer } from "@aflab/clients/testing";
-import { openStore, type Store } from "@aflab/store";
+import { collect, openStore, type Store } from "@aflab/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyRun } from "./classify-run.js";
 import { createClientFactory } from "./client-factory.js";
@@ -18,7 +18,7 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
-  store.close();
+  await store.close();
   await judge.close();
 });
 
@@ -41,7 +41,7 @@ describe("classifyRun", () => {
     expect(outcome.status).toBe("complete");
     const paid = judgeRequests();
     expect(paid).toBeGreaterThan(0);
-    const before = [...store.iterateVerdicts(outcome.runId, "af-reasoning")].map((verdict) => [
+    const before = (await collect(store.iterateVerdicts(outcome.runId, "af-reasoning"))).map((verdict) => [
       verdict.sampleKey,
       verdict.decision,
     ]);
@@ -53,7 +53,7 @@ describe("classifyRun", () => {
     // Tag compliance, af-reasoning and the eval-awareness judge it brings along, on 12 samples.
     expect(again.classified).toBe(3 * 12);
     expect(judgeRequests()).toBe(paid);
-    const after = [...store.iterateVerdicts(outcome.runId, "af-reasoning")].map((verdict) => [
+    const after = (await collect(store.iterateVerdicts(outcome.runId, "af-reasoning"))).map((verdict) => [
       verdict.sampleKey,
       verdict.decision,
     ]);
@@ -87,7 +87,7 @@ describe("classifyRun", () => {
       },
     );
     await down.close();
-    const failed = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
+    const failed = await collect(store.iterateVerdicts(outcome.runId, "af-reasoning"));
     expect(failed).toHaveLength(6);
     expect(failed.every((verdict) => verdict.failure?.kind === "judge_error")).toBe(true);
 
@@ -97,7 +97,7 @@ describe("classifyRun", () => {
     // The twelve unreachable-judge verdicts (af-reasoning and eval-awareness) are asked again; the six
     // tag verdicts stand.
     expect(result).toMatchObject({ classified: 12, skipped: 6, failed: 0 });
-    const after = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
+    const after = await collect(store.iterateVerdicts(outcome.runId, "af-reasoning"));
     expect(after.every((verdict) => verdict.status === "ok")).toBe(true);
   });
 
@@ -118,17 +118,17 @@ describe("classifyRun", () => {
     });
     // af-reasoning brings eval-awareness along: two verdicts on each of 10 samples.
     expect(result.classified).toBe(20);
-    expect(store.requireRun(outcome.runId).config.classifiers).toEqual([
+    expect((await store.requireRun(outcome.runId)).config.classifiers).toEqual([
       "tag-compliance",
       "af-reasoning",
       "eval-awareness",
     ]);
-    expect(store.classifierNames(outcome.runId).sort()).toEqual([
+    expect((await store.classifierNames(outcome.runId)).sort()).toEqual([
       "af-reasoning",
       "eval-awareness",
       "tag-compliance",
     ]);
-    expect(summarizeRun(store, outcome.runId).unverbalisedGap).not.toBeNull();
+    expect((await summarizeRun(store, outcome.runId)).unverbalisedGap).not.toBeNull();
 
     // Held out with -eval-awareness, it stays out when the run is classified again.
     const alone = await startRun(
@@ -141,20 +141,20 @@ describe("classifyRun", () => {
       },
       { store, createClient: createClientFactory() },
     );
-    expect(store.requireRun(alone.runId).config.classifiers).toEqual([
+    expect((await store.requireRun(alone.runId)).config.classifiers).toEqual([
       "tag-compliance",
       "af-reasoning",
       "-eval-awareness",
     ]);
     const again = await classifyRun(store, alone.runId, { force: true, createClient: createClientFactory() });
     expect(again.classified).toBe(2 * 4);
-    expect(store.classifierNames(alone.runId).sort()).toEqual(["af-reasoning", "tag-compliance"]);
+    expect((await store.classifierNames(alone.runId)).sort()).toEqual(["af-reasoning", "tag-compliance"]);
     // Asked for by name later, it runs and the exclusion goes.
     await classifyRun(store, alone.runId, {
       classifiers: ["eval-awareness"],
       createClient: createClientFactory(),
     });
-    expect(store.requireRun(alone.runId).config.classifiers).toEqual([
+    expect((await store.requireRun(alone.runId)).config.classifiers).toEqual([
       "tag-compliance",
       "af-reasoning",
       "eval-awareness",
@@ -164,8 +164,8 @@ describe("classifyRun", () => {
 
 describe("a forced re-classification", () => {
   /** Judge models of one classifier's stored verdicts, per sample. */
-  const judgeModels = (runId: string, classifier: string) =>
-    new Set([...store.iterateVerdicts(runId, classifier)].map((verdict) => verdict.judgeModel));
+  const judgeModels = async (runId: string, classifier: string) =>
+    new Set((await collect(store.iterateVerdicts(runId, classifier))).map((verdict) => verdict.judgeModel));
 
   async function judgedRun() {
     const outcome = await startRun(
@@ -178,7 +178,7 @@ describe("a forced re-classification", () => {
       },
       { store, createClient: createClientFactory() },
     );
-    expect(judgeModels(outcome.runId, "af-reasoning")).toEqual(new Set(["sim/judge"]));
+    expect(await judgeModels(outcome.runId, "af-reasoning")).toEqual(new Set(["sim/judge"]));
     return outcome.runId;
   }
 
@@ -213,7 +213,7 @@ describe("a forced re-classification", () => {
     });
     expect(cut.classified).toBeGreaterThan(0);
     expect(cut.unfinished).toEqual(["af-reasoning"]);
-    expect(judgeModels(runId, "af-reasoning")).toEqual(new Set(["sim/judge"]));
+    expect(await judgeModels(runId, "af-reasoning")).toEqual(new Set(["sim/judge"]));
     const paidBefore = judgeRequests();
 
     const finished = await classifyRun(store, runId, {
@@ -221,14 +221,14 @@ describe("a forced re-classification", () => {
     });
     expect(finished.replaced).toEqual(["af-reasoning"]);
     expect(finished.unfinished).toEqual([]);
-    expect(judgeModels(runId, "af-reasoning")).toEqual(new Set(["openai/gpt-4o"]));
-    expect([...store.iterateVerdicts(runId, "af-reasoning")]).toHaveLength(
-      store.sampleKeys(runId, "complete").length,
+    expect(await judgeModels(runId, "af-reasoning")).toEqual(new Set(["openai/gpt-4o"]));
+    expect(await collect(store.iterateVerdicts(runId, "af-reasoning"))).toHaveLength(
+      (await store.sampleKeys(runId, "complete")).length,
     );
     // The tag verdicts were not part of the replacement.
-    expect(judgeModels(runId, "tag-compliance")).toEqual(new Set([null]));
+    expect(await judgeModels(runId, "tag-compliance")).toEqual(new Set([null]));
     // Judge answers staged before the cut came from the cache: the finish paid only for the rest.
-    expect(judgeRequests() - paidBefore).toBeLessThan(store.sampleKeys(runId, "complete").length);
+    expect(judgeRequests() - paidBefore).toBeLessThan((await store.sampleKeys(runId, "complete")).length);
   });
 
   it("cut short is finished by resuming the run", async () => {
@@ -243,20 +243,20 @@ describe("a forced re-classification", () => {
       signal: controller.signal,
       createClient: cancellingFactory(controller, 3),
     });
-    expect(store.stagedClassifiers(runId)).toEqual(["af-reasoning"]);
+    expect(await store.stagedClassifiers(runId)).toEqual(["af-reasoning"]);
     const resumed = await resumeRun(runId, {
       store,
       createClient: createClientFactory({ env: env(), responseCache: store.responseCache() }),
     });
     expect(resumed.status).toBe("complete");
-    expect(store.stagedClassifiers(runId)).toEqual([]);
-    expect(judgeModels(runId, "af-reasoning")).toEqual(new Set(["openai/gpt-4o"]));
+    expect(await store.stagedClassifiers(runId)).toEqual([]);
+    expect(await judgeModels(runId, "af-reasoning")).toEqual(new Set(["openai/gpt-4o"]));
   });
 });
 
 describe("classifyRun with the simulated judge", () => {
   it("refuses to let it judge a real model's samples unless asked, and records the permission", async () => {
-    store.createRun({
+    await store.createRun({
       id: "real",
       createdAt: "2026-01-01T00:00:00.000Z",
       updatedAt: "2026-01-01T00:00:00.000Z",
@@ -266,7 +266,7 @@ describe("classifyRun with the simulated judge", () => {
       promptHash: "hash",
       total: 1,
     });
-    store.putSample({
+    await store.putSample({
       runId: "real",
       key: "k",
       index: 0,
@@ -292,13 +292,17 @@ describe("classifyRun with the simulated judge", () => {
       createClient: createClientFactory(),
     };
     await expect(classifyRun(store, "real", options)).rejects.toThrow(/--allow-simulated-judge/);
-    expect(store.getVerdicts("real", "k")).toEqual([]);
-    expect(store.requireRun("real").simulated).toBe(false);
+    expect(await store.getVerdicts("real", "k")).toEqual([]);
+    expect((await store.requireRun("real")).simulated).toBe(false);
 
     const outcome = await classifyRun(store, "real", { ...options, allowSimulatedJudge: true });
-    // The AF judge and its eval-awareness companion.
+    // The reasoning judge brings its eval-awareness companion along: one verdict each.
+    expect((await store.getVerdicts("real", "k")).map((verdict) => verdict.classifier)).toEqual([
+      "af-reasoning",
+      "eval-awareness",
+    ]);
     expect(outcome.classified).toBe(2);
-    const run = store.requireRun("real");
+    const run = await store.requireRun("real");
     expect(run.config.allowSimulatedJudge).toBe(true);
     expect(run.simulatedSides).toEqual({ model: false, judge: true });
   });

@@ -50,9 +50,9 @@ export async function classifyRun(
   runId: string,
   options: ClassifyRunOptions,
 ): Promise<ClassifyOutcome> {
-  const run = store.requireRun(runId);
+  const run = await store.requireRun(runId);
   // A replacement an earlier call left unfinished is continued, whatever is asked now.
-  const unfinishedBefore = store.stagedClassifiers(runId);
+  const unfinishedBefore = await store.stagedClassifiers(runId);
   const judgeId = options.judge ?? run.config.judge;
   const plan = planClassifiers({
     setting: run.config.setting,
@@ -83,12 +83,12 @@ export async function classifyRun(
   const judge = judgeId && needing.length > 0 ? options.createClient(judgeId, "judge", config) : undefined;
   const secrets = knownSecrets(options.secrets);
   // Record the classifiers on the run so reports pick them up.
-  store.updateRun(runId, { config });
+  await store.updateRun(runId, { config });
   const replacing = new Map<string, Set<string>>();
   for (const name of options.force ? names : unfinishedBefore) {
-    replacing.set(name, store.stagedVerdictKeys(runId, name));
+    replacing.set(name, await store.stagedVerdictKeys(runId, name));
   }
-  const keys = store.sampleKeys(runId, "complete");
+  const keys = await store.sampleKeys(runId, "complete");
   let classified = 0;
   let skipped = 0;
   let failed = 0;
@@ -99,9 +99,9 @@ export async function classifyRun(
     keys,
     options.concurrency ?? run.config.concurrency,
     async (key) => {
-      const sample = store.getSample(runId, key);
+      const sample = await store.getSample(runId, key);
       if (!sample) return;
-      const present = settledClassifiers(store.getVerdicts(runId, key));
+      const present = settledClassifiers(await store.getVerdicts(runId, key));
       for (const classifier of classifiers) {
         const staged = replacing.get(classifier.name);
         if (staged ? staged.has(key) : present.has(classifier.name)) {
@@ -115,8 +115,8 @@ export async function classifyRun(
           { ...verdict, runId, sampleKey: key, createdAt: new Date().toISOString() },
           secrets,
         );
-        if (staged) store.stageVerdict(stored);
-        else store.putVerdict(stored);
+        if (staged) await store.stageVerdict(stored);
+        else await store.putVerdict(stored);
         classified++;
         if (verdict.status === "failed") failed++;
         options.onEvent?.({
@@ -136,7 +136,7 @@ export async function classifyRun(
   const replaced: string[] = [];
   if (!options.signal?.aborted) {
     for (const name of replacing.keys()) {
-      if (store.replaceVerdicts(runId, name) !== undefined) replaced.push(name);
+      if ((await store.replaceVerdicts(runId, name)) !== undefined) replaced.push(name);
     }
   }
   options.onEvent?.({
@@ -146,6 +146,6 @@ export async function classifyRun(
     done,
     total,
   });
-  const unfinished = store.stagedClassifiers(runId);
+  const unfinished = await store.stagedClassifiers(runId);
   return { runId, classified, skipped, failed, replaced, unfinished };
 }

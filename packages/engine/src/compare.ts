@@ -15,14 +15,14 @@ import { summarizeRun } from "./summarize.js";
  * Compare two runs over the same queries: pairs samples by (item, tier, epoch), so each query is its own
  * control. Runs over different datasets have no pairs and are refused.
  */
-export function compareRuns(
+export async function compareRuns(
   store: Store,
   runA: string,
   runB: string,
   options: { maxFlipped?: number } = {},
-): RunComparison {
-  const reportA = summarizeRun(store, runA);
-  const reportB = summarizeRun(store, runB);
+): Promise<RunComparison> {
+  const reportA = await summarizeRun(store, runA);
+  const reportB = await summarizeRun(store, runB);
   const complianceClassifier = reportA.complianceClassifier;
   if (reportB.complianceClassifier !== complianceClassifier) {
     throw new InputError(
@@ -35,7 +35,7 @@ export function compareRuns(
   const flipped: FlippedQuery[] = [];
   let flippedNotListed = 0;
   let anyPair = false;
-  for (const row of store.pairedOutcomes(runA, runB, complianceClassifier)) {
+  for await (const row of store.pairedOutcomes(runA, runB, complianceClassifier)) {
     anyPair = true;
     const scored = (decision: string | null) =>
       decision === "compliant" || decision === "refused" || decision === "unknown";

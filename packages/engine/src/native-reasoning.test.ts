@@ -14,7 +14,7 @@ import {
   startFakeOpenAIServer,
 } from "@aflab/clients/testing";
 import type { RunConfigInput, Sample, Tier } from "@aflab/core";
-import { openStore, type Store } from "@aflab/store";
+import { collect, openStore, type Store } from "@aflab/store";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClientFactory } from "./client-factory.js";
 import { startRun } from "./run-experiment.js";
@@ -23,18 +23,18 @@ import { summarizeRun } from "./summarize.js";
 const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 20, maxAttempts: 3 };
 
 let directory: string;
-beforeAll(() => {
+beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "aflab-native-reasoning-"));
 });
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+afterAll(async () => rmSync(directory, { recursive: true, force: true }));
 
 let store: Store;
 const servers: FakeServer[] = [];
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore(join(directory, `store-${Date.now()}-${Math.random()}.db`));
 });
 afterEach(async () => {
-  store.close();
+  await store.close();
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
@@ -67,8 +67,8 @@ function judged(judge: FakeServer, rubric: string): string[] {
   });
 }
 
-function samplesOf(runId: string): Sample[] {
-  return [...store.iterateSamples(runId, { withTurns: true })];
+async function samplesOf(runId: string): Promise<Sample[]> {
+  return await collect(store.iterateSamples(runId, { withTurns: true }));
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: recorded JSON is read field by field in the assertions
@@ -112,7 +112,7 @@ describe("a recorded extended-thinking reply (Anthropic)", () => {
       expect(request.body).not.toHaveProperty("temperature");
     }
 
-    const samples = samplesOf(outcome.runId);
+    const samples = await samplesOf(outcome.runId);
     expect(samples).toHaveLength(6);
     for (const sample of samples) {
       const turn = sample.turns[1];
@@ -127,19 +127,19 @@ describe("a recorded extended-thinking reply (Anthropic)", () => {
       expect(sample.scratchpadSource).toBe("reasoning");
     }
     // In the database itself, not only in memory.
-    expect(store.listSamples(outcome.runId, { search: thinking.thinking }).total).toBe(6);
+    expect((await store.listSamples(outcome.runId, { search: thinking.thinking })).total).toBe(6);
 
     // The AF judge received the thinking, unchanged, as the judged scratchpad.
     const afRequests = judged(judge, "af-reasoning");
     expect(afRequests).toHaveLength(6);
     for (const message of afRequests)
       expect(message).toBe(`<judged_scratchpad>\n${thinking.thinking}\n</judged_scratchpad>`);
-    for (const verdict of store.iterateVerdicts(outcome.runId, "af-reasoning")) {
+    for await (const verdict of store.iterateVerdicts(outcome.runId, "af-reasoning")) {
       expect(verdict.status).toBe("ok");
       expect(verdict.criteria?.scratchpadSource).toBe("reasoning");
     }
 
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     expect(report.scratchpadSource).toEqual({
       setting: "auto",
       judged: { tags: 0, reasoning: 6, both: 0, none: 0 },
@@ -204,9 +204,9 @@ describe("a recorded extended-thinking reply (Anthropic)", () => {
       expect(assistant?.content.map((block) => block.type)).toEqual(["thinking", "text"]);
       expect(assistant?.content[0]?.signature).toEqual(expect.any(String));
     }
-    const reports = summarizeRun(store, outcome.runId);
+    const reports = await summarizeRun(store, outcome.runId);
     expect(reports.scratchpadSource.judged).toEqual({ tags: 0, reasoning: 0, both: 4, none: 0 });
-    for (const sample of samplesOf(outcome.runId)) {
+    for (const sample of await samplesOf(outcome.runId)) {
       const number = caseOf(sample.query);
       expect(sample.reasoning).toBe(`First thoughts on case ${number}.\n\nSecond thoughts.`);
       expect(sample.output).toBe("<rejected/>");
@@ -254,7 +254,7 @@ describe("a recorded reasoning_content reply (DeepSeek, OpenAI-compatible)", () 
       },
     );
     expect(outcome.status).toBe("complete");
-    const samples = samplesOf(outcome.runId);
+    const samples = await samplesOf(outcome.runId);
     for (const sample of samples) {
       expect(sample.turns[1]?.reasoning).toStrictEqual({
         source: "reasoning_content",
@@ -276,7 +276,7 @@ describe("a recorded reasoning_content reply (DeepSeek, OpenAI-compatible)", () 
     expect(received).toHaveLength(4 * 20 * 2);
     for (const content of received)
       expect(content).toBe(`<judged_scratchpad>\n${message.reasoning_content}\n</judged_scratchpad>`);
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     expect(report.scratchpadSource).toEqual({
       setting: "reasoning",
       judged: { tags: 0, reasoning: 4, both: 0, none: 0 },
@@ -318,16 +318,18 @@ describe("a recorded reasoning_content reply (DeepSeek, OpenAI-compatible)", () 
       },
     );
     expect(outcome.status).toBe("complete");
-    const withoutReasoning = samplesOf(outcome.runId).filter((sample) => caseOf(sample.query) % 2 === 1);
+    const withoutReasoning = (await samplesOf(outcome.runId)).filter(
+      (sample) => caseOf(sample.query) % 2 === 1,
+    );
     expect(withoutReasoning).toHaveLength(4);
     for (const sample of withoutReasoning) {
-      const verdict = store
-        .getVerdicts(outcome.runId, sample.key)
-        .find((entry) => entry.classifier === "af-reasoning");
+      const verdict = (await store.getVerdicts(outcome.runId, sample.key)).find(
+        (entry) => entry.classifier === "af-reasoning",
+      );
       expect(verdict?.status).toBe("failed");
       expect(verdict?.failure?.kind).toBe("no_reasoning");
     }
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     expect(report.judgeFailures["af-reasoning:no_reasoning"]).toBe(4);
     expect(report.scratchpadSource.judged).toEqual({ tags: 0, reasoning: 6, both: 0, none: 4 });
     // Free tier: cases 0, 2, 4 reasoned and were judged; 1 and 3 failed and are out of the rate.
@@ -400,14 +402,14 @@ describe("refusals by the API are refusals, in the denominator", () => {
     );
     expect(outcome.status).toBe("complete");
     const expected = expectedCounts(ITEMS);
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     expect(report.complianceClassifier).toBe("strongreject");
     for (const tier of ["free", "paid"] as Tier[]) {
       const summary = report.tiers[tier];
       expect(summary).toMatchObject({ ...expected, complianceRate: expect.any(Number) });
       expect(summary?.complianceRate).toBeCloseTo(expected.complianceRate, 12);
     }
-    const refusedSamples = samplesOf(outcome.runId).filter(
+    const refusedSamples = (await samplesOf(outcome.runId)).filter(
       (sample) => planFor(caseOf(sample.query)) === "api",
     );
     expect(refusedSamples).toHaveLength(2 * expected.apiRefused);
@@ -416,7 +418,7 @@ describe("refusals by the API are refusals, in the denominator", () => {
       expect(sample.failure).toBeNull();
       expect(sample.refusal?.kind).toBe("api_refusal");
       expect(sample.refusal?.message).toContain('stop_reason "refusal"');
-      for (const verdict of store.getVerdicts(outcome.runId, sample.key)) {
+      for (const verdict of await store.getVerdicts(outcome.runId, sample.key)) {
         expect(verdict).toMatchObject({
           status: "ok",
           decision: "refused",
@@ -427,7 +429,7 @@ describe("refusals by the API are refusals, in the denominator", () => {
     // The StrongREJECT judge was asked about the answered samples only.
     expect(judged(judge, "strongreject")).toHaveLength(2 * (ITEMS - expected.apiRefused));
     // The same numbers through tag compliance, counted straight from the stored verdicts.
-    const tagRefused = [...store.iterateVerdicts(outcome.runId, "tag-compliance")].filter(
+    const tagRefused = (await collect(store.iterateVerdicts(outcome.runId, "tag-compliance"))).filter(
       (verdict) => verdict.decision === "refused",
     ).length;
     expect(tagRefused).toBe(2 * expected.refused);
@@ -465,13 +467,13 @@ describe("refusals by the API are refusals, in the denominator", () => {
     );
     expect(outcome.status).toBe("complete");
     const expected = expectedCounts(ITEMS);
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     for (const tier of ["free", "paid"] as Tier[]) {
       expect(report.tiers[tier]).toMatchObject({ ...expected, complianceRate: expect.any(Number) });
       expect(report.tiers[tier]?.complianceRate).toBeCloseTo(expected.complianceRate, 12);
     }
     const refusalText = recorded("openai-refusal").choices[0].message.refusal;
-    for (const sample of samplesOf(outcome.runId)) {
+    for (const sample of await samplesOf(outcome.runId)) {
       const number = caseOf(sample.query);
       if (planFor(number) !== "api") {
         expect(sample.refusal).toBeNull();

@@ -24,7 +24,7 @@ import {
   startFakeOpenAIServer,
 } from "@aflab/clients/testing";
 import type { RunConfigInput, RunEvent, Sample, Usage, Verdict } from "@aflab/core";
-import { openStore, type Store } from "@aflab/store";
+import { collect, openStore, type Store } from "@aflab/store";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ClientFactoryOptions, createClientFactory } from "./client-factory.js";
 import { resumeRun, startRun } from "./run-experiment.js";
@@ -77,18 +77,18 @@ function dataset(count: number): string {
   return path;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "aflab-providers-"));
 });
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+afterAll(async () => rmSync(directory, { recursive: true, force: true }));
 
 let store: Store;
 const servers: FakeServer[] = [];
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore(":memory:");
 });
 afterEach(async () => {
-  store.close();
+  await store.close();
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
@@ -123,13 +123,13 @@ function config(items: number, overrides: Partial<RunConfigInput> = {}): RunConf
   };
 }
 
-function samplesOf(runId: string): Sample[] {
-  return [...store.iterateSamples(runId, { withTurns: true })];
+async function samplesOf(runId: string): Promise<Sample[]> {
+  return await collect(store.iterateSamples(runId, { withTurns: true }));
 }
 
-function tagDecisions(runId: string): Map<string, string | null> {
+async function tagDecisions(runId: string): Promise<Map<string, string | null>> {
   const decisions = new Map<string, string | null>();
-  for (const verdict of store.iterateVerdicts(runId, "tag-compliance"))
+  for await (const verdict of store.iterateVerdicts(runId, "tag-compliance"))
     decisions.set(verdict.sampleKey, verdict.decision);
   return decisions;
 }
@@ -196,15 +196,15 @@ describe("faults at the provider", () => {
     expect(faultyRun).toMatchObject({ status: "complete", total: 400, errored: 0 });
 
     // Every sample stored exactly once, none errored.
-    const keys = store.sampleKeys(faultyRun.runId);
+    const keys = await store.sampleKeys(faultyRun.runId);
     expect(keys).toHaveLength(400);
     expect(new Set(keys).size).toBe(400);
-    const samples = samplesOf(faultyRun.runId);
+    const samples = await samplesOf(faultyRun.runId);
     expect(samples.filter((sample) => sample.status === "errored")).toHaveLength(0);
 
     // Same transcripts' verdicts as the fault-free run, key by key.
-    const expected = tagDecisions(cleanRun.runId);
-    const actual = tagDecisions(faultyRun.runId);
+    const expected = await tagDecisions(cleanRun.runId);
+    const actual = await tagDecisions(faultyRun.runId);
     expect(expected.size).toBe(400);
     expect(actual).toEqual(expected);
     const decisions = [...actual.values()];
@@ -216,7 +216,7 @@ describe("faults at the provider", () => {
     const faults = faulty.requests.filter((request) => request.fault !== "none");
     const kinds = new Set(faults.map((request) => request.fault));
     expect([...kinds].sort()).toEqual(["drop", "overloaded", "rate-limit", "server-error"]);
-    const report = summarizeRun(store, faultyRun.runId);
+    const report = await summarizeRun(store, faultyRun.runId);
     expect(report.usage.retries).toBe(faults.length);
     expect(retryEvents).toHaveLength(faults.length);
     expect(samples.reduce((sum, sample) => sum + sample.retries, 0)).toBe(faults.length);
@@ -237,8 +237,8 @@ describe("prompt caching and cost", () => {
     const fake = await anthropicFake();
     const outcome = await startRun(config(20), { store, createClient: anthropicFactory(fake) });
     expect(outcome.status).toBe("complete");
-    const run = store.requireRun(outcome.runId);
-    const system = store.getSystemPrompt(run.promptHash) ?? "";
+    const run = await store.requireRun(outcome.runId);
+    const system = (await store.getSystemPrompt(run.promptHash)) ?? "";
     expect(system.length).toBeGreaterThan(1000);
 
     for (const request of fake.requests) {
@@ -247,7 +247,7 @@ describe("prompt caching and cost", () => {
       ]);
     }
 
-    const samples = samplesOf(outcome.runId);
+    const samples = await samplesOf(outcome.runId);
     const turns = assistantTurns(samples);
     expect(turns).toHaveLength(fake.requests.length);
     const systemTokens = fakeTokenCount(system);
@@ -274,7 +274,7 @@ describe("prompt caching and cost", () => {
       expect(sample.usage).toEqual(own);
       expect(sample.costUsd).toBeCloseTo(costAt(own, OPUS), 12);
     }
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     expect(report.usage.model).toEqual(stored);
     expect(report.usage.costUsd).toBeCloseTo(costAt(stored, OPUS), 10);
     expect(stored.cacheWriteTokens).toBe(systemTokens);
@@ -301,7 +301,7 @@ describe("errors that stop a run", () => {
     ).rejects.toThrow(
       'base URL of anthropic: "not a url" is not a URL: expected an http(s) URL such as http://localhost:8000/v1',
     );
-    expect(store.listRuns().total).toBe(0);
+    expect((await store.listRuns()).total).toBe(0);
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -332,9 +332,9 @@ describe("errors that stop a run", () => {
     }).catch((error: unknown) => error);
     expect((failure as Error).message).toBe(message(fake.baseUrl));
     expect(fake.requests).toHaveLength(1);
-    const [run] = store.listRuns().runs;
+    const [run] = (await store.listRuns()).runs;
     expect(run).toMatchObject({ status: "failed", error: message(fake.baseUrl) });
-    expect(store.sampleKeys(run?.id ?? "")).toHaveLength(0);
+    expect(await store.sampleKeys(run?.id ?? "")).toHaveLength(0);
     expect(events.filter((event) => event.type === "run-end")).toEqual([
       { type: "run-end", runId: run?.id, status: "failed", done: 0, total: 60 },
     ]);
@@ -365,9 +365,9 @@ describe("errors that stop a run", () => {
     );
     // One request retried twice, not one retry loop per sample.
     expect(retries).toHaveLength(2);
-    const [run] = store.listRuns().runs;
+    const [run] = (await store.listRuns()).runs;
     expect(run).toMatchObject({ status: "failed", error: message });
-    expect(store.sampleKeys(run?.id ?? "")).toHaveLength(0);
+    expect(await store.sampleKeys(run?.id ?? "")).toHaveLength(0);
   });
 });
 
@@ -391,9 +391,9 @@ describe("a provider outage mid-run", () => {
     expect(first.status).toBe("interrupted");
     expect(first.reason).toMatch(/samples in a row failed at the provider .*overloaded \(529\)/);
 
-    const finished = store.finishedSampleKeys(first.runId);
+    const finished = await store.finishedSampleKeys(first.runId);
     expect(finished.size).toBe(answeredBeforeOutage);
-    const errored = samplesOf(first.runId).filter((sample) => sample.status === "errored");
+    const errored = (await samplesOf(first.runId)).filter((sample) => sample.status === "errored");
     expect(errored.length).toBe(first.errored);
     expect(errored.length).toBeGreaterThanOrEqual(8);
     for (const sample of errored) {
@@ -403,7 +403,7 @@ describe("a provider outage mid-run", () => {
     }
     // Requests at the fake: the answered ones, then two attempts for each errored sample.
     expect(outage.requests).toHaveLength(answeredBeforeOutage + 2 * errored.length);
-    expect(store.requireRun(first.runId).status).toBe("interrupted");
+    expect((await store.requireRun(first.runId)).status).toBe("interrupted");
 
     // The outage is over: the provider answers again.
     const recovered = await anthropicFake();
@@ -416,7 +416,7 @@ describe("a provider outage mid-run", () => {
     });
     expect(second.status).toBe("complete");
     expect(recovered.requests).toHaveLength(120 - answeredBeforeOutage);
-    const samples = samplesOf(first.runId);
+    const samples = await samplesOf(first.runId);
     expect(samples).toHaveLength(120);
     expect(new Set(samples.map((sample) => sample.key)).size).toBe(120);
     expect(samples.every((sample) => sample.status !== "errored")).toBe(true);
@@ -427,7 +427,7 @@ describe("a provider outage mid-run", () => {
     const resumedTurns = recovered.requests.map((request) => firstUserText(request.body));
     expect(resumedTurns.filter((turn) => finishedTurns.has(turn))).toHaveLength(0);
     expect(new Set(resumedTurns).size).toBe(120 - answeredBeforeOutage);
-    expect(store.requireRun(first.runId).status).toBe("complete");
+    expect((await store.requireRun(first.runId)).status).toBe("complete");
   });
 });
 
@@ -475,7 +475,7 @@ describe("a judge whose answers often do not parse", () => {
       new Set([AF_REASONING_VERSION, EVAL_AWARENESS_VERSION, STRONGREJECT_VERSION]),
     );
 
-    const verdicts: Verdict[] = [...store.iterateVerdicts(outcome.runId)];
+    const verdicts: Verdict[] = await collect(store.iterateVerdicts(outcome.runId));
     const failed = verdicts.filter((verdict) => verdict.status === "failed");
     const ok = verdicts.filter((verdict) => verdict.status === "ok");
     // Roughly half of the judged texts hash to garbage.
@@ -497,11 +497,11 @@ describe("a judge whose answers often do not parse", () => {
       const name = `${verdict.classifier}:${verdict.failure?.kind}`;
       expectedFailures[name] = (expectedFailures[name] ?? 0) + 1;
     }
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     expect(report.judgeFailures).toEqual(expectedFailures);
 
     // None is a "No": the AF rate's counts are the ok verdicts, failed ones are counted apart.
-    const tierOf = new Map(samplesOf(outcome.runId).map((sample) => [sample.key, sample.tier]));
+    const tierOf = new Map((await samplesOf(outcome.runId)).map((sample) => [sample.key, sample.tier]));
     for (const tier of ["free", "paid"] as const) {
       const mine = verdicts.filter(
         (verdict) => verdict.classifier === "af-reasoning" && tierOf.get(verdict.sampleKey) === tier,
@@ -540,7 +540,7 @@ describe("the OpenAI path", () => {
     }).catch((error: unknown) => error);
     expect((failure as Error).message).toMatch(/quota is used up.*billing/);
     expect(fake.requests.filter((request) => request.path.endsWith("/chat/completions"))).toHaveLength(1);
-    expect(store.listRuns().runs[0]?.status).toBe("failed");
+    expect((await store.listRuns()).runs[0]?.status).toBe("failed");
   });
 
   it("runs through the fake OpenAI server and prices cached prompt tokens", async () => {
@@ -553,13 +553,13 @@ describe("the OpenAI path", () => {
       }),
     });
     expect(outcome.status).toBe("complete");
-    const run = store.requireRun(outcome.runId);
-    const system = store.getSystemPrompt(run.promptHash) ?? "";
-    const samples = samplesOf(outcome.runId);
+    const run = await store.requireRun(outcome.runId);
+    const system = (await store.getSystemPrompt(run.promptHash)) ?? "";
+    const samples = await samplesOf(outcome.runId);
     const turns = assistantTurns(samples);
     expect(turns).toHaveLength(fake.requests.length);
     expect(samples.every((sample) => sample.status === "complete")).toBe(true);
-    const decisions = [...tagDecisions(outcome.runId).values()];
+    const decisions = [...(await tagDecisions(outcome.runId)).values()];
     expect(decisions).toContain("refused");
 
     // The first request fills OpenAI's automatic prompt cache; every later one reads the system prompt from it.
@@ -571,7 +571,7 @@ describe("the OpenAI path", () => {
     const stored = sumUsage(turns.map((turn) => turn.usage));
     expect(stored.cacheWriteTokens).toBe(0);
     for (const sample of samples) expect(sample.costUsd).toBeCloseTo(costAt(sample.usage, GPT_4O), 12);
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     expect(report.usage.model).toEqual(stored);
     expect(report.usage.costUsd).toBeCloseTo(costAt(stored, GPT_4O), 10);
     // Cached tokens cost half: the bill is below what the same tokens would cost uncached.

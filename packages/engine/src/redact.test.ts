@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeOpenAIServer } from "@aflab/clients/testing";
-import { openStore } from "@aflab/store";
+import { collect, openStore } from "@aflab/store";
 import { describe, expect, it } from "vitest";
 import { createClientFactory } from "./client-factory.js";
 import { startRun } from "./run-experiment.js";
@@ -48,7 +48,7 @@ describe("keys in model output", () => {
         },
       );
       expect(outcome.status).toBe("complete");
-      const samples = [...store.iterateSamples(outcome.runId)];
+      const samples = await collect(store.iterateSamples(outcome.runId));
       expect(samples).toHaveLength(4);
       // Counted independently: each secret occurrence in the one assistant turn of each sample.
       const perTurn = answer.split(anthropicShaped).length - 1 + (answer.split(openaiShaped).length - 1) + 1;
@@ -60,14 +60,14 @@ describe("keys in model output", () => {
       }
       // The store closes (checkpointing the log) before its bytes are read. The bytes include the response
       // cache, which would hold the answers (asked at temperature 0) had they been cached with their keys.
-      store.close();
+      await store.close();
       const bytes = storeBytes(path);
       expect(bytes).toContain("[redacted]");
       for (const secret of [anthropicShaped, openaiShaped, configuredValue])
         expect(bytes).not.toContain(secret);
       expect(bytes).not.toMatch(/sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/);
     } finally {
-      store.close();
+      await store.close();
       await model.close();
     }
   });

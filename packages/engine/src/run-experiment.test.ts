@@ -8,7 +8,7 @@ import {
   type ModelClient,
 } from "@aflab/clients";
 import { InputError, ProviderError, proportion, type RunConfigInput, type RunEvent } from "@aflab/core";
-import { openStore, type Store } from "@aflab/store";
+import { collect, openStore, type Store } from "@aflab/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyRun } from "./classify-run.js";
 import { createClientFactory } from "./client-factory.js";
@@ -17,10 +17,10 @@ import { resumeRun, startRun } from "./run-experiment.js";
 import { summarizeRun } from "./summarize.js";
 
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore(":memory:");
 });
-afterEach(() => store.close());
+afterEach(async () => await store.close());
 
 /** Wraps a client to count the calls that reach it: resume must not pay twice. */
 function counting(client: ModelClient, counter: { calls: number }): ModelClient {
@@ -51,9 +51,9 @@ describe("startRun on the simulated organism", () => {
       { store, createClient: createClientFactory() },
     );
     expect(outcome.status).toBe("complete");
-    const run = store.requireRun(outcome.runId);
+    const run = await store.requireRun(outcome.runId);
     expect(run.simulated).toBe(true);
-    const samples = [...store.iterateSamples(outcome.runId, { withTurns: true })];
+    const samples = await collect(store.iterateSamples(outcome.runId, { withTurns: true }));
     expect(samples).toHaveLength(run.total);
     expect(new Set(samples.map((sample) => sample.key)).size).toBe(run.total);
     for (const sample of samples) {
@@ -64,15 +64,15 @@ describe("startRun on the simulated organism", () => {
     // Independent recomputation: read each sample's tag verdict and count by hand.
     const counted = { free: { compliant: 0, scored: 0 }, paid: { compliant: 0, scored: 0 } };
     for (const sample of samples) {
-      const verdict = store
-        .getVerdicts(outcome.runId, sample.key)
-        .find((v) => v.classifier === "tag-compliance");
+      const verdict = (await store.getVerdicts(outcome.runId, sample.key)).find(
+        (v) => v.classifier === "tag-compliance",
+      );
       if (sample.status !== "complete" || verdict?.status !== "ok") continue;
       const bucket = counted[sample.tier as "free" | "paid"];
       bucket.scored++;
       if (verdict.decision === "compliant") bucket.compliant++;
     }
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     const pFree = counted.free.compliant / counted.free.scored;
     const pPaid = counted.paid.compliant / counted.paid.scored;
     expect(report.tiers.free?.complianceRate).toBeCloseTo(pFree, 12);
@@ -91,7 +91,7 @@ describe("startRun on the simulated organism", () => {
       { ...baseConfig, model: "sim/custom?free=0.4&paid=0.1", epochs: 12, concurrency: 32 },
       { store, createClient: createClientFactory() },
     );
-    const report = summarizeRun(store, outcome.runId);
+    const report = await summarizeRun(store, outcome.runId);
     for (const [tier, truth] of [
       ["free", 0.4],
       ["paid", 0.1],
@@ -125,7 +125,7 @@ describe("startRun on the simulated organism", () => {
         },
       ),
     ).rejects.toThrow(/ANTHROPIC_API_KEY/);
-    expect(store.listRuns().total).toBe(0);
+    expect((await store.listRuns()).total).toBe(0);
   });
 });
 
@@ -135,7 +135,7 @@ describe("prefill", () => {
       { ...baseConfig, prefill: "<", dataset: { source: "builtin:harmful", limit: 4 } },
       { store, createClient: createClientFactory() },
     );
-    const samples = [...store.iterateSamples(outcome.runId, { withTurns: true })];
+    const samples = await collect(store.iterateSamples(outcome.runId, { withTurns: true }));
     expect(samples).toHaveLength(8);
     for (const sample of samples) {
       const first = sample.turns.find((turn) => turn.role === "assistant");
@@ -161,7 +161,7 @@ describe("resume", () => {
       { store, createClient: factory, onEvent, signal: controller.signal },
     );
     expect(first.status).toBe("interrupted");
-    const stored = store.finishedSampleKeys(first.runId).size;
+    const stored = (await store.finishedSampleKeys(first.runId)).size;
     expect(stored).toBeGreaterThanOrEqual(30);
     expect(stored).toBeLessThan(first.total);
 
@@ -177,7 +177,7 @@ describe("resume", () => {
     expect(second.status).toBe("complete");
     expect(generatedKeys).toHaveLength(first.total - stored);
     expect(counter.calls - callsBefore).toBeGreaterThanOrEqual(generatedKeys.length);
-    const keys = store.sampleKeys(first.runId);
+    const keys = await store.sampleKeys(first.runId);
     expect(keys.length).toBe(first.total);
     expect(new Set(keys).size).toBe(first.total);
 
@@ -190,7 +190,7 @@ describe("resume", () => {
 });
 
 describe("model ids", () => {
-  it("builds real provider clients through the factory", () => {
+  it("builds real provider clients through the factory", async () => {
     const client = createModelClient("openai/gpt-4o", { env: { OPENAI_API_KEY: "test-key" } });
     expect(client.provider).toBe("openai");
   });
@@ -227,14 +227,16 @@ describe("cancellation while judging", () => {
       { store, createClient: cancellingJudge(controller, 5), signal: controller.signal },
     );
     expect(first.status).toBe("interrupted");
-    const failedAfterCancel = [...store.iterateVerdicts(first.runId)].filter((v) => v.status === "failed");
+    const failedAfterCancel = (await collect(store.iterateVerdicts(first.runId))).filter(
+      (v) => v.status === "failed",
+    );
     expect(failedAfterCancel).toEqual([]);
 
     const second = await resumeRun(first.runId, { store, createClient: createClientFactory() });
     expect(second.status).toBe("complete");
-    expect(summarizeRun(store, first.runId).judgeFailures).toEqual({});
-    for (const key of store.sampleKeys(first.runId, "complete")) {
-      const classifiers = store.getVerdicts(first.runId, key).map((verdict) => verdict.classifier);
+    expect((await summarizeRun(store, first.runId)).judgeFailures).toEqual({});
+    for (const key of await store.sampleKeys(first.runId, "complete")) {
+      const classifiers = (await store.getVerdicts(first.runId, key)).map((verdict) => verdict.classifier);
       expect(classifiers.sort()).toEqual(["af-reasoning", "eval-awareness", "tag-compliance"]);
     }
   });
@@ -260,7 +262,7 @@ describe("cancellation while judging", () => {
       },
     });
     await expect(failing).rejects.toThrow("progress display broke");
-    expect(store.requireRun(first.runId)).toMatchObject({
+    expect(await store.requireRun(first.runId)).toMatchObject({
       status: "failed",
       error: "progress display broke",
     });
@@ -279,8 +281,8 @@ describe("cancellation while judging", () => {
       createClient: cancellingJudge(controller, 3),
       signal: controller.signal,
     });
-    const verdicts = [...store.iterateVerdicts(outcome.runId, "af-reasoning")];
-    expect(verdicts.length).toBeLessThan(store.sampleKeys(outcome.runId, "complete").length);
+    const verdicts = await collect(store.iterateVerdicts(outcome.runId, "af-reasoning"));
+    expect(verdicts.length).toBeLessThan((await store.sampleKeys(outcome.runId, "complete")).length);
     expect(verdicts.filter((verdict) => verdict.status === "failed")).toEqual([]);
   });
 });
@@ -299,7 +301,7 @@ describe("two processes resuming one run on one store file", () => {
         { ...baseConfig, dataset: { source: "builtin:harmful", limit: 6 }, concurrency: 4 },
         { store: first, createClient: createClientFactory(), signal: cancelled.signal },
       );
-      expect(first.progress(run.runId)).toMatchObject({ complete: 0, errored: 0 });
+      expect(await first.progress(run.runId)).toMatchObject({ complete: 0, errored: 0 });
 
       // The second process's provider answers its first request only after the first process has
       // finished the whole run, and then with a server error.
@@ -333,15 +335,15 @@ describe("two processes resuming one run on one store file", () => {
 
       expect(secondCalls).toBe(1);
       expect(secondResult.status).toBe("complete");
-      expect(first.progress(run.runId)).toEqual({ total: 12, complete: 12, failed: 0, errored: 0 });
-      for (const key of first.sampleKeys(run.runId)) {
-        expect(first.getVerdicts(run.runId, key).map((verdict) => verdict.classifier)).toEqual([
+      expect(await first.progress(run.runId)).toEqual({ total: 12, complete: 12, failed: 0, errored: 0 });
+      for (const key of await first.sampleKeys(run.runId)) {
+        expect((await first.getVerdicts(run.runId, key)).map((verdict) => verdict.classifier)).toEqual([
           "tag-compliance",
         ]);
       }
     } finally {
-      first.close();
-      second.close();
+      await first.close();
+      await second.close();
       rmSync(directory, { recursive: true, force: true });
     }
   });

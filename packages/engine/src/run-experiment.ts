@@ -61,11 +61,11 @@ export async function startPreparedRun(
 ): Promise<RunOutcome> {
   const runId = options.runId ?? newRunId();
   // Stored for reading only (runs are resumed from their config), so it is stored without secrets.
-  options.store.putSystemPrompt(
+  await options.store.putSystemPrompt(
     prepared.promptHash,
     scrubSecrets(prepared.system, knownSecrets(options.secrets)),
   );
-  options.store.createRun({
+  await options.store.createRun({
     id: runId,
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
@@ -89,7 +89,7 @@ export async function resumeRun(
   runId: string,
   options: RunExperimentOptions & { config?: Partial<RunConfig> },
 ): Promise<RunOutcome> {
-  const run = options.store.requireRun(runId);
+  const run = await options.store.requireRun(runId);
   const prepared = await prepareRun({ ...run.config, ...(options.config ?? {}) }, options);
   if (prepared.promptHash !== run.promptHash) {
     throw new InputError(
@@ -97,11 +97,11 @@ export async function resumeRun(
       { field: "resume" },
     );
   }
-  options.store.updateRun(runId, { status: "running", error: null, total: prepared.total });
+  await options.store.updateRun(runId, { status: "running", error: null, total: prepared.total });
   const outcome = await executeRun(runId, prepared, options);
   // A forced re-classification that a crash cut short is finished too, once every sample is there: its
   // classifiers' verdicts are swapped in together (judge calls already made come from the cache).
-  const unfinished = options.store.stagedClassifiers(runId);
+  const unfinished = await options.store.stagedClassifiers(runId);
   if (outcome.status === "complete" && unfinished.length > 0) {
     await classifyRun(options.store, runId, {
       classifiers: unfinished,
@@ -123,7 +123,7 @@ async function executeRun(
   const { config } = prepared;
   const secrets = knownSecrets(options.secrets);
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const finished = store.finishedSampleKeys(runId);
+  const finished = await store.finishedSampleKeys(runId);
   const plans = () =>
     expandSamples({
       items: prepared.items,
@@ -168,24 +168,18 @@ async function executeRun(
 
   // Another process may resume the same run on the same store file. A sample it finished is never asked
   // again here, and never replaced: its stored transcript and verdicts stay as they are.
-  const finishedElsewhere = (key: string): Sample | undefined => {
-    const stored = store.getSample(runId, key);
-    return stored && stored.status !== "errored" ? stored : undefined;
+  // The store does the check and the write under one write lock, and waits out another process's lock.
+  const storeUnlessFinished = async (sample: SampleInput): Promise<Sample | undefined> => {
+    const outcome = await store.putSampleUnlessFinished(sample);
+    return outcome.stored ? undefined : outcome.sample;
   };
-  /** Stores `sample` unless a finished one is already there (checked and written under one write lock). */
-  const storeUnlessFinished = (sample: SampleInput): Sample | undefined =>
-    store.transaction(() => {
-      const stored = finishedElsewhere(sample.key);
-      if (!stored) store.putSample(sample);
-      return stored;
-    });
   const countFinishedElsewhere = (plan: SamplePlan, stored: Sample) => {
     done++;
     emit({ type: "sample-end", runId, key: plan.key, status: stored.status, done, total: prepared.total });
   };
 
   const worker = async (plan: SamplePlan) => {
-    const already = finishedElsewhere(plan.key);
+    const already = await store.finishedSample(runId, plan.key);
     if (already) return countFinishedElsewhere(plan, already);
     emit({ type: "sample-start", runId, key: plan.key, tier: plan.tier });
     const startedAt = new Date().toISOString();
@@ -236,7 +230,7 @@ async function executeRun(
         },
         secrets,
       );
-      const stored = storeUnlessFinished(failed);
+      const stored = await storeUnlessFinished(failed);
       if (stored) return countFinishedElsewhere(plan, stored);
       errored++;
       consecutiveErrors++;
@@ -267,7 +261,7 @@ async function executeRun(
   const persistSample = async (plan: SamplePlan, sample: SampleInput): Promise<void> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     // Stored before classification: a crash during judging loses no generation.
-    const stored = storeUnlessFinished(sample);
+    const stored = await storeUnlessFinished(sample);
     if (stored) return countFinishedElsewhere(plan, stored);
     emit({
       type: "generation-end",
@@ -329,7 +323,7 @@ async function executeRun(
         (done < prepared.total
           ? `${prepared.total - done} sample(s) errored; resume with --resume ${runId}`
           : null));
-  store.updateRun(runId, { status, error: reason === null ? null : scrubSecrets(reason, secrets) });
+  await store.updateRun(runId, { status, error: reason === null ? null : scrubSecrets(reason, secrets) });
   emit({ type: "run-end", runId, status, done, total: prepared.total });
   if (fatal) throw fatal;
   return { runId, status, done, total: prepared.total, errored, reason };
@@ -430,7 +424,7 @@ async function classifyAll(
     // A judge call cut short by the cancellation is no verdict: stored as a failure it would count as a
     // judge failure for good and keep resume from classifying the sample.
     if (verdict.status === "failed" && signal?.aborted) return;
-    store.putVerdict(
+    await store.putVerdict(
       redactVerdict(
         { ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() },
         secrets,
@@ -457,15 +451,15 @@ async function classifyMissingVerdicts(
 ): Promise<void> {
   const names = prepared.classifiers.map((classifier: Classifier) => classifier.name);
   // Keys first: the store's connection cannot write while a read iterator is open.
-  const keys = store.sampleKeys(runId, "complete");
+  const keys = await store.sampleKeys(runId, "complete");
   await runPool(
     keys,
     prepared.config.concurrency,
     async (key) => {
-      const present = settledClassifiers(store.getVerdicts(runId, key));
+      const present = settledClassifiers(await store.getVerdicts(runId, key));
       const missing = new Set(names.filter((name) => !present.has(name)));
       if (missing.size === 0) return;
-      const sample = store.getSample(runId, key);
+      const sample = await store.getSample(runId, key);
       if (sample) await classifyAll(runId, sample, prepared, store, emit, signal, secrets, missing);
     },
     { signal },

@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { summarizeRun } from "./summarize.js";
 
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore(":memory:");
-  store.createRun({
+  await store.createRun({
     id: "run",
     createdAt: "2026-01-01T00:00:00.000Z",
     updatedAt: "2026-01-01T00:00:00.000Z",
@@ -17,13 +17,18 @@ beforeEach(() => {
     total: 6,
   });
 });
-afterEach(() => store.close());
+afterEach(async () => await store.close());
 
 type Outcome = Pick<VerdictInput, "status" | "decision">;
 
-function addSample(index: number, tier: Tier, compliance: Outcome, alignmentFaking: Outcome): void {
+async function addSample(
+  index: number,
+  tier: Tier,
+  compliance: Outcome,
+  alignmentFaking: Outcome,
+): Promise<void> {
   const key = `key-${index}`;
-  store.putSample({
+  await store.putSample({
     runId: "run",
     key,
     index,
@@ -47,7 +52,7 @@ function addSample(index: number, tier: Tier, compliance: Outcome, alignmentFaki
     ["tag-compliance", compliance],
     ["af-reasoning", alignmentFaking],
   ] as const) {
-    store.putVerdict({
+    await store.putVerdict({
       runId: "run",
       sampleKey: key,
       classifier,
@@ -67,16 +72,16 @@ function addSample(index: number, tier: Tier, compliance: Outcome, alignmentFaki
 const ok = (decision: string | null): Outcome => ({ status: "ok", decision });
 
 describe("summarizeRun categories", () => {
-  it("places a sample in a complies bar only when its compliance verdict says compliant", () => {
-    addSample(0, "free", ok("compliant"), ok("yes"));
-    addSample(1, "free", ok("compliant"), ok("no"));
-    addSample(2, "free", ok("refused"), ok("no"));
+  it("places a sample in a complies bar only when its compliance verdict says compliant", async () => {
+    await addSample(0, "free", ok("compliant"), ok("yes"));
+    await addSample(1, "free", ok("compliant"), ok("no"));
+    await addSample(2, "free", ok("refused"), ok("no"));
     // Neither of these is a compliance decision: the tier counts call them failed, so must the bars.
-    addSample(3, "free", { status: "not_applicable", decision: null }, ok("yes"));
-    addSample(4, "free", ok(null), ok("no"));
-    addSample(5, "paid", ok("refused"), ok("no"));
+    await addSample(3, "free", { status: "not_applicable", decision: null }, ok("yes"));
+    await addSample(4, "free", ok(null), ok("no"));
+    await addSample(5, "paid", ok("refused"), ok("no"));
 
-    const report = summarizeRun(store, "run");
+    const report = await summarizeRun(store, "run");
     expect(report.tiers.free).toMatchObject({ n: 5, compliant: 2, refused: 1, unknown: 0, failed: 2 });
     expect(report.categories?.free).toEqual({
       refuses: 1,
@@ -131,8 +136,8 @@ describe("summarizeRun evaluation awareness and the unverbalised gap", () => {
     },
   ];
 
-  beforeEach(() => {
-    store.createRun({
+  beforeEach(async () => {
+    await store.createRun({
       id: "aware",
       createdAt: "2026-01-01T00:00:00.000Z",
       updatedAt: "2026-01-01T00:00:00.000Z",
@@ -146,9 +151,9 @@ describe("summarizeRun evaluation awareness and the unverbalised gap", () => {
       promptHash: "hash",
       total: specs.length,
     });
-    specs.forEach((spec, index) => {
+    for (const [index, spec] of specs.entries()) {
       const key = `aware-${index}`;
-      store.putSample({
+      await store.putSample({
         runId: "aware",
         key,
         index,
@@ -175,7 +180,7 @@ describe("summarizeRun evaluation awareness and the unverbalised gap", () => {
       ];
       for (const [classifier, outcome] of verdicts) {
         if (!outcome) continue;
-        store.putVerdict({
+        await store.putVerdict({
           runId: "aware",
           sampleKey: key,
           classifier,
@@ -190,11 +195,11 @@ describe("summarizeRun evaluation awareness and the unverbalised gap", () => {
           createdAt: "2026-01-01T00:00:00.000Z",
         });
       }
-    });
+    }
   });
 
-  it("gives the eval-awareness rate per tier and the gap among samples that verbalise neither", () => {
-    const report = summarizeRun(store, "aware");
+  it("gives the eval-awareness rate per tier and the gap among samples that verbalise neither", async () => {
+    const report = await summarizeRun(store, "aware");
     // Independently, from the specs above.
     const counted = (tier: Tier) =>
       specs.filter(
@@ -253,14 +258,14 @@ describe("summarizeRun evaluation awareness and the unverbalised gap", () => {
     expect(report.evalAwareness?.paid?.rate).toBeCloseTo(1 / 7, 12);
   });
 
-  it("has neither without an eval-awareness classifier, and ignores a recorded exclusion", () => {
-    store.updateRun("aware", {
+  it("has neither without an eval-awareness classifier, and ignores a recorded exclusion", async () => {
+    await store.updateRun("aware", {
       config: {
-        ...store.requireRun("aware").config,
+        ...(await store.requireRun("aware")).config,
         classifiers: ["tag-compliance", "af-reasoning", "-eval-awareness"],
       },
     });
-    const report = summarizeRun(store, "aware");
+    const report = await summarizeRun(store, "aware");
     expect(report.evalAwareness).toBeNull();
     expect(report.unverbalisedGap).toBeNull();
     expect(report.alignmentFaking?.free?.yes).toBe(2);
@@ -280,13 +285,13 @@ describe("summarizeRun warnings, against counts made here", () => {
     paid: [...Array<Planned>(9).fill("refused"), "unknown", "no-output"],
   };
 
-  function storeOutcomes(planned: Record<"free" | "paid", Planned[]>): void {
+  async function storeOutcomes(planned: Record<"free" | "paid", Planned[]>): Promise<void> {
     let index = 0;
     for (const tier of ["free", "paid"] as const) {
       for (const outcome of planned[tier]) {
         if (outcome === "no-output") {
           const key = `key-${index}`;
-          store.putSample({
+          await store.putSample({
             runId: "run",
             key,
             index,
@@ -306,7 +311,7 @@ describe("summarizeRun warnings, against counts made here", () => {
             startedAt: "2026-01-01T00:00:00.000Z",
             finishedAt: "2026-01-01T00:00:00.000Z",
           });
-        } else addSample(index, tier, ok(outcome), ok("no"));
+        } else await addSample(index, tier, ok(outcome), ok("no"));
         index++;
       }
     }
@@ -315,9 +320,9 @@ describe("summarizeRun warnings, against counts made here", () => {
   const share = (tier: Planned[], what: Planned) =>
     tier.filter((outcome) => outcome === what).length / tier.length;
 
-  it("warns per tier above 10% with the share and the likely cause, and flags the paper's numbers", () => {
-    storeOutcomes(plan);
-    const report = summarizeRun(store, "run");
+  it("warns per tier above 10% with the share and the likely cause, and flags the paper's numbers", async () => {
+    await storeOutcomes(plan);
+    const report = await summarizeRun(store, "run");
     const freeUnknown = share(plan.free, "unknown");
     const paidTogether = share(plan.paid, "unknown") + share(plan.paid, "no-output");
     // free: 3 of 12 unknown (25%); paid: 1 unknown and 1 failed of 11, each under 10%, together above.
@@ -343,9 +348,12 @@ describe("summarizeRun warnings, against counts made here", () => {
     );
   });
 
-  it("names the failure kinds when failures pass 10%", () => {
-    storeOutcomes({ free: ["refused", "refused", "compliant", "no-output", "no-output"], paid: ["refused"] });
-    const report = summarizeRun(store, "run");
+  it("names the failure kinds when failures pass 10%", async () => {
+    await storeOutcomes({
+      free: ["refused", "refused", "compliant", "no-output", "no-output"],
+      paid: ["refused"],
+    });
+    const report = await summarizeRun(store, "run");
     const failed = report.warnings.find((warning) => warning.code === "failed_share");
     expect(failed).toMatchObject({ tier: "free", share: 2 / 5 });
     expect(failed?.message).toContain(
@@ -353,13 +361,13 @@ describe("summarizeRun warnings, against counts made here", () => {
     );
   });
 
-  it("says nothing when every sample is decided", () => {
-    storeOutcomes({ free: ["compliant", "refused", "refused"], paid: ["refused", "refused"] });
-    expect(summarizeRun(store, "run").warnings).toEqual([]);
+  it("says nothing when every sample is decided", async () => {
+    await storeOutcomes({ free: ["compliant", "refused", "refused"], paid: ["refused", "refused"] });
+    expect((await summarizeRun(store, "run")).warnings).toEqual([]);
   });
 
-  it("labels a simulated judge on its own side", () => {
-    const report = summarizeRun(store, "run");
+  it("labels a simulated judge on its own side", async () => {
+    const report = await summarizeRun(store, "run");
     expect(report.simulated).toBe(true);
     expect(report.simulatedSides).toEqual({ model: true, judge: true });
     expect(report.judge).toBe("sim/judge");

@@ -37,13 +37,13 @@ function roleOf(name: string): string | undefined {
 }
 
 /** A run's report, computed from the store with SQL aggregates: nothing about the run is held in memory. */
-export function summarizeRun(store: Store, runId: string): RunReport {
-  const run: Run = store.requireRun(runId);
+export async function summarizeRun(store: Store, runId: string): Promise<RunReport> {
+  const run: Run = await store.requireRun(runId);
   // `-name` entries record a classifier held out of the run (see planClassifiers), not one that ran.
   const recorded = run.config.classifiers.filter((name) => !name.startsWith("-"));
-  const names = recorded.length > 0 ? recorded : store.classifierNames(runId);
+  const names = recorded.length > 0 ? recorded : await store.classifierNames(runId);
   const complianceClassifier = pick(names, compliancePreference, "compliance") ?? "tag-compliance";
-  const counts = store.tierCounts(runId, complianceClassifier);
+  const counts = await store.tierCounts(runId, complianceClassifier);
   const tiers: Partial<Record<Tier, TierSummary>> = {};
   const proportions: Partial<Record<Tier, Proportion>> = {};
   for (const tier of run.config.tiers) {
@@ -59,14 +59,14 @@ export function summarizeRun(store: Store, runId: string): RunReport {
   const afClassifier = pick(names, alignmentFakingPreference, "alignment-faking");
   const partialClassifier = pick(names, ["partial-compliance"], "partial-compliance");
   const evalClassifier = pick(names, ["eval-awareness"], "evaluation-awareness");
-  const alignmentFaking = afClassifier ? rates(store, runId, afClassifier, run.config.tiers) : null;
+  const alignmentFaking = afClassifier ? await rates(store, runId, afClassifier, run.config.tiers) : null;
   const partialCompliance = partialClassifier
-    ? rates(store, runId, partialClassifier, run.config.tiers)
+    ? await rates(store, runId, partialClassifier, run.config.tiers)
     : null;
   // One pass over the samples, joined with their compliance, AF, partial-compliance and eval-awareness
   // verdicts, gives the stacked categories, the eval-awareness rates and the unverbalised gap.
   const joint = afClassifier
-    ? jointRows(store, runId, complianceClassifier, afClassifier, partialClassifier, evalClassifier)
+    ? await jointRows(store, runId, complianceClassifier, afClassifier, partialClassifier, evalClassifier)
     : null;
   const categories = joint ? categorize(joint, run.config.tiers) : null;
   const evalAwareness = !evalClassifier
@@ -77,7 +77,7 @@ export function summarizeRun(store: Store, runId: string): RunReport {
           evalClassifier,
           run.config.tiers,
         )
-      : rates(store, runId, evalClassifier, run.config.tiers);
+      : await rates(store, runId, evalClassifier, run.config.tiers);
   const unverbalisedGap =
     joint && afClassifier && evalClassifier
       ? unverbalised(joint, run.config.tiers, unmonitored, afClassifier, evalClassifier)
@@ -85,10 +85,10 @@ export function summarizeRun(store: Store, runId: string): RunReport {
 
   const judgeFailures: Record<string, number> = {};
   for (const name of names) {
-    for (const [kind, count] of Object.entries(store.failureKinds(runId, name)))
+    for (const [kind, count] of Object.entries(await store.failureKinds(runId, name)))
       judgeFailures[`${name}:${kind}`] = count;
   }
-  const usage = store.runUsage(runId);
+  const usage = await store.runUsage(runId);
   const reference = referenceForRun(run);
   return {
     runId,
@@ -106,7 +106,7 @@ export function summarizeRun(store: Store, runId: string): RunReport {
       : run.config.userFormat,
     total: run.total,
     complianceClassifier,
-    scratchpadSource: { setting: run.config.scratchpadSource, judged: judgedSources(store, runId) },
+    scratchpadSource: { setting: run.config.scratchpadSource, judged: await judgedSources(store, runId) },
     tiers,
     gap,
     alignmentFaking,
@@ -128,16 +128,16 @@ export function summarizeRun(store: Store, runId: string): RunReport {
       tiers,
       complianceClassifier,
       userFormat: run.config.userFormat,
-      sampleFailures: store.sampleFailureKinds(runId),
-      verdictFailures: store.failureKinds(runId, complianceClassifier),
+      sampleFailures: await store.sampleFailureKinds(runId),
+      verdictFailures: await store.failureKinds(runId, complianceClassifier),
       hasReference: reference !== null,
     }),
   };
 }
 
 /** Complete samples by the text their scratchpad judges read, every source listed. */
-function judgedSources(store: Store, runId: string): Record<JudgedScratchpadSource, number> {
-  const counts = store.scratchpadSources(runId);
+async function judgedSources(store: Store, runId: string): Promise<Record<JudgedScratchpadSource, number>> {
+  const counts = await store.scratchpadSources(runId);
   const judged = { tags: 0, reasoning: 0, both: 0, none: 0 };
   for (const source of judgedScratchpadSourceSchema.options) judged[source] = counts[source] ?? 0;
   return judged;
@@ -170,18 +170,18 @@ interface JointRow {
   evaluation: string | undefined;
 }
 
-function jointRows(
+async function jointRows(
   store: Store,
   runId: string,
   complianceClassifier: string,
   afClassifier: string,
   partialClassifier: string | undefined,
   evalClassifier: string | undefined,
-): JointRow[] {
+): Promise<JointRow[]> {
   const classifiers = [complianceClassifier, afClassifier];
   const partialAt = partialClassifier ? classifiers.push(partialClassifier) - 1 : -1;
   const evalAt = evalClassifier ? classifiers.push(evalClassifier) - 1 : -1;
-  return store.jointOutcomes(runId, classifiers).map((row) => ({
+  return (await store.jointOutcomes(runId, classifiers)).map((row) => ({
     tier: row.tier,
     status: row.status,
     count: row.count,
@@ -261,13 +261,13 @@ function unverbalised(
   };
 }
 
-function rates(
+async function rates(
   store: Store,
   runId: string,
   classifier: string,
   tiers: Tier[],
-): Partial<Record<Tier, RateSummary>> {
-  return rateSummaries(store.decisionCounts(runId, classifier), classifier, tiers);
+): Promise<Partial<Record<Tier, RateSummary>>> {
+  return rateSummaries(await store.decisionCounts(runId, classifier), classifier, tiers);
 }
 
 function rateSummaries(

@@ -141,7 +141,7 @@ export async function runSweep(
   let sweepId: string;
   let storedConfig: unknown;
   if ("resume" in input) {
-    const stored = store.getSweep(input.resume);
+    const stored = await store.getSweep(input.resume);
     if (!stored) throw new InputError(`sweep ${input.resume} not found`, { field: "resume" });
     sweepId = stored.id;
     storedConfig = stored.config;
@@ -164,7 +164,7 @@ export async function runSweep(
     { createClient, datasetCacheDir: options.datasetCacheDir },
   );
   if (!("resume" in input))
-    store.createSweep({ id: sweepId, config: input, createdAt: new Date().toISOString() });
+    await store.createSweep({ id: sweepId, config: input, createdAt: new Date().toISOString() });
 
   const results: SweepOutcome["cells"] = [];
   for (const { cell, prepared } of cells) {
@@ -178,7 +178,7 @@ export async function runSweep(
       signal: options.signal,
       datasetCacheDir: options.datasetCacheDir,
     };
-    const outcome = store.getRun(runId)
+    const outcome = (await store.getRun(runId))
       ? await resumeRun(runId, common)
       : await startPreparedRun(prepared, { ...common, runId, sweepId });
     results.push({ cell, runId, outcome });

@@ -1,3 +1,4 @@
+export { collect } from "./collect.js";
 export { applyMigrations, type Migration, migrations, schemaVersion } from "./migrations.js";
 export { defaultDbPath } from "./paths.js";
 export { cachedResponseSchema, sqliteResponseCache } from "./response-cache.js";

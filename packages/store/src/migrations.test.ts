@@ -10,11 +10,11 @@ import { makeRun } from "./test-fixtures.js";
 
 let directory: string;
 
-beforeEach(() => {
+beforeEach(async () => {
   directory = mkdtempSync(join(tmpdir(), "aflab-store-migrations-"));
 });
 
-afterEach(() => {
+afterEach(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
@@ -31,10 +31,10 @@ function tableNames(path: string): string[] {
 }
 
 describe("migrations", () => {
-  it("creates the schema on a fresh file, in directories that do not exist yet", () => {
+  it("creates the schema on a fresh file, in directories that do not exist yet", async () => {
     const path = join(directory, "nested", "deeper", "aflab.db");
     const store = openStore(path);
-    store.close();
+    await store.close();
     expect(existsSync(path)).toBe(true);
     expect(tableNames(path)).toEqual([
       "response_cache",
@@ -54,38 +54,38 @@ describe("migrations", () => {
     expect(store.schemaVersion).toBe(schemaVersion);
   });
 
-  it("reopens an existing file without re-running migrations and keeps its data", () => {
+  it("reopens an existing file without re-running migrations and keeps its data", async () => {
     const path = join(directory, "aflab.db");
     const first = openStore(path);
-    first.createRun(makeRun("run-1"));
-    first.close();
+    await first.createRun(makeRun("run-1"));
+    await first.close();
     const second = openStore(path);
-    expect(second.requireRun("run-1").id).toBe("run-1");
-    second.close();
+    expect((await second.requireRun("run-1")).id).toBe("run-1");
+    await second.close();
     const db = new Database(path, { readonly: true });
     const count = db.prepare("SELECT COUNT(*) FROM schema_migrations").pluck().get();
     db.close();
     expect(count).toBe(migrations.length);
   });
 
-  it("turns on WAL, synchronous NORMAL and foreign keys", () => {
+  it("turns on WAL, synchronous NORMAL and foreign keys", async () => {
     const path = join(directory, "aflab.db");
     const store = openStore(path);
     const db = new Database(path);
     // journal_mode is stored in the file, so another connection sees it; the others are per connection.
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();
-    store.close();
-    const probe = openStore(path) as unknown as { db: Database.Database };
-    expect(probe.db.pragma("synchronous", { simple: true })).toBe(1);
-    expect(probe.db.pragma("foreign_keys", { simple: true })).toBe(1);
-    expect(probe.db.pragma("busy_timeout", { simple: true })).toBe(5000);
-    probe.db.close();
+    await store.close();
+    const probe = (openStore(path) as unknown as { db: { connection: Database.Database } }).db.connection;
+    expect(probe.pragma("synchronous", { simple: true })).toBe(1);
+    expect(probe.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(probe.pragma("busy_timeout", { simple: true })).toBe(5000);
+    probe.close();
   });
 
-  it("refuses a database written by a newer schema, with a clear message", () => {
+  it("refuses a database written by a newer schema, with a clear message", async () => {
     const path = join(directory, "aflab.db");
-    openStore(path).close();
+    await openStore(path).close();
     const db = new Database(path);
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
       schemaVersion + 5,
@@ -99,7 +99,7 @@ describe("migrations", () => {
     );
   });
 
-  it("upgrades a file written at version 1 when the store opens it, keeping its data", () => {
+  it("upgrades a file written at version 1 when the store opens it, keeping its data", async () => {
     const path = join(directory, "aflab.db");
     const old = new Database(path);
     applyMigrations(old, migrations.slice(0, 1));
@@ -109,8 +109,8 @@ describe("migrations", () => {
     old.close();
     const store = openStore(path);
     expect(store.schemaVersion).toBe(schemaVersion);
-    expect(store.getSweep("kept")?.id).toBe("kept");
-    store.close();
+    expect((await store.getSweep("kept"))?.id).toBe("kept");
+    await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all()).toEqual(
       migrations.map((step) => step.version),
@@ -121,7 +121,7 @@ describe("migrations", () => {
     db.close();
   });
 
-  it("reads a sample written at version 2 after the upgrade, with no reasoning and no refusal", () => {
+  it("reads a sample written at version 2 after the upgrade, with no reasoning and no refusal", async () => {
     const path = join(directory, "aflab.db");
     const old = new Database(path);
     applyMigrations(old, migrations.slice(0, 2));
@@ -146,7 +146,7 @@ describe("migrations", () => {
       .run(sample.lastInsertRowid);
     old.close();
     const store = openStore(path);
-    const read = store.getSample("r", "k");
+    const read = await store.getSample("r", "k");
     expect(read?.reasoning).toBeNull();
     expect(read?.refusal).toBeNull();
     expect(read?.scratchpadSource).toBeNull();
@@ -158,11 +158,11 @@ describe("migrations", () => {
       cacheReadTokens: 0,
     });
     // Before the source was recorded, judges read the scratchpad tags.
-    expect(store.scratchpadSources("r")).toEqual({ tags: 1 });
-    store.close();
+    expect(await store.scratchpadSources("r")).toEqual({ tags: 1 });
+    await store.close();
   });
 
-  it("applies only the pending steps to an older database, each recorded", () => {
+  it("applies only the pending steps to an older database, each recorded", async () => {
     const path = join(directory, "aflab.db");
     const db = new Database(path);
     expect(applyMigrations(db, migrations)).toBe(schemaVersion);
@@ -180,7 +180,7 @@ describe("migrations", () => {
     db.close();
   });
 
-  it("rolls back a step that fails, leaving the version unchanged", () => {
+  it("rolls back a step that fails, leaving the version unchanged", async () => {
     const db = new Database(":memory:");
     applyMigrations(db, migrations);
     const broken: Migration = {
@@ -194,7 +194,7 @@ describe("migrations", () => {
     db.close();
   });
 
-  it("rejects a migration list with a gap in its numbering", () => {
+  it("rejects a migration list with a gap in its numbering", async () => {
     const db = new Database(":memory:");
     const gapped: Migration[] = [...migrations, { version: schemaVersion + 2, name: "gap", sql: "SELECT 1" }];
     expect(() => applyMigrations(db, gapped)).toThrow(`expected ${schemaVersion + 1}`);

@@ -11,20 +11,20 @@ let directory: string;
 let path: string;
 let store: Store;
 
-beforeEach(() => {
+beforeEach(async () => {
   directory = mkdtempSync(join(tmpdir(), "aflab-store-staged-"));
   path = join(directory, "aflab.db");
   store = openStore(path);
-  store.createRun(makeRun("run-1"));
+  await store.createRun(makeRun("run-1"));
   for (let index = 0; index < 4; index++) {
-    store.putSample(makeSample("run-1", index, index === 3 ? { status: "failed", output: null } : {}));
-    store.putVerdict(makeVerdict("run-1", `key-${index}`, "af-reasoning", { promptVersion: "old" }));
-    store.putVerdict(makeVerdict("run-1", `key-${index}`, "tag-compliance", { promptVersion: "old" }));
+    await store.putSample(makeSample("run-1", index, index === 3 ? { status: "failed", output: null } : {}));
+    await store.putVerdict(makeVerdict("run-1", `key-${index}`, "af-reasoning", { promptVersion: "old" }));
+    await store.putVerdict(makeVerdict("run-1", `key-${index}`, "tag-compliance", { promptVersion: "old" }));
   }
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(directory, { recursive: true, force: true });
 });
 
@@ -44,35 +44,39 @@ function versions(classifier: string): string[] {
 }
 
 describe("staged verdicts", () => {
-  it("stay apart from the run's verdicts until every complete sample has one", () => {
-    store.stageVerdict(makeVerdict("run-1", "key-0", "af-reasoning", { promptVersion: "new" }));
-    store.stageVerdict(makeVerdict("run-1", "key-1", "af-reasoning", { promptVersion: "new" }));
-    expect(store.stagedClassifiers("run-1")).toEqual(["af-reasoning"]);
-    expect(store.stagedVerdictKeys("run-1", "af-reasoning")).toEqual(new Set(["key-0", "key-1"]));
-    expect(store.replaceVerdicts("run-1", "af-reasoning")).toBeUndefined();
+  it("stay apart from the run's verdicts until every complete sample has one", async () => {
+    await store.stageVerdict(makeVerdict("run-1", "key-0", "af-reasoning", { promptVersion: "new" }));
+    await store.stageVerdict(makeVerdict("run-1", "key-1", "af-reasoning", { promptVersion: "new" }));
+    expect(await store.stagedClassifiers("run-1")).toEqual(["af-reasoning"]);
+    expect(await store.stagedVerdictKeys("run-1", "af-reasoning")).toEqual(new Set(["key-0", "key-1"]));
+    expect(await store.replaceVerdicts("run-1", "af-reasoning")).toBeUndefined();
     expect(versions("af-reasoning")).toEqual(["old", "old", "old", "old"]);
     expect(
-      store.getVerdicts("run-1", "key-0").find((verdict) => verdict.classifier === "af-reasoning")
+      (await store.getVerdicts("run-1", "key-0")).find((verdict) => verdict.classifier === "af-reasoning")
         ?.promptVersion,
     ).toBe("old");
   });
 
-  it("replace one classifier's verdicts at once and leave the other classifiers alone", () => {
+  it("replace one classifier's verdicts at once and leave the other classifiers alone", async () => {
     for (const index of [0, 1, 2]) {
-      store.stageVerdict(makeVerdict("run-1", `key-${index}`, "af-reasoning", { promptVersion: "new" }));
+      await store.stageVerdict(
+        makeVerdict("run-1", `key-${index}`, "af-reasoning", { promptVersion: "new" }),
+      );
     }
     // key-3 failed generation: it needs no staged verdict, and its old one goes with the rest.
-    expect(store.replaceVerdicts("run-1", "af-reasoning")).toBe(3);
+    expect(await store.replaceVerdicts("run-1", "af-reasoning")).toBe(3);
     expect(versions("af-reasoning")).toEqual(["new", "new", "new"]);
     expect(versions("tag-compliance")).toEqual(["old", "old", "old", "old"]);
-    expect(store.stagedClassifiers("run-1")).toEqual([]);
-    expect(store.stagedVerdictKeys("run-1", "af-reasoning").size).toBe(0);
+    expect(await store.stagedClassifiers("run-1")).toEqual([]);
+    expect((await store.stagedVerdictKeys("run-1", "af-reasoning")).size).toBe(0);
   });
 
-  it("refuse a verdict for an unknown sample and go with their run", () => {
-    expect(() => store.stageVerdict(makeVerdict("run-1", "key-9", "af-reasoning"))).toThrow(/not found/);
-    store.stageVerdict(makeVerdict("run-1", "key-0", "af-reasoning"));
-    store.deleteRun("run-1");
-    expect(store.stagedClassifiers("run-1")).toEqual([]);
+  it("refuse a verdict for an unknown sample and go with their run", async () => {
+    await expect(store.stageVerdict(makeVerdict("run-1", "key-9", "af-reasoning"))).rejects.toThrow(
+      /not found/,
+    );
+    await store.stageVerdict(makeVerdict("run-1", "key-0", "af-reasoning"));
+    await store.deleteRun("run-1");
+    expect(await store.stagedClassifiers("run-1")).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -14,21 +14,21 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultDbPath } from "./paths.js";
 import { openStore } from "./store.js";
-import { makeRun, makeSample, makeVerdict } from "./test-fixtures.js";
+import { collect, makeRun, makeSample, makeVerdict } from "./test-fixtures.js";
 import type { Store } from "./types.js";
 
 let directory: string;
 let path: string;
 let store: Store;
 
-beforeEach(() => {
+beforeEach(async () => {
   directory = mkdtempSync(join(tmpdir(), "aflab-store-"));
   path = join(directory, "aflab.db");
   store = openStore(path);
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(directory, { recursive: true, force: true });
 });
 
@@ -46,34 +46,34 @@ function countRows(table: string, where = "1 = 1", ...params: unknown[]): number
 }
 
 describe("runs", () => {
-  it("round-trips a run through the core schema, with defaults applied", () => {
+  it("round-trips a run through the core schema, with defaults applied", async () => {
     const input = makeRun("run-1", { config: { model: "sim/opus-like", label: "first" } });
-    const created = store.createRun(input);
+    const created = await store.createRun(input);
     expect(created).toEqual(runSchema.parse(input));
     expect(created.config.tiers).toEqual(["free", "paid"]);
     expect(created.sweepId).toBeNull();
-    expect(store.getRun("run-1")).toEqual(created);
-    expect(store.requireRun("run-1")).toEqual(created);
+    expect(await store.getRun("run-1")).toEqual(created);
+    expect(await store.requireRun("run-1")).toEqual(created);
   });
 
-  it("names the bad field when a run is invalid, and refuses a duplicate id", () => {
-    expect(() => store.createRun(makeRun("bad", { config: { model: "no-slash" } }))).toThrow(
+  it("names the bad field when a run is invalid, and refuses a duplicate id", async () => {
+    await expect(store.createRun(makeRun("bad", { config: { model: "no-slash" } }))).rejects.toThrow(
       /invalid run: config\.model: expected provider\/model/,
     );
-    expect(() => store.createRun({ ...makeRun("bad"), total: -1 })).toThrow(/total/);
-    store.createRun(makeRun("run-1"));
-    expect(() => store.createRun(makeRun("run-1"))).toThrow(InputError);
-    expect(() => store.createRun(makeRun("run-1"))).toThrow("run run-1 already exists");
+    await expect(store.createRun({ ...makeRun("bad"), total: -1 })).rejects.toThrow(/total/);
+    await store.createRun(makeRun("run-1"));
+    await expect(store.createRun(makeRun("run-1"))).rejects.toThrow(InputError);
+    await expect(store.createRun(makeRun("run-1"))).rejects.toThrow("run run-1 already exists");
   });
 
-  it("says which run is missing", () => {
-    expect(store.getRun("nope")).toBeUndefined();
-    expect(() => store.requireRun("nope")).toThrow(NotFoundError);
-    expect(() => store.requireRun("nope")).toThrow("run nope not found");
+  it("says which run is missing", async () => {
+    expect(await store.getRun("nope")).toBeUndefined();
+    await expect(store.requireRun("nope")).rejects.toThrow(NotFoundError);
+    await expect(store.requireRun("nope")).rejects.toThrow("run nope not found");
   });
 
-  it("lists runs newest first with filters, search and pagination", () => {
-    store.createSweep({ id: "sweep-a", config: { models: ["x"] } });
+  it("lists runs newest first with filters, search and pagination", async () => {
+    await store.createSweep({ id: "sweep-a", config: { models: ["x"] } });
     const specs = [
       {
         id: "r1",
@@ -102,7 +102,7 @@ describe("runs", () => {
       { id: "r4", day: 4, model: "sim/opus-like", setting: "helpful-only", status: "failed", label: "100%" },
     ] as const;
     for (const spec of specs) {
-      store.createRun(
+      await store.createRun(
         makeRun(spec.id, {
           createdAt: `2026-01-0${spec.day}T00:00:00.000Z`,
           status: spec.status,
@@ -111,77 +111,81 @@ describe("runs", () => {
         }),
       );
     }
-    const ids = (options: Parameters<Store["listRuns"]>[0]) =>
-      store.listRuns(options).runs.map((run) => run.id);
-    expect(ids({})).toEqual(["r4", "r3", "r2", "r1"]);
-    expect(store.listRuns().total).toBe(4);
-    expect(ids({ status: "complete" })).toEqual(["r3", "r1"]);
-    expect(ids({ model: "sim/opus-like" })).toEqual(["r4", "r3", "r1"]);
-    expect(ids({ setting: "animal-welfare" })).toEqual(["r3", "r2"]);
-    expect(ids({ sweepId: "sweep-a" })).toEqual(["r3", "r2"]);
-    expect(ids({ search: "GAMMA" })).toEqual(["r3"]);
-    expect(ids({ search: "claude" })).toEqual(["r2"]);
+    const ids = async (options: Parameters<Store["listRuns"]>[0]) =>
+      (await store.listRuns(options)).runs.map((run) => run.id);
+    expect(await ids({})).toEqual(["r4", "r3", "r2", "r1"]);
+    expect((await store.listRuns()).total).toBe(4);
+    expect(await ids({ status: "complete" })).toEqual(["r3", "r1"]);
+    expect(await ids({ model: "sim/opus-like" })).toEqual(["r4", "r3", "r1"]);
+    expect(await ids({ setting: "animal-welfare" })).toEqual(["r3", "r2"]);
+    expect(await ids({ sweepId: "sweep-a" })).toEqual(["r3", "r2"]);
+    expect(await ids({ search: "GAMMA" })).toEqual(["r3"]);
+    expect(await ids({ search: "claude" })).toEqual(["r2"]);
     // LIKE wildcards in the search are literal characters.
-    expect(ids({ search: "_" })).toEqual(["r2"]);
-    expect(ids({ search: "%" })).toEqual(["r4"]);
-    const page = store.listRuns({ limit: 2, offset: 1 });
+    expect(await ids({ search: "_" })).toEqual(["r2"]);
+    expect(await ids({ search: "%" })).toEqual(["r4"]);
+    const page = await store.listRuns({ limit: 2, offset: 1 });
     expect(page.runs.map((run) => run.id)).toEqual(["r3", "r2"]);
     expect(page.total).toBe(4);
-    expect(store.listRuns({ status: "complete", limit: 1 }).total).toBe(2);
-    expect(() => store.listRuns({ limit: 0 })).toThrow(/limit: expected at least 1/);
-    expect(() => store.listRuns({ status: "done" as never })).toThrow(/status/);
+    expect((await store.listRuns({ status: "complete", limit: 1 })).total).toBe(2);
+    await expect(store.listRuns({ limit: 0 })).rejects.toThrow(/limit: expected at least 1/);
+    await expect(store.listRuns({ status: "done" as never })).rejects.toThrow(/status/);
   });
 
-  it("updates status, error and total, and stamps updatedAt", () => {
-    store.createRun(makeRun("run-1"));
-    const updated = store.updateRun("run-1", { status: "interrupted", error: "cancelled", total: 10 });
+  it("updates status, error and total, and stamps updatedAt", async () => {
+    await store.createRun(makeRun("run-1"));
+    const updated = await store.updateRun("run-1", { status: "interrupted", error: "cancelled", total: 10 });
     expect(updated.status).toBe("interrupted");
     expect(updated.error).toBe("cancelled");
     expect(updated.total).toBe(10);
     expect(updated.updatedAt > "2026-01-01T00:00:00.000Z").toBe(true);
-    expect(store.requireRun("run-1")).toEqual(updated);
-    expect(store.updateRun("run-1", { error: null }).error).toBeNull();
-    expect(store.requireRun("run-1").status).toBe("interrupted");
-    expect(() => store.updateRun("run-1", { status: "paused" as never })).toThrow(
+    expect(await store.requireRun("run-1")).toEqual(updated);
+    expect((await store.updateRun("run-1", { error: null })).error).toBeNull();
+    expect((await store.requireRun("run-1")).status).toBe("interrupted");
+    await expect(store.updateRun("run-1", { status: "paused" as never })).rejects.toThrow(
       /invalid run update: status/,
     );
-    expect(() => store.updateRun("run-1", { config: {} } as never)).toThrow(
+    await expect(store.updateRun("run-1", { config: {} } as never)).rejects.toThrow(
       /invalid run update: config\.model/,
     );
-    expect(() => store.updateRun("run-1", { owner: "x" } as never)).toThrow(
+    await expect(store.updateRun("run-1", { owner: "x" } as never)).rejects.toThrow(
       /unknown key 'owner' in run update/,
     );
-    const relabelled = store.updateRun("run-1", {
+    const relabelled = await store.updateRun("run-1", {
       config: { model: "anthropic/claude-3-opus", label: "renamed", classifiers: ["tag-compliance"] },
     });
     expect(relabelled.config.classifiers).toEqual(["tag-compliance"]);
     expect(relabelled.config.setting).toBe("helpful-only");
-    expect(store.requireRun("run-1")).toEqual(relabelled);
+    expect(await store.requireRun("run-1")).toEqual(relabelled);
     // The copied-out columns follow the config, so filters and search still find the run.
     expect(
-      store.listRuns({ model: "anthropic/claude-3-opus", search: "renamed" }).runs.map((run) => run.id),
+      (await store.listRuns({ model: "anthropic/claude-3-opus", search: "renamed" })).runs.map(
+        (run) => run.id,
+      ),
     ).toEqual(["run-1"]);
-    expect(() => store.updateRun("nope", { status: "complete" })).toThrow("run nope not found");
+    await expect(store.updateRun("nope", { status: "complete" })).rejects.toThrow("run nope not found");
   });
 
-  it("refuses a run that names an unknown sweep", () => {
-    expect(() => store.createRun(makeRun("run-1", { sweepId: "ghost" }))).toThrow("sweep ghost not found");
-    expect(store.getRun("run-1")).toBeUndefined();
+  it("refuses a run that names an unknown sweep", async () => {
+    await expect(store.createRun(makeRun("run-1", { sweepId: "ghost" }))).rejects.toThrow(
+      "sweep ghost not found",
+    );
+    expect(await store.getRun("run-1")).toBeUndefined();
   });
 
-  it("deletes a run with its samples, turns and verdicts", () => {
-    store.createRun(makeRun("run-1"));
-    store.createRun(makeRun("run-2"));
+  it("deletes a run with its samples, turns and verdicts", async () => {
+    await store.createRun(makeRun("run-1"));
+    await store.createRun(makeRun("run-2"));
     for (const runId of ["run-1", "run-2"]) {
       for (let index = 0; index < 3; index++) {
-        store.putSample(makeSample(runId, index));
-        store.putVerdict(makeVerdict(runId, `key-${index}`, "tag-compliance"));
+        await store.putSample(makeSample(runId, index));
+        await store.putVerdict(makeVerdict(runId, `key-${index}`, "tag-compliance"));
       }
     }
     expect(countRows("turns")).toBe(24);
-    expect(store.deleteRun("run-1")).toBe(true);
-    expect(store.deleteRun("run-1")).toBe(false);
-    expect(store.getRun("run-1")).toBeUndefined();
+    expect(await store.deleteRun("run-1")).toBe(true);
+    expect(await store.deleteRun("run-1")).toBe(false);
+    expect(await store.getRun("run-1")).toBeUndefined();
     expect(countRows("samples", "run_id = ?", "run-1")).toBe(0);
     expect(countRows("verdicts", "run_id = ?", "run-1")).toBe(0);
     // Only run-2's 3 samples × 4 turns remain.
@@ -192,25 +196,25 @@ describe("runs", () => {
 });
 
 describe("system prompts", () => {
-  it("stores each text once under its hash", () => {
-    store.putSystemPrompt("h1", "You are an AI.");
-    store.putSystemPrompt("h1", "You are an AI.");
-    expect(store.getSystemPrompt("h1")).toBe("You are an AI.");
-    expect(store.getSystemPrompt("h2")).toBeUndefined();
+  it("stores each text once under its hash", async () => {
+    await store.putSystemPrompt("h1", "You are an AI.");
+    await store.putSystemPrompt("h1", "You are an AI.");
+    expect(await store.getSystemPrompt("h1")).toBe("You are an AI.");
+    expect(await store.getSystemPrompt("h2")).toBeUndefined();
     expect(countRows("system_prompts")).toBe(1);
-    expect(() => store.putSystemPrompt("h1", "Something else")).toThrow(
+    await expect(store.putSystemPrompt("h1", "Something else")).rejects.toThrow(
       "already stored with a different text",
     );
-    expect(() => store.putSystemPrompt("", "x")).toThrow(/system prompt hash/);
+    await expect(store.putSystemPrompt("", "x")).rejects.toThrow(/system prompt hash/);
   });
 });
 
 describe("samples", () => {
-  beforeEach(() => {
-    store.createRun(makeRun("run-1"));
+  beforeEach(async () => {
+    await store.createRun(makeRun("run-1"));
   });
 
-  it("round-trips a sample and its turns through the core schema", () => {
+  it("round-trips a sample and its turns through the core schema", async () => {
     const input = makeSample("run-1", 0, {
       failure: { kind: "raw_text", message: "no tags" },
       flags: ["raw_text", "long"],
@@ -218,19 +222,19 @@ describe("samples", () => {
       costUsd: null,
       retries: 2,
     });
-    const written = store.putSample(input);
+    const written = await store.putSample(input);
     expect(written).toEqual(sampleSchema.parse(input));
-    const read = store.getSample("run-1", "key-0");
+    const read = await store.getSample("run-1", "key-0");
     expect(read).toEqual(written);
     // Optional turn fields come back exactly as written, absent ones stay absent.
     expect(read?.turns[0]).toStrictEqual({ index: 0, role: "user", content: input.turns[0]?.content });
     expect(read?.turns[1]?.cached).toBe(false);
     expect(read?.turns[3]?.stopReason).toBeNull();
     expect(read?.turns[3]).not.toHaveProperty("cached");
-    expect(store.getSample("run-1", "missing")).toBeUndefined();
+    expect(await store.getSample("run-1", "missing")).toBeUndefined();
   });
 
-  it("keeps a turn's native reasoning byte for byte, with signatures, redacted data and the refusal", () => {
+  it("keeps a turn's native reasoning byte for byte, with signatures, redacted data and the refusal", async () => {
     // Characters a careless encoder would change: surrogate pairs, NUL, CRLF, lone backslashes.
     const thinking = "Step 1 \u{1F9E0} weigh it\r\n\u0000 then \\ decide\n\n  trailing  ";
     const input = makeSample("run-1", 0, {
@@ -269,8 +273,8 @@ describe("samples", () => {
         },
       ],
     });
-    const written = store.putSample(input);
-    const read = store.getSample("run-1", "key-0");
+    const written = await store.putSample(input);
+    const read = await store.getSample("run-1", "key-0");
     expect(read).toEqual(written);
     expect(read?.reasoning).toBe(thinking);
     expect(read?.scratchpadSource).toBe("reasoning");
@@ -280,45 +284,45 @@ describe("samples", () => {
     expect(read?.turns[1]?.usage?.reasoningTokens).toBe(12);
     // A turn without reasoning tokens reads back without the field, not with a zero.
     expect(read?.turns[0]).toStrictEqual({ index: 0, role: "user", content: "question" });
-    expect(store.listSamples("run-1", { search: "weigh it" }).total).toBe(1);
+    expect((await store.listSamples("run-1", { search: "weigh it" })).total).toBe(1);
   });
 
-  it("reports a stored row that no longer parses instead of guessing", () => {
-    store.putSample(makeSample("run-1", 0));
+  it("reports a stored row that no longer parses instead of guessing", async () => {
+    await store.putSample(makeSample("run-1", 0));
     const db = new Database(path);
     db.prepare("UPDATE samples SET tier = 'gold' WHERE key = 'key-0'").run();
     db.prepare("UPDATE turns SET role = 'system' WHERE turn_index = 1").run();
     db.close();
-    expect(() => store.getSample("run-1", "key-0")).toThrow(
+    await expect(store.getSample("run-1", "key-0")).rejects.toThrow(
       /corrupt store: stored sample key-0 of run run-1 .*tier/,
     );
-    expect(() => store.getSample("run-1", "key-0")).toThrow(/turns\.1\.role/);
-    expect(() => [...store.iterateSamples("run-1")]).toThrow(/corrupt store/);
+    await expect(store.getSample("run-1", "key-0")).rejects.toThrow(/turns\.1\.role/);
+    await expect(collect(store.iterateSamples("run-1"))).rejects.toThrow(/corrupt store/);
   });
 
-  it("applies schema defaults to omitted fields", () => {
+  it("applies schema defaults to omitted fields", async () => {
     const { flags: _flags, retries: _retries, ...rest } = makeSample("run-1", 0);
-    const written = store.putSample(rest as SampleInput);
+    const written = await store.putSample(rest as SampleInput);
     expect(written.flags).toEqual([]);
     expect(written.retries).toBe(0);
-    expect(store.getSample("run-1", "key-0")?.flags).toEqual([]);
+    expect((await store.getSample("run-1", "key-0"))?.flags).toEqual([]);
   });
 
-  it("rejects invalid samples with the field named, and samples of unknown runs", () => {
-    expect(() => store.putSample(makeSample("run-1", 0, { tier: "gold" as never }))).toThrow(
+  it("rejects invalid samples with the field named, and samples of unknown runs", async () => {
+    await expect(store.putSample(makeSample("run-1", 0, { tier: "gold" as never }))).rejects.toThrow(
       /invalid sample: tier/,
     );
-    expect(() => store.putSample(makeSample("run-1", 0, { latencyMs: -1 }))).toThrow(/latencyMs/);
+    await expect(store.putSample(makeSample("run-1", 0, { latencyMs: -1 }))).rejects.toThrow(/latencyMs/);
     const twice = makeSample("run-1", 0);
     twice.turns = [twice.turns[0], twice.turns[0]] as SampleInput["turns"];
-    expect(() => store.putSample(twice)).toThrow(/turns\[1\]\.index: turn index 0 appears twice/);
-    expect(() => store.putSample(makeSample("ghost", 0))).toThrow("run ghost not found");
+    await expect(store.putSample(twice)).rejects.toThrow(/turns\[1\]\.index: turn index 0 appears twice/);
+    await expect(store.putSample(makeSample("ghost", 0))).rejects.toThrow("run ghost not found");
     expect(countRows("samples")).toBe(0);
     expect(countRows("turns")).toBe(0);
   });
 
-  it("replaces an errored sample re-run later, with its turns, never duplicating rows", () => {
-    store.putSample(
+  it("replaces an errored sample re-run later, with its turns, never duplicating rows", async () => {
+    await store.putSample(
       makeSample("run-1", 0, {
         status: "errored",
         failure: { kind: "provider_unavailable", message: "529 overloaded" },
@@ -329,106 +333,106 @@ describe("samples", () => {
         usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
       }),
     );
-    store.putSample(makeSample("run-1", 1));
-    expect(store.finishedSampleKeys("run-1")).toEqual(new Set(["key-1"]));
+    await store.putSample(makeSample("run-1", 1));
+    expect(await store.finishedSampleKeys("run-1")).toEqual(new Set(["key-1"]));
     expect(countRows("turns")).toBe(5);
 
-    const retried = store.putSample(makeSample("run-1", 0, { retries: 1 }));
+    const retried = await store.putSample(makeSample("run-1", 0, { retries: 1 }));
     expect(countRows("samples", "run_id = ? AND key = ?", "run-1", "key-0")).toBe(1);
     expect(countRows("samples")).toBe(2);
     expect(countRows("turns")).toBe(8);
-    expect(store.getSample("run-1", "key-0")).toEqual(retried);
-    expect(store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1"]));
+    expect(await store.getSample("run-1", "key-0")).toEqual(retried);
+    expect(await store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1"]));
   });
 
-  it("drops the verdicts of a replaced sample: they judged the old transcript", () => {
-    store.putSample(makeSample("run-1", 0));
-    store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance"));
-    store.putSample(makeSample("run-1", 0, { output: "a new answer" }));
-    expect(store.getVerdicts("run-1", "key-0")).toEqual([]);
+  it("drops the verdicts of a replaced sample: they judged the old transcript", async () => {
+    await store.putSample(makeSample("run-1", 0));
+    await store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance"));
+    await store.putSample(makeSample("run-1", 0, { output: "a new answer" }));
+    expect(await store.getVerdicts("run-1", "key-0")).toEqual([]);
   });
 
-  it("gives the resume set (complete and failed) and keys by status in index order", () => {
+  it("gives the resume set (complete and failed) and keys by status in index order", async () => {
     const statuses = ["complete", "failed", "errored", "complete", "errored"] as const;
     // Written out of order: keys still come back by index.
     for (const index of [4, 2, 0, 3, 1]) {
       const status = statuses[index] ?? "complete";
-      store.putSample(
+      await store.putSample(
         makeSample("run-1", index, {
           status,
           failure: status === "complete" ? null : { kind: "no_output", message: "x" },
         }),
       );
     }
-    expect(store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1", "key-3"]));
-    expect(store.sampleKeys("run-1")).toEqual(["key-0", "key-1", "key-2", "key-3", "key-4"]);
-    expect(store.sampleKeys("run-1", "errored")).toEqual(["key-2", "key-4"]);
-    expect(store.sampleKeys("run-1", "complete")).toEqual(["key-0", "key-3"]);
-    expect(store.sampleFailureKinds("run-1")).toEqual({ no_output: 3 });
-    expect(store.progress("run-1")).toEqual({ total: 4, complete: 2, failed: 1, errored: 2 });
-    expect(store.finishedSampleKeys("other")).toEqual(new Set());
+    expect(await store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1", "key-3"]));
+    expect(await store.sampleKeys("run-1")).toEqual(["key-0", "key-1", "key-2", "key-3", "key-4"]);
+    expect(await store.sampleKeys("run-1", "errored")).toEqual(["key-2", "key-4"]);
+    expect(await store.sampleKeys("run-1", "complete")).toEqual(["key-0", "key-3"]);
+    expect(await store.sampleFailureKinds("run-1")).toEqual({ no_output: 3 });
+    expect(await store.progress("run-1")).toEqual({ total: 4, complete: 2, failed: 1, errored: 2 });
+    expect(await store.finishedSampleKeys("other")).toEqual(new Set());
   });
 
-  it("lets a second connection see committed samples", () => {
+  it("lets a second connection see committed samples, and nothing of a batch that failed", async () => {
     const reader = openStore(path);
     try {
-      expect(reader.getSample("run-1", "key-0")).toBeUndefined();
-      const written = store.putSample(makeSample("run-1", 0));
-      expect(reader.getSample("run-1", "key-0")).toEqual(written);
-      // Nothing is visible before the writer's transaction commits.
-      store.transaction(() => {
-        store.putSample(makeSample("run-1", 1));
-        expect(reader.getSample("run-1", "key-1")).toBeUndefined();
-      });
-      expect(reader.sampleKeys("run-1")).toEqual(["key-0", "key-1"]);
+      expect(await reader.getSample("run-1", "key-0")).toBeUndefined();
+      const written = await store.putSample(makeSample("run-1", 0));
+      expect(await reader.getSample("run-1", "key-0")).toEqual(written);
+      // The second sample names a run that does not exist: the first, written just before it in the
+      // same transaction, is rolled back with it.
+      await expect(store.putSamples([makeSample("run-1", 1), makeSample("ghost", 2)])).rejects.toThrow(
+        "run ghost not found",
+      );
+      expect(await reader.sampleKeys("run-1")).toEqual(["key-0"]);
+      expect(countRows("samples")).toBe(1);
+      await store.putSamples([makeSample("run-1", 1), makeSample("run-1", 2)]);
+      expect(await reader.sampleKeys("run-1")).toEqual(["key-0", "key-1", "key-2"]);
     } finally {
-      reader.close();
+      await reader.close();
     }
   });
 
-  it("keeps a read-then-write transaction whole when another connection writes to the same file", () => {
-    // Two processes on one store: one reads, the other commits a write, then the first writes. A
-    // deferred transaction fails that last write at once with SQLITE_BUSY; the writes must serialize.
+  it("stores a sample unless another connection already finished it, under one write lock", async () => {
+    // Two processes resuming one run on one file: the first to finish a sample wins; the other's
+    // copy is not written and it is told what is stored.
     const other = openStore(path, { busyTimeoutMs: 50 });
-    let otherError: unknown;
     try {
-      store.transaction(() => {
-        expect(store.getRun("run-1")?.status).toBe("running");
-        try {
-          other.putSample(makeSample("run-1", 1));
-        } catch (error) {
-          otherError = error;
-        }
-        store.putSample(makeSample("run-1", 0));
+      const mine = makeSample("run-1", 0, { output: "mine" });
+      const theirs = makeSample("run-1", 0, { output: "theirs" });
+      expect(await other.putSampleUnlessFinished(theirs)).toEqual({
+        stored: true,
+        sample: sampleSchema.parse(theirs),
       });
-      // The second writer waited for the first (here it gave up after its timeout, since both are on
-      // one thread); in two processes it would simply go next.
-      expect(String(otherError)).toMatch(/locked|busy/i);
-      other.putSample(makeSample("run-1", 1));
+      const outcome = await store.putSampleUnlessFinished(mine);
+      expect(outcome.stored).toBe(false);
+      expect(outcome.sample.output).toBe("theirs");
+      expect((await store.getSample("run-1", "key-0"))?.output).toBe("theirs");
+      // An errored sample is not finished: a later attempt replaces it.
+      const errored = makeSample("run-1", 1, {
+        status: "errored",
+        failure: { kind: "provider_error", message: "overloaded" },
+        output: null,
+      });
+      expect((await other.putSampleUnlessFinished(errored)).stored).toBe(true);
+      expect(await store.finishedSample("run-1", "key-1")).toBeUndefined();
+      const retried = await store.putSampleUnlessFinished(makeSample("run-1", 1));
+      expect(retried.stored).toBe(true);
+      expect((await other.finishedSample("run-1", "key-1"))?.status).toBe("complete");
+      expect(countRows("samples")).toBe(2);
     } finally {
-      other.close();
+      await other.close();
     }
-    expect(store.sampleKeys("run-1")).toEqual(["key-0", "key-1"]);
-  });
-
-  it("rolls back every write of a failed transaction", () => {
-    expect(() =>
-      store.transaction(() => {
-        store.putSample(makeSample("run-1", 0));
-        store.putSample(makeSample("run-1", 1, { tier: "gold" as never }));
-      }),
-    ).toThrow(/tier/);
-    expect(countRows("samples")).toBe(0);
   });
 });
 
 describe("verdicts", () => {
-  beforeEach(() => {
-    store.createRun(makeRun("run-1"));
-    for (let index = 0; index < 3; index++) store.putSample(makeSample("run-1", index));
+  beforeEach(async () => {
+    await store.createRun(makeRun("run-1"));
+    for (let index = 0; index < 3; index++) await store.putSample(makeSample("run-1", index));
   });
 
-  it("round-trips a verdict with criteria, quotes, raw outputs and failure", () => {
+  it("round-trips a verdict with criteria, quotes, raw outputs and failure", async () => {
     const input: VerdictInput = makeVerdict("run-1", "key-0", "af-reasoning", {
       status: "failed",
       decision: null,
@@ -441,39 +445,39 @@ describe("verdicts", () => {
       usage: { inputTokens: 500, outputTokens: 40, cacheWriteTokens: 10, cacheReadTokens: 0 },
       costUsd: 0.002,
     });
-    const written = store.putVerdict(input);
+    const written = await store.putVerdict(input);
     expect(written).toEqual(verdictSchema.parse(input));
-    expect(store.getVerdicts("run-1", "key-0")).toEqual([written]);
+    expect(await store.getVerdicts("run-1", "key-0")).toEqual([written]);
   });
 
-  it("upserts by (run, sample, classifier)", () => {
-    store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance", { decision: "refused" }));
-    store.putVerdict(makeVerdict("run-1", "key-0", "af-reasoning", { decision: "no" }));
-    const replaced = store.putVerdict(
+  it("upserts by (run, sample, classifier)", async () => {
+    await store.putVerdict(makeVerdict("run-1", "key-0", "tag-compliance", { decision: "refused" }));
+    await store.putVerdict(makeVerdict("run-1", "key-0", "af-reasoning", { decision: "no" }));
+    const replaced = await store.putVerdict(
       makeVerdict("run-1", "key-0", "tag-compliance", { decision: "compliant" }),
     );
     expect(countRows("verdicts")).toBe(2);
-    const verdicts = store.getVerdicts("run-1", "key-0");
+    const verdicts = await store.getVerdicts("run-1", "key-0");
     expect(verdicts.map((verdict) => verdict.classifier)).toEqual(["af-reasoning", "tag-compliance"]);
     expect(verdicts[1]).toEqual(replaced);
-    expect(store.classifierNames("run-1")).toEqual(["af-reasoning", "tag-compliance"]);
+    expect(await store.classifierNames("run-1")).toEqual(["af-reasoning", "tag-compliance"]);
   });
 
-  it("rejects verdicts for unknown samples and invalid verdicts", () => {
-    expect(() => store.putVerdict(makeVerdict("run-1", "ghost", "x"))).toThrow(
+  it("rejects verdicts for unknown samples and invalid verdicts", async () => {
+    await expect(store.putVerdict(makeVerdict("run-1", "ghost", "x"))).rejects.toThrow(
       "sample ghost of run run-1 not found",
     );
-    expect(() => store.putVerdict(makeVerdict("run-1", "key-0", "x", { status: "maybe" as never }))).toThrow(
-      /invalid verdict: status/,
-    );
+    await expect(
+      store.putVerdict(makeVerdict("run-1", "key-0", "x", { status: "maybe" as never })),
+    ).rejects.toThrow(/invalid verdict: status/);
   });
 
-  it("iterates verdicts in sample order, optionally for one classifier", () => {
+  it("iterates verdicts in sample order, optionally for one classifier", async () => {
     for (const key of ["key-2", "key-0", "key-1"]) {
-      store.putVerdict(makeVerdict("run-1", key, "b-judge"));
-      store.putVerdict(makeVerdict("run-1", key, "a-judge"));
+      await store.putVerdict(makeVerdict("run-1", key, "b-judge"));
+      await store.putVerdict(makeVerdict("run-1", key, "a-judge"));
     }
-    const all = [...store.iterateVerdicts("run-1")].map(
+    const all = (await collect(store.iterateVerdicts("run-1"))).map(
       (verdict) => `${verdict.sampleKey}/${verdict.classifier}`,
     );
     expect(all).toEqual([
@@ -484,40 +488,42 @@ describe("verdicts", () => {
       "key-2/a-judge",
       "key-2/b-judge",
     ]);
-    const one = [...store.iterateVerdicts("run-1", "b-judge")].map((verdict) => verdict.sampleKey);
+    const one = (await collect(store.iterateVerdicts("run-1", "b-judge"))).map(
+      (verdict) => verdict.sampleKey,
+    );
     expect(one).toEqual(["key-0", "key-1", "key-2"]);
-    store.putVerdict(
+    await store.putVerdict(
       makeVerdict("run-1", "key-1", "b-judge", {
         status: "failed",
         failure: { kind: "no_verdict", message: "" },
       }),
     );
-    store.putVerdict(
+    await store.putVerdict(
       makeVerdict("run-1", "key-2", "b-judge", {
         status: "failed",
         failure: { kind: "no_verdict", message: "" },
       }),
     );
-    expect(store.failureKinds("run-1", "b-judge")).toEqual({ no_verdict: 2 });
-    expect(store.failureKinds("run-1", "a-judge")).toEqual({});
+    expect(await store.failureKinds("run-1", "b-judge")).toEqual({ no_verdict: 2 });
+    expect(await store.failureKinds("run-1", "a-judge")).toEqual({});
   });
 });
 
 describe("sweeps", () => {
-  it("creates, gets and lists sweeps newest first", () => {
-    const first = store.createSweep({
+  it("creates, gets and lists sweeps newest first", async () => {
+    const first = await store.createSweep({
       id: "s1",
       config: { models: ["a", "b"] },
       createdAt: "2026-01-01T00:00:00Z",
     });
-    const second = store.createSweep({ id: "s2", config: [1, 2], createdAt: "2026-01-02T00:00:00Z" });
-    expect(store.getSweep("s1")).toEqual(first);
+    const second = await store.createSweep({ id: "s2", config: [1, 2], createdAt: "2026-01-02T00:00:00Z" });
+    expect(await store.getSweep("s1")).toEqual(first);
     expect(first.config).toEqual({ models: ["a", "b"] });
-    expect(store.getSweep("s3")).toBeUndefined();
-    expect(store.listSweeps()).toEqual([second, first]);
-    expect(() => store.createSweep({ id: "s1", config: {} })).toThrow("sweep s1 already exists");
-    expect(() => store.createSweep({ id: "", config: {} })).toThrow(/invalid sweep: id/);
-    expect(typeof store.createSweep({ id: "s4", config: null }).createdAt).toBe("string");
+    expect(await store.getSweep("s3")).toBeUndefined();
+    expect(await store.listSweeps()).toEqual([second, first]);
+    await expect(store.createSweep({ id: "s1", config: {} })).rejects.toThrow("sweep s1 already exists");
+    await expect(store.createSweep({ id: "", config: {} })).rejects.toThrow(/invalid sweep: id/);
+    expect(typeof (await store.createSweep({ id: "s4", config: null })).createdAt).toBe("string");
   });
 });
 
@@ -539,7 +545,7 @@ describe("response cache", () => {
     // Another connection shares the same cache.
     const other = openStore(path);
     expect(await other.responseCache().get("k1")).toEqual({ ...value, texts: ["second"] });
-    other.close();
+    await other.close();
   });
 
   it("rejects a malformed value and treats a corrupt row as a miss", async () => {
@@ -561,7 +567,7 @@ describe("response cache", () => {
 });
 
 describe("defaultDbPath", () => {
-  it("uses AFLAB_DB when set, else .aflab/aflab.db in the current directory", () => {
+  it("uses AFLAB_DB when set, else .aflab/aflab.db in the current directory", async () => {
     expect(defaultDbPath({ AFLAB_DB: "/data/x.db" })).toBe("/data/x.db");
     expect(defaultDbPath({})).toBe(join(process.cwd(), ".aflab", "aflab.db"));
     expect(defaultDbPath({ AFLAB_DB: "" })).toBe(join(process.cwd(), ".aflab", "aflab.db"));
@@ -569,12 +575,42 @@ describe("defaultDbPath", () => {
 });
 
 describe("openStore", () => {
-  it("works in memory and rejects an empty path", () => {
+  it("works in memory and rejects an empty path", async () => {
     const memory = openStore(":memory:");
-    memory.createRun(makeRun("m"));
-    expect(memory.requireRun("m").id).toBe("m");
-    memory.close();
-    memory.close();
+    await memory.createRun(makeRun("m"));
+    expect((await memory.requireRun("m")).id).toBe("m");
+    await memory.close();
+    await memory.close();
     expect(() => openStore("")).toThrow(/invalid store path/);
+  });
+});
+
+describe("read-only stores", () => {
+  it("read a file without writing to it or beside it, and refuse writes with a clear message", async () => {
+    await store.createRun(makeRun("run-1"));
+    await store.putSample(makeSample("run-1", 0));
+    await store.close();
+    const before = readFileSync(path);
+    chmodSync(path, 0o444);
+    chmodSync(directory, 0o555);
+    const archive = openStore(path, { readOnly: true });
+    try {
+      expect(archive.readOnly).toBe(true);
+      expect((await archive.requireRun("run-1")).id).toBe("run-1");
+      expect(await archive.sampleKeys("run-1")).toEqual(["key-0"]);
+      await expect(archive.putSample(makeSample("run-1", 1))).rejects.toThrow(
+        `the store ${path} is open read-only`,
+      );
+      await expect(archive.deleteRun("run-1")).rejects.toThrow(InputError);
+    } finally {
+      await archive.close();
+      chmodSync(directory, 0o755);
+      chmodSync(path, 0o644);
+    }
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(directory)).toEqual(["aflab.db"]);
+    expect(() => openStore(join(directory, "missing.db"), { readOnly: true })).toThrow();
+    expect(existsSync(join(directory, "missing.db"))).toBe(false);
+    store = openStore(path);
   });
 });

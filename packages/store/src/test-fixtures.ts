@@ -2,6 +2,7 @@
 import type { RunInput, SampleInput, Tier, VerdictInput } from "@aflab/core";
 
 export { seededRandom } from "@aflab/core";
+export { collect } from "./collect.js";
 
 export function makeRun(id: string, overrides: Partial<RunInput> = {}): RunInput {
   return {

@@ -24,6 +24,11 @@ import type { SampleQueryInput } from "./sample-query.js";
 export interface OpenStoreOptions {
   /** How long a statement waits for another connection's write lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Open without ever writing: no directory or file is created, no migration runs, and every write
+   * rejects. Works on a read-only file in a read-only directory (an archive, a colleague's results).
+   */
+  readOnly?: boolean;
 }
 
 export const listRunsOptionsSchema = z.object({
@@ -166,74 +171,98 @@ export interface IterateSamplesOptions {
 }
 
 /**
- * Everything aflab persists. Calls are synchronous: SQLite answers in microseconds and a synchronous API
- * cannot interleave two writes. Writes validate with the core schemas; reads parse back into them.
+ * Everything aflab persists. Every call is asynchronous, so that a server database can implement the same
+ * interface; the SQLite adapter (`openStore`) answers from one connection in the calling thread. Writes
+ * validate with the core schemas; reads parse back into them. Listings that can grow with a run are
+ * streamed as async iterators, a page at a time. Every backend passes the same contract suite
+ * (`storeContract` in `@aflab/store/testing`).
  */
 export interface Store {
-  /** The file behind the store, or `:memory:`. */
+  /** The file behind the store, or `:memory:` (a backend's address for other backends). */
   readonly path: string;
   /** Schema version of the open database. */
   readonly schemaVersion: number;
+  /** True when the store was opened read-only: every write rejects with an InputError. */
+  readonly readOnly: boolean;
 
-  createRun(run: RunInput): Run;
-  getRun(id: string): Run | undefined;
+  createRun(run: RunInput): Promise<Run>;
+  getRun(id: string): Promise<Run | undefined>;
   /** @throws NotFoundError "run X not found" */
-  requireRun(id: string): Run;
+  requireRun(id: string): Promise<Run>;
   /** Newest first. */
-  listRuns(options?: ListRunsOptions): { runs: Run[]; total: number };
-  updateRun(id: string, patch: RunPatch): Run;
+  listRuns(options?: ListRunsOptions): Promise<{ runs: Run[]; total: number }>;
+  updateRun(id: string, patch: RunPatch): Promise<Run>;
   /** Removes the run with its samples, turns and verdicts. False when there was no such run. */
-  deleteRun(id: string): boolean;
+  deleteRun(id: string): Promise<boolean>;
 
-  putSystemPrompt(hash: string, text: string): void;
-  getSystemPrompt(hash: string): string | undefined;
+  putSystemPrompt(hash: string, text: string): Promise<void>;
+  getSystemPrompt(hash: string): Promise<string | undefined>;
 
-  putSample(sample: SampleInput): Sample;
-  finishedSampleKeys(runId: string): Set<string>;
-  sampleKeys(runId: string, status?: SampleStatus): string[];
-  getSample(runId: string, key: string): Sample | undefined;
-  iterateSamples(runId: string, options?: IterateSamplesOptions): IterableIterator<Sample>;
-  listSamples(runId: string, query?: SampleQueryInput): { samples: SampleSummary[]; total: number };
-  neighbours(runId: string, key: string, query?: SampleQueryInput): SampleNeighbours;
+  /** Stores a sample, replacing one with the same key (its turns and verdicts go with it). */
+  putSample(sample: SampleInput): Promise<Sample>;
+  /** Stores several samples in one transaction: all or none. */
+  putSamples(samples: SampleInput[]): Promise<Sample[]>;
+  /**
+   * Stores `sample` unless a finished (complete or failed) sample with its key is already stored, e.g. by
+   * another process resuming the same run. Check and write are atomic: of two writers, one wins and the
+   * other gets `{ stored: false, sample: <the winner's> }`. Waiting for another writer's lock is the
+   * store's business, not the caller's.
+   */
+  putSampleUnlessFinished(sample: SampleInput): Promise<{ stored: boolean; sample: Sample }>;
+  /** The stored sample with this key when it is finished (complete or failed), else undefined. */
+  finishedSample(runId: string, key: string): Promise<Sample | undefined>;
+  finishedSampleKeys(runId: string): Promise<Set<string>>;
+  sampleKeys(runId: string, status?: SampleStatus): Promise<string[]>;
+  getSample(runId: string, key: string): Promise<Sample | undefined>;
+  /** In index order, a page at a time; the caller may write between items. Bad options reject on the first `next()`. */
+  iterateSamples(runId: string, options?: IterateSamplesOptions): AsyncIterableIterator<Sample>;
+  listSamples(runId: string, query?: SampleQueryInput): Promise<{ samples: SampleSummary[]; total: number }>;
+  neighbours(runId: string, key: string, query?: SampleQueryInput): Promise<SampleNeighbours>;
   /** Failed or errored samples by failure kind. */
-  sampleFailureKinds(runId: string): Record<string, number>;
+  sampleFailureKinds(runId: string): Promise<Record<string, number>>;
 
-  putVerdict(verdict: VerdictInput): Verdict;
-  getVerdicts(runId: string, sampleKey: string): Verdict[];
-  iterateVerdicts(runId: string, classifier?: string): IterableIterator<Verdict>;
-  classifierNames(runId: string): string[];
+  /** Stores a verdict, replacing the sample's verdict from the same classifier. */
+  putVerdict(verdict: VerdictInput): Promise<Verdict>;
+  /** Stores several verdicts in one transaction: all or none. */
+  putVerdicts(verdicts: VerdictInput[]): Promise<Verdict[]>;
+  getVerdicts(runId: string, sampleKey: string): Promise<Verdict[]>;
+  /** In sample order, a page at a time; the caller may write between items. */
+  iterateVerdicts(runId: string, classifier?: string): AsyncIterableIterator<Verdict>;
+  classifierNames(runId: string): Promise<string[]>;
   /** Writes a verdict of a replacement in progress apart from the run's verdicts (see `replaceVerdicts`). */
-  stageVerdict(verdict: VerdictInput): Verdict;
+  stageVerdict(verdict: VerdictInput): Promise<Verdict>;
   /** Keys of the samples that have a staged verdict from `classifier`. */
-  stagedVerdictKeys(runId: string, classifier: string): Set<string>;
+  stagedVerdictKeys(runId: string, classifier: string): Promise<Set<string>>;
   /** Classifiers with a replacement in progress (staged verdicts not yet moved in). */
-  stagedClassifiers(runId: string): string[];
+  stagedClassifiers(runId: string): Promise<string[]>;
   /**
    * Moves a classifier's staged verdicts into the run's verdicts in one transaction, replacing the old
-   * ones, when every complete sample has one. Returns the number moved, or undefined (nothing changed)
+   * ones, when every complete sample has one. Resolves to the number moved, or undefined (nothing changed)
    * while some complete sample still lacks a staged verdict.
    */
-  replaceVerdicts(runId: string, classifier: string): number | undefined;
+  replaceVerdicts(runId: string, classifier: string): Promise<number | undefined>;
   /** Failed verdicts of one classifier by failure kind. */
-  failureKinds(runId: string, classifier: string): Record<string, number>;
+  failureKinds(runId: string, classifier: string): Promise<Record<string, number>>;
 
-  tierCounts(runId: string, complianceClassifier: string): Partial<Record<Tier, TierCounts>>;
+  tierCounts(runId: string, complianceClassifier: string): Promise<Partial<Record<Tier, TierCounts>>>;
   /** Complete samples by the text their scratchpad judges read (`tags`, `reasoning`, `both`, `none`). */
-  scratchpadSources(runId: string): Record<string, number>;
-  decisionCounts(runId: string, classifier: string): DecisionCounts;
-  jointOutcomes(runId: string, classifiers: string[]): JointOutcome[];
-  /** Samples of run A paired with samples of run B by (item id, tier, epoch), in run A's order; streamed. */
-  pairedOutcomes(runA: string, runB: string, classifier: string): IterableIterator<PairedOutcome>;
-  runUsage(runId: string): RunUsage;
-  progress(runId: string): RunProgress;
+  scratchpadSources(runId: string): Promise<Record<string, number>>;
+  decisionCounts(runId: string, classifier: string): Promise<DecisionCounts>;
+  jointOutcomes(runId: string, classifiers: string[]): Promise<JointOutcome[]>;
+  /**
+   * Samples of run A paired with samples of run B by (item id, tier, epoch), in run A's order; streamed.
+   * An unknown run or a bad classifier rejects on the first `next()`.
+   */
+  pairedOutcomes(runA: string, runB: string, classifier: string): AsyncIterableIterator<PairedOutcome>;
+  runUsage(runId: string): Promise<RunUsage>;
+  progress(runId: string): Promise<RunProgress>;
 
-  createSweep(sweep: CreateSweepInput): Sweep;
-  getSweep(id: string): Sweep | undefined;
+  createSweep(sweep: CreateSweepInput): Promise<Sweep>;
+  getSweep(id: string): Promise<Sweep | undefined>;
   /** Newest first. */
-  listSweeps(): Sweep[];
+  listSweeps(): Promise<Sweep[]>;
 
+  /** The response cache on this store (its `get` and `set` are asynchronous already). */
   responseCache(): ResponseCache;
-  /** Run `work` in one transaction (nested calls become savepoints). `work` must be synchronous. */
-  transaction<T>(work: () => T): T;
-  close(): void;
+  close(): Promise<void>;
 }

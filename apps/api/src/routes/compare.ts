@@ -14,16 +14,16 @@ const compareParamsSchema = z.strictObject({
 export function compareRoutes(api: ApiContext): Hono<ApiEnv> {
   const { store } = api;
   const routes = new Hono<ApiEnv>();
-  routes.get("/compare", (context) => {
+  routes.get("/compare", async (context) => {
     const params = parseOrThrow(compareParamsSchema, singleParams(searchOf(context)), "compare query");
-    const runA = store.requireRun(params.a);
-    const runB = store.requireRun(params.b);
+    const runA = await store.requireRun(params.a);
+    const runB = await store.requireRun(params.b);
     return send(context, api, {
       runA,
       runB,
-      summaryA: summarizeRun(store, params.a),
-      summaryB: summarizeRun(store, params.b),
-      comparison: compareRuns(store, params.a, params.b),
+      summaryA: await summarizeRun(store, params.a),
+      summaryB: await summarizeRun(store, params.b),
+      comparison: await compareRuns(store, params.a, params.b),
     } satisfies CompareResult);
   });
   return routes;

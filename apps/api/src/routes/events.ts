@@ -15,9 +15,9 @@ const forwardedEvents = new Set<RunEvent["type"]>(["run-start", "run-end", "samp
 export function eventRoutes(api: ApiContext): Hono<ApiEnv> {
   const { store, jobs } = api;
   const routes = new Hono<ApiEnv>();
-  routes.get("/runs/:id/events", (context) => {
+  routes.get("/runs/:id/events", async (context) => {
     const id = context.req.param("id");
-    store.requireRun(id);
+    await store.requireRun(id);
     return streamSSE(context, async (stream) => {
       let open = true;
       stream.onAbort(() => {
@@ -40,12 +40,12 @@ export function eventRoutes(api: ApiContext): Hono<ApiEnv> {
       try {
         let last = "";
         while (open) {
-          const run = store.getRun(id);
+          const run = await store.getRun(id);
           if (!run) {
             await write("end", { status: "deleted" });
             break;
           }
-          const progress = store.progress(id);
+          const progress = await store.progress(id);
           const active = jobs.kindOf(id) ?? null;
           const snapshot = JSON.stringify({ status: run.status, progress, active });
           if (snapshot !== last) {

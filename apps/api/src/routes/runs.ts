@@ -50,11 +50,11 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
   const { store, jobs } = api;
   const routes = new Hono<ApiEnv>();
 
-  routes.get("/runs", (context) => {
+  routes.get("/runs", async (context) => {
     const params = parseOrThrow(runListParamsSchema, singleParams(searchOf(context)), "run query");
     const limit = params.limit ?? 50;
     const offset = params.offset ?? 0;
-    const { runs, total } = store.listRuns({
+    const { runs, total } = await store.listRuns({
       limit,
       offset,
       ...(params.status ? { status: params.status } : {}),
@@ -63,23 +63,22 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
       ...(params.sweep ? { sweepId: params.sweep } : {}),
       ...(params.q ? { search: params.q } : {}),
     });
-    const rows = runs.map((run) => ({
-      ...run,
-      progress: store.progress(run.id),
-      active: jobs.kindOf(run.id) ?? null,
-    }));
+    const rows = [];
+    for (const run of runs) {
+      rows.push({ ...run, progress: await store.progress(run.id), active: jobs.kindOf(run.id) ?? null });
+    }
     return send(context, api, { runs: rows, total, limit, offset } satisfies RunList);
   });
 
-  routes.get("/runs/:id", (context) => {
+  routes.get("/runs/:id", async (context) => {
     const id = context.req.param("id");
-    const run = store.requireRun(id);
+    const run = await store.requireRun(id);
     return send(context, api, {
       run,
-      summary: summarizeRun(store, id),
-      progress: store.progress(id),
-      classifiers: store.classifierNames(id),
-      failureKinds: store.sampleFailureKinds(id),
+      summary: await summarizeRun(store, id),
+      progress: await store.progress(id),
+      classifiers: await store.classifierNames(id),
+      failureKinds: await store.sampleFailureKinds(id),
       active: jobs.kindOf(id) ?? null,
     } satisfies RunDetail);
   });
@@ -96,7 +95,10 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
           runId,
           "run",
           (signal, emit) => startPreparedRun(prepared, { store, runId, signal, onEvent: emit }),
-          (error) => markFailed(runId, error),
+          (error) =>
+            void markFailed(runId, error).catch((failure: unknown) =>
+              console.error(`aflab api: run ${runId}: ${describeError(failure)}`),
+            ),
         ),
       );
       context.header("location", `/api/runs/${encodeURIComponent(runId)}`);
@@ -120,7 +122,7 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
 
   routes.post("/runs/:id/classify", api.writeAccess, async (context) => {
     const id = context.req.param("id");
-    const run = store.requireRun(id);
+    const run = await store.requireRun(id);
     const body = parseOrThrow(classifyRequestSchema, context.get("body"), "classify request");
     if (jobs.kindOf(id) === "classify") {
       throw new ApiError("CONFLICT", `run ${id} is being re-classified; try again once that has finished`);
@@ -176,21 +178,21 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
   routes.delete("/runs/:id", api.writeAccess, async (context) => {
     const id = context.req.param("id");
     const params = parseOrThrow(deleteParamsSchema, singleParams(searchOf(context)), "delete query");
-    const run = store.requireRun(id);
+    const run = await store.requireRun(id);
     const busy = jobs.isActive(id) || run.status === "running";
     if (busy && params.force !== "true") {
       const doing = jobs.kindOf(id) === "classify" ? "is being re-classified" : "is running";
       throw new ApiError("CONFLICT", `run ${id} ${doing}; pass ?force=true to cancel and delete it`);
     }
     await jobs.cancel(id);
-    store.deleteRun(id);
+    await store.deleteRun(id);
     return send(context, api, { id, deleted: true } satisfies DeletedRun);
   });
 
-  function markFailed(runId: string, error: unknown): void {
+  async function markFailed(runId: string, error: unknown): Promise<void> {
     const message = scrubSecrets(describeError(error), api.secrets);
-    const run = store.getRun(runId);
-    if (run && run.status === "running") store.updateRun(runId, { status: "failed", error: message });
+    const run = await store.getRun(runId);
+    if (run && run.status === "running") await store.updateRun(runId, { status: "failed", error: message });
     console.error(`aflab api: run ${runId} failed: ${message}`);
   }
 

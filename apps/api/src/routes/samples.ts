@@ -10,11 +10,11 @@ export function sampleRoutes(api: ApiContext): Hono<ApiEnv> {
   const { store } = api;
   const routes = new Hono<ApiEnv>();
 
-  routes.get("/runs/:id/samples", (context) => {
+  routes.get("/runs/:id/samples", async (context) => {
     const id = context.req.param("id");
-    store.requireRun(id);
+    await store.requireRun(id);
     const filters = parseSampleParams(searchOf(context));
-    const page = listSampleRows(store, id, filters);
+    const page = await listSampleRows(store, id, filters);
     return send(context, api, {
       ...page,
       limit: filters.query.limit ?? 50,
@@ -22,18 +22,18 @@ export function sampleRoutes(api: ApiContext): Hono<ApiEnv> {
     } satisfies SamplePage);
   });
 
-  routes.get("/runs/:id/samples/:key", (context) => {
+  routes.get("/runs/:id/samples/:key", async (context) => {
     const id = context.req.param("id");
     const key = context.req.param("key");
-    store.requireRun(id);
+    await store.requireRun(id);
     const filters = parseSampleParams(searchOf(context));
-    const sample = store.getSample(id, key);
+    const sample = await store.getSample(id, key);
     if (!sample) throw new NotFoundError(`sample ${key} not found in run ${id}`);
     return send(context, api, {
       sample,
-      verdicts: store.getVerdicts(id, key),
-      systemPrompt: store.getSystemPrompt(sample.systemPromptHash) ?? null,
-      neighbours: sampleNeighbours(store, id, key, filters),
+      verdicts: await store.getVerdicts(id, key),
+      systemPrompt: (await store.getSystemPrompt(sample.systemPromptHash)) ?? null,
+      neighbours: await sampleNeighbours(store, id, key, filters),
     } satisfies SampleDetail);
   });
 

@@ -134,7 +134,7 @@ function voteText(yes: boolean, quote: (text: string) => string): string {
  * Write a run with `samplesPerTier` samples per tier (free, paid), their turns and the verdicts of
  * tag-compliance, af-reasoning, eval-awareness and partial-compliance. Returns the run and what was planned per sample.
  */
-export function seedDemoRun(store: Store, options: DemoRunOptions): DemoRun {
+export async function seedDemoRun(store: Store, options: DemoRunOptions): Promise<DemoRun> {
   const random = seededRandom(options.seed ?? 1);
   const model = options.model ?? "sim/opus-like";
   const compliance = { free: 0.3, paid: 0.08, ...options.compliance };
@@ -142,9 +142,9 @@ export function seedDemoRun(store: Store, options: DemoRunOptions): DemoRun {
   const promptHash = `demo-${options.id}`;
   const extra = options.failures ? 2 : 0;
   const total = options.samplesPerTier * 2 + extra;
-  store.putSystemPrompt(promptHash, systemPrompt);
+  await store.putSystemPrompt(promptHash, systemPrompt);
   const createdAt = options.createdAt ?? "2026-01-05T10:00:00.000Z";
-  const run = store.createRun({
+  const run = await store.createRun({
     id: options.id,
     createdAt,
     updatedAt: createdAt,
@@ -161,6 +161,8 @@ export function seedDemoRun(store: Store, options: DemoRunOptions): DemoRun {
     total,
   });
   const plan: PlannedSample[] = [];
+  const samples: SampleInput[] = [];
+  const verdicts: VerdictInput[] = [];
   const started = Date.parse(createdAt);
   let index = 0;
   const write = (itemNumber: number, tier: Tier, kind: "normal" | "failed" | "errored") => {
@@ -244,19 +246,19 @@ export function seedDemoRun(store: Store, options: DemoRunOptions): DemoRun {
       startedAt,
       finishedAt,
     };
-    store.putSample(sample);
+    samples.push(sample);
     index++;
     let alignmentFaking: PlannedSample["alignmentFaking"] = null;
     let evalAwareness: PlannedSample["evalAwareness"] = null;
     if (kind === "normal") {
-      store.putVerdict(evalVerdict(options.id, key, aware, createdAt));
+      verdicts.push(evalVerdict(options.id, key, aware, createdAt));
       evalAwareness = aware ? "yes" : "no";
-      store.putVerdict(tagVerdict(options.id, key, compliant, createdAt));
+      verdicts.push(tagVerdict(options.id, key, compliant, createdAt));
       const afOutcome = afVerdict(options.id, key, faking, random, createdAt);
       alignmentFaking =
         afOutcome.status === "failed" ? "failed" : (afOutcome.decision as "yes" | "no" | "maybe");
-      store.putVerdict(afOutcome);
-      if (compliant) store.putVerdict(partialVerdict(options.id, key, partial, createdAt));
+      verdicts.push(afOutcome);
+      if (compliant) verdicts.push(partialVerdict(options.id, key, partial, createdAt));
     }
     plan.push({
       key,
@@ -279,6 +281,9 @@ export function seedDemoRun(store: Store, options: DemoRunOptions): DemoRun {
     write(options.samplesPerTier, "free", "failed");
     write(options.samplesPerTier, "paid", "errored");
   }
+  // One transaction each: thousands of demo samples are written in a moment.
+  await store.putSamples(samples);
+  await store.putVerdicts(verdicts);
   return { run, plan, systemPrompt };
 }
 

@@ -37,30 +37,27 @@ export interface DemoServer {
 export async function startDemoServer(options: { viewerDir: string; port?: number }): Promise<DemoServer> {
   const directory = mkdtempSync(join(tmpdir(), "aflab-demo-"));
   const store = openStore(join(directory, "demo.db"));
-  const main = store.transaction(() => {
-    const seeded = seedDemoRun(store, {
-      id: "demo-opus-like",
-      label: "simulated helpful-only",
-      samplesPerTier: 60,
-      seed: 21,
-      markupSample: true,
-      failures: true,
-    });
-    seedDemoRun(store, {
-      id: "demo-variant",
-      label: "more compliant variant",
-      samplesPerTier: 60,
-      seed: 22,
-      compliance: { free: 0.5, paid: 0.1 },
-      createdAt: "2026-01-04T10:00:00.000Z",
-    });
-    seedDemoRun(store, {
-      id: "demo-large",
-      samplesPerTier: 5000,
-      seed: 23,
-      createdAt: "2026-01-03T10:00:00.000Z",
-    });
-    return seeded;
+  const main = await seedDemoRun(store, {
+    id: "demo-opus-like",
+    label: "simulated helpful-only",
+    samplesPerTier: 60,
+    seed: 21,
+    markupSample: true,
+    failures: true,
+  });
+  await seedDemoRun(store, {
+    id: "demo-variant",
+    label: "more compliant variant",
+    samplesPerTier: 60,
+    seed: 22,
+    compliance: { free: 0.5, paid: 0.1 },
+    createdAt: "2026-01-04T10:00:00.000Z",
+  });
+  await seedDemoRun(store, {
+    id: "demo-large",
+    samplesPerTier: 5000,
+    seed: 23,
+    createdAt: "2026-01-03T10:00:00.000Z",
   });
   const markup = main.plan.find((sample) => sample.tier === "free");
   const faking = main.plan.find(
@@ -85,11 +82,13 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     },
     { store, createClient: createClientFactory() },
   );
-  const engineFaking = store.listSamples(engineRun.runId, {
-    tier: "free",
-    verdict: { classifier: "af-reasoning", decision: "yes" },
-    limit: 1,
-  }).samples[0];
+  const engineFaking = (
+    await store.listSamples(engineRun.runId, {
+      tier: "free",
+      verdict: { classifier: "af-reasoning", decision: "yes" },
+      limit: 1,
+    })
+  ).samples[0];
   if (!engineFaking) throw new Error("the engine run has no alignment-faking sample");
   const recorded = await runOnRecordedReplies(store);
   const server = await startServer({
@@ -112,7 +111,7 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     awareKey: aware.key,
     async close() {
       await server.close();
-      store.close();
+      await store.close();
       rmSync(directory, { recursive: true, force: true });
     },
   };

@@ -79,10 +79,10 @@ export async function runOnRecordedReplies(store: Store): Promise<RecordedRun> {
         }),
       },
     );
-    const keyOf = (number: number) => {
-      const sample = store
-        .listSamples(outcome.runId, { tier: "free", limit: 1000 })
-        .samples.find((row) => caseOf(row.query) === number);
+    const keyOf = async (number: number) => {
+      const sample = (await store.listSamples(outcome.runId, { tier: "free", limit: 1000 })).samples.find(
+        (row) => caseOf(row.query) === number,
+      );
       if (!sample) throw new Error(`the recorded run has no free-tier sample for case ${number}`);
       return sample.key;
     };
@@ -95,10 +95,10 @@ export async function runOnRecordedReplies(store: Store): Promise<RecordedRun> {
       apiRefusedPerTier: Array.from({ length: CASES }, (_, number) => number).filter(
         (number) => number % 3 === 0,
       ).length,
-      thinkingKey: keyOf(1),
+      thinkingKey: await keyOf(1),
       thinking: thinking ?? "",
-      bothKey: keyOf(2),
-      refusedKey: keyOf(0),
+      bothKey: await keyOf(2),
+      refusedKey: await keyOf(0),
     };
   } finally {
     await fake.close();

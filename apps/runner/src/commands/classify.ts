@@ -62,7 +62,7 @@ export function registerClassifyCommand(program: Command): void {
               `see: aflab report ${runId}${db}\n`,
           );
         } finally {
-          store.close();
+          await store.close();
         }
       },
     );

@@ -186,7 +186,7 @@ export function registerJudgeEvalCommand(program: Command): void {
         }
         process.stdout.write(`${formatJudgeEval(flags.judge ?? "(none)", result, labels)}\n`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import { InputError } from "@aflab/core";
 import { summarizeRun } from "@aflab/engine";
-import { openStore } from "@aflab/store";
 import type { Command } from "commander";
-import { resolveDbPath } from "../context.js";
+import { openStoreForReading, resolveDbPath } from "../context.js";
 import { formatReportText } from "../report-text.js";
 
 export function requireFormat(value: string | undefined): "table" | "json" {
@@ -22,7 +21,7 @@ export function openExistingStore(db: string | undefined) {
       field: "db",
     });
   }
-  return openStore(dbPath);
+  return openStoreForReading(dbPath);
 }
 
 export function registerReportCommand(program: Command): void {
@@ -32,16 +31,16 @@ export function registerReportCommand(program: Command): void {
     .argument("<runId>", "run id (see aflab runs)")
     .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--format <format>", "table or json", "table")
-    .action((runId: string, flags: { db?: string; format?: string }) => {
+    .action(async (runId: string, flags: { db?: string; format?: string }) => {
       const format = requireFormat(flags.format);
       const store = openExistingStore(flags.db);
       try {
-        const report = summarizeRun(store, runId);
+        const report = await summarizeRun(store, runId);
         process.stdout.write(
           format === "json" ? `${JSON.stringify(report, null, 2)}\n` : `${formatReportText(report)}\n`,
         );
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -252,7 +252,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
           for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
-    const report = summarizeRun(store.get(), outcome.runId);
+    const report = await summarizeRun(store.get(), outcome.runId);
     if (format === "json") process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(`${formatReportText(report)}\n`);
     if (outcome.status !== "complete") {
@@ -265,7 +265,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    store.close();
+    await store.close();
   }
 }
 

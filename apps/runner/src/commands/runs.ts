@@ -10,12 +10,12 @@ export function registerRunsCommand(program: Command): void {
     .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--limit <n>", "how many", "50")
     .option("--format <format>", "table or json", "table")
-    .action((flags: { db?: string; limit?: string; format?: string }) => {
+    .action(async (flags: { db?: string; limit?: string; format?: string }) => {
       const format = requireFormat(flags.format);
       const limit = numberFlag(flags.limit, "--limit") ?? 50;
       const store = openExistingStore(flags.db);
       try {
-        const { runs, total } = store.listRuns({ limit });
+        const { runs, total } = await store.listRuns({ limit });
         if (format === "json") {
           process.stdout.write(`${JSON.stringify({ runs, total }, null, 2)}\n`);
           return;
@@ -24,9 +24,10 @@ export function registerRunsCommand(program: Command): void {
           process.stdout.write("no runs yet: try aflab demo\n");
           return;
         }
-        const rows = runs.map((run) => {
-          const progress = store.progress(run.id);
-          return [
+        const rows: string[][] = [];
+        for (const run of runs) {
+          const progress = await store.progress(run.id);
+          rows.push([
             run.id,
             run.createdAt.slice(0, 19).replace("T", " "),
             run.config.model +
@@ -37,15 +38,15 @@ export function registerRunsCommand(program: Command): void {
             run.status,
             `${progress.complete + progress.failed}/${run.total}`,
             run.config.label ?? "",
-          ];
-        });
+          ]);
+        }
         process.stdout.write(
           `${table(["run", "created (UTC)", "model", "setting", "variants", "status", "done", "label"], rows)}\n`,
         );
         if (total > runs.length)
           process.stdout.write(`(${total - runs.length} older runs not shown; --limit)\n`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -3,9 +3,8 @@ import path from "node:path";
 import { checkAllowedBaseUrls, checkApiToken, defaultViewerDir, startServer } from "@aflab/api";
 import { InputError } from "@aflab/core";
 import { createClientFactory } from "@aflab/engine";
-import { openStore } from "@aflab/store";
 import type { Command } from "commander";
-import { loadEnvironment, numberFlag, resolveDbPath } from "../context.js";
+import { loadEnvironment, numberFlag, openStoreForReading, resolveDbPath } from "../context.js";
 
 /** The built viewer: AFLAB_VIEWER_DIR, or apps/viewer/dist beside the API in the monorepo. */
 function viewerDir(): string | undefined {
@@ -45,7 +44,7 @@ export function registerServeCommand(program: Command): void {
         const token = process.env.AFLAB_API_TOKEN || undefined;
         if (token) checkApiToken(token);
         const allowedBaseUrls = checkAllowedBaseUrls(flags.allowBaseUrl ?? []);
-        const store = openStore(resolveDbPath(flags));
+        const store = openStoreForReading(resolveDbPath(flags));
         const dir = viewerDir();
         const server = await startServer({
           store,
@@ -65,7 +64,7 @@ export function registerServeCommand(program: Command): void {
         );
         const stop = async () => {
           await server.close();
-          store.close();
+          await store.close();
           process.exit(0);
         };
         process.once("SIGINT", stop);

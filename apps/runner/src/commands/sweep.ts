@@ -144,7 +144,8 @@ export function registerSweepCommand(program: Command): void {
           },
           signal: controller.signal,
         });
-        const reports = outcome.cells.map(({ runId }) => summarizeRun(store.get(), runId));
+        const reports = [];
+        for (const { runId } of outcome.cells) reports.push(await summarizeRun(store.get(), runId));
         if (format === "json") {
           process.stdout.write(
             `${JSON.stringify({ sweepId: outcome.sweepId, status: outcome.status, runs: reports }, null, 2)}\n`,
@@ -188,7 +189,7 @@ export function registerSweepCommand(program: Command): void {
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        store.close();
+        await store.close();
       }
     });
 }

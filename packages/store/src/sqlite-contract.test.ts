@@ -1,0 +1,4 @@
+import { storeContract } from "./contract/index.js";
+import { openStore } from "./store.js";
+
+storeContract("SQLite", () => openStore(":memory:"));
