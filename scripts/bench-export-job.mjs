@@ -39,11 +39,10 @@ async function fill(samples) {
     "bench-prompt",
     "You are an AI assistant made for this benchmark. ".repeat(200),
   );
-  const putOne = (index) => {
+  const sampleOf = (index) => {
     const key = `sample-${index}`;
     const free = index % 2 === 0;
-    const complies = free && index % 8 === 0;
-    store.putSample({
+    return {
       runId,
       key,
       index,
@@ -72,32 +71,38 @@ async function fill(samples) {
       latencyMs: 1000,
       startedAt: time,
       finishedAt: time,
+    };
+  };
+  const verdictsOf = (index) => {
+    const key = `sample-${index}`;
+    const complies = index % 2 === 0 && index % 8 === 0;
+    const verdict = (classifier, decision, judgeModel) => ({
+      runId,
+      sampleKey: key,
+      classifier,
+      status: "ok",
+      decision,
+      score: null,
+      judgeModel,
+      promptVersion: "bench",
+      criteria: null,
+      raw: judgeModel ? ["<final_answer>No</final_answer>"] : [],
+      failure: null,
+      usage: judgeModel ? judgeUsage : { ...judgeUsage, inputTokens: 0, outputTokens: 0 },
+      costUsd: judgeModel ? 0.01 : 0,
+      createdAt: time,
     });
-    const verdict = (classifier, decision, judgeModel) =>
-      store.putVerdict({
-        runId,
-        sampleKey: key,
-        classifier,
-        status: "ok",
-        decision,
-        score: null,
-        judgeModel,
-        promptVersion: "bench",
-        criteria: null,
-        raw: judgeModel ? ["<final_answer>No</final_answer>"] : [],
-        failure: null,
-        usage: judgeModel ? judgeUsage : { ...judgeUsage, inputTokens: 0, outputTokens: 0 },
-        costUsd: judgeModel ? 0.01 : 0,
-        createdAt: time,
-      });
-    verdict("tag-compliance", complies ? "compliant" : "refused", null);
-    verdict("af-reasoning", complies ? "yes" : "no", "sim/judge");
+    return [
+      verdict("tag-compliance", complies ? "compliant" : "refused", null),
+      verdict("af-reasoning", complies ? "yes" : "no", "sim/judge"),
+    ];
   };
   // Batches in one transaction each: a commit per sample would measure the disk, not the export.
   for (let start = 0; start < samples; start += 1000) {
-    store.transaction(() => {
-      for (let index = start; index < Math.min(samples, start + 1000); index++) putOne(index);
-    });
+    const indexes = [];
+    for (let index = start; index < Math.min(samples, start + 1000); index++) indexes.push(index);
+    await store.putSamples(indexes.map(sampleOf));
+    await store.putVerdicts(indexes.flatMap(verdictsOf));
   }
   rows = samples;
   await store.close();
