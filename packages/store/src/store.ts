@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   InputError,
+  type ItemNeighbours,
   NotFoundError,
   parseOrThrow,
   type ResponseCache,
@@ -21,6 +22,7 @@ import {
 } from "@aflab/core";
 import Database from "better-sqlite3";
 import { z } from "zod";
+import { itemNeighbours, itemSampleKeys } from "./items.js";
 import { applyMigrations } from "./migrations.js";
 import { sqliteResponseCache } from "./response-cache.js";
 import {
@@ -43,6 +45,7 @@ import {
   type VerdictRow,
   verdictToRow,
 } from "./rows.js";
+import { runChangeStamp } from "./run-stamp.js";
 import {
   escapeLike,
   type SampleQueryInput,
@@ -499,6 +502,18 @@ class SqliteStore implements Store {
       position: target.position,
       total: target.total,
     };
+  }
+
+  itemSampleKeys(runId: string, itemId: string): string[] {
+    return itemSampleKeys(this.db, runId, itemId);
+  }
+
+  itemNeighbours(runId: string, itemId: string): ItemNeighbours {
+    return itemNeighbours(this.db, runId, itemId);
+  }
+
+  runChangeStamp(runId: string): string {
+    return runChangeStamp(this.db, runId);
   }
 
   sampleFailureKinds(runId: string): Record<string, number> {

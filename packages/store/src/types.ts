@@ -1,4 +1,5 @@
 import {
+  type ItemNeighbours,
   type ResponseCache,
   type Run,
   type RunInput,
@@ -197,6 +198,12 @@ export interface Store {
   neighbours(runId: string, key: string, query?: SampleQueryInput): SampleNeighbours;
   /** Failed or errored samples by failure kind. */
   sampleFailureKinds(runId: string): Record<string, number>;
+  /** Keys of the samples that asked one item (every tier and epoch), epoch by epoch in run order. */
+  itemSampleKeys(runId: string, itemId: string): string[];
+  /** The run's items before and after `itemId`, each placed at its first sample. */
+  itemNeighbours(runId: string, itemId: string): ItemNeighbours;
+  /** Changes when anything the run's report reads changes (see `runChangeStamp`); cheap, for caches. */
+  runChangeStamp(runId: string): string;
 
   putVerdict(verdict: VerdictInput): Verdict;
   getVerdicts(runId: string, sampleKey: string): Verdict[];

@@ -19,6 +19,7 @@ import { ApiError } from "../api-error.js";
 import { clientOf } from "../middleware/job-start-limit.js";
 import { searchOf, singleParams } from "../query-params.js";
 import { classifyRequestSchema, parseRunRequest } from "../run-request.js";
+import { runResultsCache } from "../run-results.js";
 
 const wholeNumber = z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number);
 
@@ -43,11 +44,11 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
   const { store, jobs } = api;
   const routes = new Hono<ApiEnv>();
 
-  routes.get("/runs", (context) => {
+  routes.get("/runs", async (context) => {
     const params = parseOrThrow(runListParamsSchema, singleParams(searchOf(context)), "run query");
     const limit = params.limit ?? 50;
     const offset = params.offset ?? 0;
-    const { runs, total } = store.listRuns({
+    const { runs, total } = await store.listRuns({
       limit,
       offset,
       ...(params.status ? { status: params.status } : {}),
@@ -56,11 +57,16 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
       ...(params.sweep ? { sweepId: params.sweep } : {}),
       ...(params.q ? { search: params.q } : {}),
     });
-    const rows = runs.map((run) => ({
-      ...run,
-      progress: store.progress(run.id),
-      active: jobs.kindOf(run.id) ?? null,
-    }));
+    const results = runResultsCache(store);
+    const rows: RunList["runs"] = [];
+    for (const run of runs) {
+      rows.push({
+        ...run,
+        progress: await store.progress(run.id),
+        active: jobs.kindOf(run.id) ?? null,
+        results: await results.results(run.id),
+      });
+    }
     return send(context, api, { runs: rows, total, limit, offset } satisfies RunList);
   });
 
