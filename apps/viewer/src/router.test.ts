@@ -20,5 +20,10 @@ describe("matchRoute", () => {
       key: "key 2",
     });
     expect(paths.compare("a", "b")).toBe("/compare?a=a&b=b");
+    expect(matchRoute(paths.item("run 1", "item/7"))).toEqual({
+      page: "item",
+      runId: "run 1",
+      itemId: "item/7",
+    });
   });
 });

@@ -12,6 +12,7 @@ export type Route =
   | { page: "runs" }
   | { page: "run"; runId: string }
   | { page: "sample"; runId: string; key: string }
+  | { page: "item"; runId: string; itemId: string }
   | { page: "compare" }
   | { page: "not-found"; path: string };
 
@@ -34,6 +35,9 @@ export function matchRoute(pathname: string): Route {
     if (parts.length === 4 && parts[2] === "samples" && parts[3] !== undefined) {
       return { page: "sample", runId: parts[1], key: parts[3] };
     }
+    if (parts.length === 4 && parts[2] === "items" && parts[3] !== undefined) {
+      return { page: "item", runId: parts[1], itemId: parts[3] };
+    }
   }
   return { page: "not-found", path: pathname };
 }
@@ -43,6 +47,9 @@ export const paths = {
   run: (runId: string, search?: URLSearchParams) => withSearch(`/runs/${encodeURIComponent(runId)}`, search),
   sample: (runId: string, key: string, search?: URLSearchParams) =>
     withSearch(`/runs/${encodeURIComponent(runId)}/samples/${encodeURIComponent(key)}`, search),
+  /** One query of a run in every tier and epoch, side by side. */
+  item: (runId: string, itemId: string) =>
+    `/runs/${encodeURIComponent(runId)}/items/${encodeURIComponent(itemId)}`,
   compare: (a?: string, b?: string) => {
     const search = new URLSearchParams();
     if (a) search.set("a", a);

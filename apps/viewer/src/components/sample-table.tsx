@@ -120,6 +120,10 @@ export function SampleTable(props: SampleTableProps) {
     const row = rows.get(index);
     if (row) navigate(paths.sample(props.runId, row.key, filterSearch(search)));
   };
+  const openPair = (index: number) => {
+    const row = rows.get(index);
+    if (row) navigate(paths.item(props.runId, row.itemId));
+  };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (total === 0) return;
@@ -129,6 +133,10 @@ export function SampleTable(props: SampleTableProps) {
     else if (event.key === "Enter") {
       event.preventDefault();
       open(selected);
+      return;
+    } else if (event.key === "p") {
+      event.preventDefault();
+      openPair(selected);
       return;
     } else return;
     event.preventDefault();
@@ -198,6 +206,7 @@ export function SampleTable(props: SampleTableProps) {
         <span className="column-decision">compliance</span>
         <span className="column-decision">alignment faking</span>
         <span className="column-status">status</span>
+        <span className="column-pair">tiers</span>
         <span className="column-query">query</span>
       </div>
       {/* biome-ignore lint/a11y/useSemanticElements: a virtualised grid positions its rows absolutely, which a <table> cannot hold */}
@@ -254,6 +263,18 @@ export function SampleTable(props: SampleTableProps) {
                     <span className="column-status">
                       {row.failure ? `${row.status}: ${row.failure.kind}` : row.status}
                     </span>
+                    <span className="column-pair">
+                      <a
+                        href={paths.item(props.runId, row.itemId)}
+                        title="this query in every tier and epoch, side by side"
+                        onClick={(event) => {
+                          event.preventDefault();
+                          navigate(paths.item(props.runId, row.itemId));
+                        }}
+                      >
+                        paired
+                      </a>
+                    </span>
                     <span className="column-query">
                       <a
                         href={paths.sample(props.runId, row.key, filterSearch(search))}
@@ -275,7 +296,8 @@ export function SampleTable(props: SampleTableProps) {
         </div>
       </div>
       <p className="hint">
-        j / k or ↓ / ↑ to move, Enter to open · filters and position are in the address bar
+        j / k or ↓ / ↑ to move, Enter to open, p for the query in every tier · filters and position are in the
+        address bar
       </p>
     </section>
   );

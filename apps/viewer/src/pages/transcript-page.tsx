@@ -308,6 +308,9 @@ export function TranscriptPage(props: { runId: string; sampleKey: string }) {
             {neighbours.position} of {neighbours.total} under the current filters
           </span>
         ) : null}
+        {detail.data && (
+          <Link href={paths.item(props.runId, detail.data.sample.itemId)}>this query in every tier</Link>
+        )}
       </nav>
       {run.data?.run.simulated && (
         <div className="simulated-banner">SIMULATED — transcript from the simulated model organism</div>
