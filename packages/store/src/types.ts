@@ -39,6 +39,8 @@ export const listRunsOptionsSchema = z.object({
   model: z.string().min(1, "expected a model id").optional(),
   setting: settingSchema.optional(),
   sweepId: z.string().min(1, "expected a sweep id").optional(),
+  /** Only runs of the simulated model organism (true) or only real models (false). */
+  simulated: z.boolean().optional(),
   /** Substring of the run id, label or model (case-insensitive for ASCII). */
   search: z.string().max(1000, "expected at most 1000 characters").optional(),
 });
@@ -50,6 +52,7 @@ export interface ListRunsOptions {
   model?: string;
   setting?: Setting;
   sweepId?: string;
+  simulated?: boolean;
   search?: string;
 }
 

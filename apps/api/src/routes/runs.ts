@@ -34,6 +34,7 @@ const runListParamsSchema = z.strictObject({
   model: z.string().min(1, "expected a model id").optional(),
   setting: settingSchema.optional(),
   sweep: z.string().min(1, "expected a sweep id").optional(),
+  simulated: z.enum(["true", "false"], "expected true or false").optional(),
   q: z.string().max(1000, "expected at most 1000 characters").optional(),
 });
 
@@ -55,6 +56,7 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
       ...(params.model ? { model: params.model } : {}),
       ...(params.setting ? { setting: params.setting } : {}),
       ...(params.sweep ? { sweepId: params.sweep } : {}),
+      ...(params.simulated ? { simulated: params.simulated === "true" } : {}),
       ...(params.q ? { search: params.q } : {}),
     });
     const results = runResultsCache(store);
