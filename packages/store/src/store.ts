@@ -436,7 +436,7 @@ class SqliteStore implements Store {
     const rows = this.all<SampleRow & { turn_count: number }>(
       `SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.sample_id = s.id) AS turn_count
        FROM samples s WHERE ${filter.sql}
-       ORDER BY ${sampleOrder(parsed.sort, parsed.order)} LIMIT ? OFFSET ?`,
+       ORDER BY ${sampleOrder(parsed.sort, parsed.order, parsed.sortClassifier)} LIMIT ? OFFSET ?`,
       ...filter.params,
       parsed.limit,
       parsed.offset,
@@ -482,7 +482,7 @@ class SqliteStore implements Store {
     const filter = sampleFilter(runId, parsed);
     const rows = this.all<{ key: string; position: number; total: number }>(
       `WITH ordered AS (
-         SELECT s.key AS key, ROW_NUMBER() OVER (ORDER BY ${sampleOrder(parsed.sort, parsed.order)}) AS position
+         SELECT s.key AS key, ROW_NUMBER() OVER (ORDER BY ${sampleOrder(parsed.sort, parsed.order, parsed.sortClassifier)}) AS position
          FROM samples s WHERE ${filter.sql}
        ), target AS (SELECT position FROM ordered WHERE key = ?)
        SELECT key, position, (SELECT COUNT(*) FROM ordered) AS total FROM ordered
