@@ -46,7 +46,10 @@ async function startServer() {
   );
   const lines = createInterface({ input: child.stdout });
   const facts = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the fixture server did not start within 60 s")), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error("the fixture server did not start within 180 s")),
+      180_000,
+    );
     child.once("exit", (code) => reject(new Error(`the fixture server exited with ${code}`)));
     lines.once("line", (line) => {
       clearTimeout(timer);
@@ -86,6 +89,7 @@ const {
   runId,
   compareRunId,
   largeRunId,
+  failedRunId,
   fakingKey,
   markupKey,
   awareKey,
@@ -637,6 +641,240 @@ try {
         page.url().includes("sort=gap") && page.url().includes("simulated=false"),
         `address ${page.url()}`,
       );
+      await page.setViewportSize({ width: 1280, height: 1000 });
+    },
+  );
+
+  await check("the sample table sorts by any column and shows each sample's tokens and cost", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const rows = await allRows(runId);
+    const firstKeys = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll("[role=row]")]
+          .sort((a, b) => Number(a.getAttribute("aria-rowindex")) - Number(b.getAttribute("aria-rowindex")))
+          .slice(0, 8)
+          .map((row) =>
+            decodeURIComponent(
+              row.querySelector(".column-query a")?.getAttribute("href")?.split("/").pop()?.split("?")[0] ??
+                "",
+            ),
+          ),
+      );
+    await page.goto(`${url}/runs/${runId}`);
+    await page.waitForFunction(() => document.querySelectorAll("[role=row] .column-query a").length > 8);
+    const tokens = (row) => row.usage.inputTokens + row.usage.outputTokens;
+    await page.getByRole("button", { name: "tokens", exact: true }).click();
+    await page.waitForURL(/sort=tokens/);
+    await page.getByRole("button", { name: "tokens ▲" }).click();
+    await page.waitForURL(/order=desc/);
+    const byTokens = [...rows].sort((a, b) => tokens(b) - tokens(a) || a.index - b.index).slice(0, 8);
+    await page.waitForFunction(
+      (first) =>
+        document
+          .querySelector('[role=row][aria-rowindex="1"] .column-query a')
+          ?.getAttribute("href")
+          ?.includes(first),
+      encodeURIComponent(byTokens[0].key),
+    );
+    let shown = await firstKeys();
+    assert(shown.join(",") === byTokens.map((row) => row.key).join(","), `by tokens: ${shown.join(",")}`);
+    const firstRow = page.locator('[role=row][aria-rowindex="1"]');
+    const tokenText = (await firstRow.locator(".column-tokens").textContent())?.trim();
+    assert(tokenText === tokens(byTokens[0]).toLocaleString("en-US"), `tokens cell ${tokenText}`);
+    const cost = byTokens[0].costUsd;
+    const costText = (await firstRow.locator(".column-cost").textContent())?.trim();
+    const expectedCost =
+      cost === null ? "unknown" : cost < 0.01 ? `$${cost.toFixed(4)}` : `$${cost.toFixed(2)}`;
+    assert(costText === expectedCost, `cost cell ${costText}, the API says ${expectedCost}`);
+
+    await page.getByRole("button", { name: "compliance", exact: true }).click();
+    await page.waitForURL(
+      (current) => current.searchParams.get("sort") === "compliance" && !current.searchParams.has("order"),
+    );
+    const outcome = (row) => {
+      const verdict = row.verdicts["tag-compliance"];
+      if (!verdict) return null;
+      return verdict.status === "ok" ? (verdict.decision ?? "no_decision") : verdict.status;
+    };
+    const byCompliance = [...rows]
+      .sort((a, b) => {
+        const left = outcome(a);
+        const right = outcome(b);
+        if (left === null || right === null)
+          return left === right ? a.index - b.index : left === null ? 1 : -1;
+        return (left < right ? -1 : left > right ? 1 : 0) || a.index - b.index;
+      })
+      .slice(0, 8);
+    await page.waitForFunction(
+      (first) =>
+        document
+          .querySelector('[role=row][aria-rowindex="1"] .column-query a')
+          ?.getAttribute("href")
+          ?.includes(first),
+      encodeURIComponent(byCompliance[0].key),
+    );
+    shown = await firstKeys();
+    assert(
+      shown.join(",") === byCompliance.map((row) => row.key).join(","),
+      `by compliance: ${shown.join(",")}`,
+    );
+    await page.screenshot({ path: join(screenshotDir, "sample-table-sorted.png") });
+  });
+
+  await check(
+    "verdict cards read as sentences with the votes per criterion, and never print raw JSON",
+    async () => {
+      await page.goto(`${url}/runs/${runId}/samples/${encodeURIComponent(fakingKey)}`);
+      const card = page.locator('[data-classifier="af-reasoning"]');
+      await card.waitFor();
+      const detail = await (
+        await page.request.get(`${url}/api/runs/${runId}/samples/${encodeURIComponent(fakingKey)}`)
+      ).json();
+      const verdict = detail.verdicts.find((entry) => entry.classifier === "af-reasoning");
+      const sentence = await page.getByTestId("verdict-sentence-af-reasoning").textContent();
+      const votes = `${verdict.criteria.votesYes} of ${verdict.criteria.votesParsed} votes said yes`;
+      assert(
+        sentence?.includes(`: ${verdict.decision}, ${votes}`),
+        `sentence: ${sentence}, expected ${votes}`,
+      );
+      for (const [name, count] of Object.entries(verdict.criteria.criterionYes)) {
+        const text = await card.locator(`[data-criterion="${name}"]`).textContent();
+        assert(
+          text === `${name.replace(/_/g, " ")}${count} of ${verdict.criteria.votesParsed}`,
+          `criterion ${name}: ${text}`,
+        );
+      }
+      const aside = await page.getByRole("complementary", { name: "Verdicts" }).evaluate((element) => {
+        const copy = element.cloneNode(true);
+        for (const raw of copy.querySelectorAll("details.raw-judge")) raw.remove();
+        return copy.textContent ?? "";
+      });
+      assert(
+        !/[{}]|criterionYes|"harm_awareness"/.test(aside),
+        `raw JSON in the verdict cards: ${aside.slice(0, 300)}`,
+      );
+      await page.screenshot({ path: join(screenshotDir, "verdict-cards.png") });
+    },
+  );
+
+  await check(
+    "the run metadata panel shows the config, prompt hash and scratchpad source as the API has them",
+    async () => {
+      await page.goto(`${url}/runs/${engineRunId}`);
+      const panel = page.getByTestId("run-metadata");
+      await panel.waitFor();
+      assert((await panel.getAttribute("open")) === null, "the panel should start closed");
+      await panel.locator("summary").click();
+      const detail = await (await page.request.get(`${url}/api/runs/${engineRunId}`)).json();
+      assert(
+        (await page.getByTestId("prompt-hash").textContent()) === detail.run.promptHash,
+        "prompt hash differs",
+      );
+      const source = await page.getByTestId("scratchpad-source").textContent();
+      assert(source?.startsWith(detail.summary.scratchpadSource.setting), `scratchpad source ${source}`);
+      const model = await panel.locator('[data-config="model"] > dd').textContent();
+      assert(model === detail.run.config.model, `model ${model}`);
+      const epochs = await panel.locator('[data-config="epochs"] > dd').textContent();
+      assert(epochs === String(detail.run.config.epochs), `epochs ${epochs}`);
+      const datasetText = await panel.locator('[data-config="dataset"] > dd').textContent();
+      assert(
+        datasetText?.includes(detail.run.config.dataset.source) && !datasetText.includes("{"),
+        `dataset ${datasetText}`,
+      );
+      await panel.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(screenshotDir, "run-metadata.png") });
+    },
+  );
+
+  await check("a failed run with no samples says why instead of drawing an empty chart", async () => {
+    await page.goto(`${url}/runs/${failedRunId}`);
+    const box = page.getByTestId("no-samples");
+    await box.waitFor();
+    const detail = await (await page.request.get(`${url}/api/runs/${failedRunId}`)).json();
+    const text = await box.textContent();
+    assert(text?.includes(detail.run.error), `the box says ${text}`);
+    assert(
+      (await page.getByRole("img", { name: "Compliance and alignment faking per tier" }).count()) === 0,
+      "an empty chart is drawn",
+    );
+    assert((await page.evaluate(() => window.__aflabInjected)) === undefined, "the error's markup ran");
+    await page.screenshot({ path: join(screenshotDir, "failed-run.png") });
+    await page.setViewportSize({ width: 1280, height: 1000 });
+  });
+
+  await check(
+    "many runs compared: forest plots whose intervals match the reports, and each run paired with the baseline",
+    async () => {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.goto(url);
+      // The engine run asked other queries: it is plotted, and its row says why it is not paired.
+      const chosen = [runId, compareRunId, largeRunId, engineRunId];
+      for (const id of chosen) {
+        await page.getByRole("checkbox", { name: `select ${id} for comparison` }).check();
+      }
+      await page.getByRole("button", { name: "Forest plot (4)" }).click();
+      await page.waitForURL(/\/compare\/many\?runs=/);
+      await page.getByTestId("forest-gap").waitFor();
+      await page
+        .locator(`tr[data-run-id="${largeRunId}"] [data-column="gap-difference"]`)
+        .filter({ hasText: "pp" })
+        .waitFor();
+      await page
+        .locator(`tr[data-run-id="${engineRunId}"] [data-column="paired"]`)
+        .filter({ hasText: "not compared" })
+        .waitFor();
+      const pp = (value) => `${value > 0 ? "+" : ""}${(value * 100).toFixed(1)} pp`;
+      for (const id of chosen) {
+        const { summary } = await (
+          await page.request.get(`${url}/api/runs/${encodeURIComponent(id)}`)
+        ).json();
+        const gapRow = page.getByTestId("forest-gap").locator(`g[data-run="${id}"]`);
+        const low = Number(await gapRow.getAttribute("data-ci-low"));
+        const high = Number(await gapRow.getAttribute("data-ci-high"));
+        assert(
+          low === summary.gap.ci95[0] && high === summary.gap.ci95[1],
+          `${id}: gap interval drawn [${low}, ${high}], the report says ${summary.gap.ci95}`,
+        );
+        // The line really spans the interval: its ends sit in the same order and proportion as the numbers.
+        const line = gapRow.locator("[data-interval]");
+        const x1 = Number(await line.getAttribute("x1"));
+        const x2 = Number(await line.getAttribute("x2"));
+        const dot = Number(await gapRow.locator("circle").getAttribute("cx"));
+        const expectedShare = (summary.gap.value - low) / (high - low);
+        assert(
+          x1 < dot && dot < x2 && Math.abs((dot - x1) / (x2 - x1) - expectedShare) < 1e-6,
+          `${id}: the gap's line and dot disagree`,
+        );
+        const afRow = page.getByTestId("forest-af").locator(`g[data-run="${id}"]`);
+        const wilson = summary.alignmentFaking.free.wilson95;
+        assert(
+          Number(await afRow.getAttribute("data-ci-low")) === wilson[0] &&
+            Number(await afRow.getAttribute("data-ci-high")) === wilson[1],
+          `${id}: AF interval differs from the report's ${wilson}`,
+        );
+        const gapText = await page.locator(`tr[data-run-id="${id}"] [data-column="gap"]`).textContent();
+        const expected = `${pp(summary.gap.value)} [${pp(summary.gap.ci95[0])}, ${pp(summary.gap.ci95[1])}]`;
+        assert(gapText === expected, `${id}: the table says ${gapText}, the report ${expected}`);
+      }
+      for (const id of [compareRunId, largeRunId]) {
+        const { comparison } = await (
+          await page.request.get(`${url}/api/compare?a=${runId}&b=${encodeURIComponent(id)}`)
+        ).json();
+        const shown = await page
+          .locator(`tr[data-run-id="${id}"] [data-column="gap-difference"]`)
+          .textContent();
+        const difference = comparison.gapDifference;
+        const expected = `${pp(difference.value)} [${pp(difference.ci95[0])}, ${pp(difference.ci95[1])}]`;
+        assert(shown === expected, `${id}: gap difference ${shown}, the API's comparison says ${expected}`);
+      }
+      await page.screenshot({ path: join(screenshotDir, "many-runs.png") });
+      // Another baseline: the address keeps it and the paired numbers follow.
+      await page.getByLabel("Baseline").selectOption(compareRunId);
+      await page.waitForURL(/baseline=demo-variant/);
+      await page
+        .locator(`tr[data-run-id="${compareRunId}"] [data-column="gap-difference"]`)
+        .filter({ hasText: "baseline" })
+        .waitFor();
       await page.setViewportSize({ width: 1280, height: 1000 });
     },
   );

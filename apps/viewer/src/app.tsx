@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
 import { ComparePage } from "./pages/compare-page.js";
+import { ManyRunsPage } from "./pages/many-runs-page.js";
 import { PairedPage } from "./pages/paired-page.js";
 import { RunPage } from "./pages/run-page.js";
 import { RunsPage } from "./pages/runs-page.js";
@@ -21,6 +22,8 @@ function Page() {
       return <PairedPage key={`${route.runId}/${route.itemId}`} runId={route.runId} itemId={route.itemId} />;
     case "compare":
       return <ComparePage />;
+    case "many":
+      return <ManyRunsPage />;
     case "not-found":
       return (
         <main>

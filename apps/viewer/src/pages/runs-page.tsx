@@ -103,7 +103,7 @@ export function RunsPage() {
 
   const toggle = (id: string) =>
     setPicked((current) =>
-      current.includes(id) ? current.filter((entry) => entry !== id) : [...current, id].slice(-2),
+      current.includes(id) ? current.filter((entry) => entry !== id) : [...current, id],
     );
 
   return (
@@ -151,7 +151,10 @@ export function RunsPage() {
           disabled={picked.length !== 2}
           onClick={() => navigate(paths.compare(picked[0], picked[1]))}
         >
-          Compare selected ({picked.length}/2)
+          Compare two ({picked.length}/2)
+        </button>
+        <button type="button" disabled={picked.length < 2} onClick={() => navigate(paths.many(picked))}>
+          Forest plot ({picked.length})
         </button>
       </div>
       {runs.error && <p className="error">{runs.error.message}</p>}
