@@ -11,6 +11,7 @@ import { defaultMaxBodyBytes, jsonBody, limitBody } from "./middleware/json-body
 import { writeAccess } from "./middleware/write-access.js";
 import { compareRoutes } from "./routes/compare.js";
 import { eventRoutes } from "./routes/events.js";
+import { itemRoutes } from "./routes/items.js";
 import { runRoutes } from "./routes/runs.js";
 import { sampleRoutes } from "./routes/samples.js";
 import { RunJobs } from "./run-jobs.js";
@@ -101,6 +102,7 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
   );
   app.route("/api", runRoutes(api));
   app.route("/api", sampleRoutes(api));
+  app.route("/api", itemRoutes(api));
   app.route("/api", compareRoutes(api));
   app.route("/api", eventRoutes(api));
   // No labels routes yet: the store holds no human labels to serve.

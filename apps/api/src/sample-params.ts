@@ -44,6 +44,8 @@ export const sampleParamsSchema = z.strictObject({
   q: z.string().max(1000, "expected at most 1000 characters").optional(),
   sort: sampleSortSchema.optional(),
   order: z.enum(["asc", "desc"]).optional(),
+  /** With `sort=verdict`: whose verdicts to order by. */
+  sortClassifier: z.string().regex(classifierName, "expected a classifier name").max(100).optional(),
   limit: wholeNumber(1, 1000).optional(),
   offset: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional(),
 });
@@ -80,6 +82,7 @@ export function parseSampleParams(search: URLSearchParams): SampleFilters {
     ...(params.q ? { search: params.q } : {}),
     ...(params.sort ? { sort: params.sort } : {}),
     ...(params.order ? { order: params.order } : {}),
+    ...(params.sortClassifier ? { sortClassifier: params.sortClassifier } : {}),
     ...(params.limit !== undefined ? { limit: params.limit } : {}),
     ...(params.offset !== undefined ? { offset: params.offset } : {}),
   };

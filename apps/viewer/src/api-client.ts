@@ -1,6 +1,7 @@
 import type {
   ApiErrorBody,
   CompareResult,
+  ItemDetail,
   RunDetail,
   RunList,
   SampleDetail,
@@ -50,6 +51,8 @@ export const api = {
       withQuery(`/api/runs/${encodeURIComponent(id)}/samples/${encodeURIComponent(key)}`, params),
       signal,
     ),
+  item: (id: string, itemId: string, signal?: AbortSignal) =>
+    getJson<ItemDetail>(`/api/runs/${encodeURIComponent(id)}/items/${encodeURIComponent(itemId)}`, signal),
   compare: (a: string, b: string, signal?: AbortSignal) =>
     getJson<CompareResult>(withQuery("/api/compare", new URLSearchParams({ a, b })), signal),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,

@@ -6,6 +6,8 @@ export type {
   CompareResult,
   Difference,
   FlippedQuery,
+  ItemDetail,
+  ItemSample,
   PairedComparison,
   PaperReference,
   RateSummary,

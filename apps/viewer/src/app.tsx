@@ -1,6 +1,8 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
 import { ComparePage } from "./pages/compare-page.js";
+import { ManyRunsPage } from "./pages/many-runs-page.js";
+import { PairedPage } from "./pages/paired-page.js";
 import { RunPage } from "./pages/run-page.js";
 import { RunsPage } from "./pages/runs-page.js";
 import { TranscriptPage } from "./pages/transcript-page.js";
@@ -16,8 +18,12 @@ function Page() {
       return <RunPage key={route.runId} runId={route.runId} />;
     case "sample":
       return <TranscriptPage key={`${route.runId}/${route.key}`} runId={route.runId} sampleKey={route.key} />;
+    case "item":
+      return <PairedPage key={`${route.runId}/${route.itemId}`} runId={route.runId} itemId={route.itemId} />;
     case "compare":
       return <ComparePage />;
+    case "many":
+      return <ManyRunsPage />;
     case "not-found":
       return (
         <main>

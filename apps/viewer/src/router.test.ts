@@ -20,5 +20,12 @@ describe("matchRoute", () => {
       key: "key 2",
     });
     expect(paths.compare("a", "b")).toBe("/compare?a=a&b=b");
+    expect(paths.many(["a", "b c"], "a")).toBe("/compare/many?runs=a%2Cb+c&baseline=a");
+    expect(matchRoute("/compare/many")).toEqual({ page: "many" });
+    expect(matchRoute(paths.item("run 1", "item/7"))).toEqual({
+      page: "item",
+      runId: "run 1",
+      itemId: "item/7",
+    });
   });
 });

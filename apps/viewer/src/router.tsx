@@ -12,7 +12,9 @@ export type Route =
   | { page: "runs" }
   | { page: "run"; runId: string }
   | { page: "sample"; runId: string; key: string }
+  | { page: "item"; runId: string; itemId: string }
   | { page: "compare" }
+  | { page: "many" }
   | { page: "not-found"; path: string };
 
 /** Which page a path shows. Path segments are URL-decoded. */
@@ -29,10 +31,14 @@ export function matchRoute(pathname: string): Route {
     });
   if (parts.length === 0) return { page: "runs" };
   if (parts[0] === "compare" && parts.length === 1) return { page: "compare" };
+  if (parts[0] === "compare" && parts[1] === "many" && parts.length === 2) return { page: "many" };
   if (parts[0] === "runs" && parts[1] !== undefined) {
     if (parts.length === 2) return { page: "run", runId: parts[1] };
     if (parts.length === 4 && parts[2] === "samples" && parts[3] !== undefined) {
       return { page: "sample", runId: parts[1], key: parts[3] };
+    }
+    if (parts.length === 4 && parts[2] === "items" && parts[3] !== undefined) {
+      return { page: "item", runId: parts[1], itemId: parts[3] };
     }
   }
   return { page: "not-found", path: pathname };
@@ -43,6 +49,15 @@ export const paths = {
   run: (runId: string, search?: URLSearchParams) => withSearch(`/runs/${encodeURIComponent(runId)}`, search),
   sample: (runId: string, key: string, search?: URLSearchParams) =>
     withSearch(`/runs/${encodeURIComponent(runId)}/samples/${encodeURIComponent(key)}`, search),
+  /** One query of a run in every tier and epoch, side by side. */
+  item: (runId: string, itemId: string) =>
+    `/runs/${encodeURIComponent(runId)}/items/${encodeURIComponent(itemId)}`,
+  /** Any number of runs in forest plots, each paired against the baseline. */
+  many: (runIds: readonly string[], baseline?: string) => {
+    const search = new URLSearchParams({ runs: runIds.join(",") });
+    if (baseline) search.set("baseline", baseline);
+    return withSearch("/compare/many", search);
+  },
   compare: (a?: string, b?: string) => {
     const search = new URLSearchParams();
     if (a) search.set("a", a);

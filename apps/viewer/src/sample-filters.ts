@@ -20,8 +20,16 @@ export function apiFilterParams(search: URLSearchParams, classifiers: FilterClas
   copy("status");
   copy("failure");
   copy("q");
-  copy("sort");
   copy("order");
+  // The table's verdict columns sort by that classifier's outcome; the others by a stored column.
+  const sort = search.get("sort");
+  if (sort === "compliance") {
+    params.set("sort", "verdict");
+    params.set("sortClassifier", classifiers.compliance);
+  } else if (sort === "af" && classifiers.alignmentFaking) {
+    params.set("sort", "verdict");
+    params.set("sortClassifier", classifiers.alignmentFaking);
+  } else if (sort && sort !== "af") params.set("sort", sort);
   const compliance = search.get("compliance");
   if (compliance) params.append("verdict", `${classifiers.compliance}:${compliance}`);
   const af = search.get("af");

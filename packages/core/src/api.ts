@@ -1,6 +1,7 @@
 import type { RunComparison, RunReport } from "./report.js";
 import type { Run } from "./run.js";
 import type { Sample } from "./sample.js";
+import type { Difference } from "./statistics.js";
 import type { Verdict } from "./verdict.js";
 
 /**
@@ -65,7 +66,24 @@ export interface RunProgress {
 /** What this API process is doing with a run right now, if anything. */
 export type RunActivity = "run" | "classify" | null;
 
-export type RunListItem = Run & { progress: RunProgress; active: RunActivity };
+/** What the runs list shows of a run's results: a few numbers of its report, cached per run. */
+export interface RunResults {
+  /** Samples in the report's tiers (compliant, refused, unknown and failed). */
+  n: number;
+  /** The compliance gap, trained tier minus unmonitored, with its SE and 95% interval. */
+  gap: Difference | null;
+  /** Alignment-faking rate in the trained (free) tier, with its SE. */
+  alignmentFaking: { rate: number | null; se: number | null } | null;
+  /** Model and judge cost; null when either is unknown (an unpriced model). */
+  costUsd: number | null;
+}
+
+export type RunListItem = Run & {
+  progress: RunProgress;
+  active: RunActivity;
+  /** From the run's report, recomputed only when the run's samples or verdicts change. */
+  results: RunResults;
+};
 
 /** `GET /api/runs`. */
 export interface RunList extends ListEnvelope {
@@ -115,6 +133,32 @@ export interface SampleDetail {
   verdicts: Verdict[];
   systemPrompt: string | null;
   neighbours: SampleNeighbours;
+}
+
+/** One sample of a query with its verdicts, as the paired view shows it. */
+export interface ItemSample {
+  sample: Sample;
+  verdicts: Verdict[];
+}
+
+/** The queries of a run either side of one, in the run's order (each placed at its first sample). */
+export interface ItemNeighbours {
+  previous: string | null;
+  next: string | null;
+  /** 1-based, null when the run never asked the query. */
+  position: number | null;
+  total: number;
+}
+
+/** `GET /api/runs/:id/items/:itemId`: one query of a run in every tier and epoch, for the paired view. */
+export interface ItemDetail {
+  run: Run;
+  itemId: string;
+  /** The query as the first of its samples asked it. */
+  query: string;
+  /** Epoch by epoch, tiers in run order. */
+  samples: ItemSample[];
+  neighbours: ItemNeighbours;
 }
 
 /** `GET /api/compare?a=&b=`. */

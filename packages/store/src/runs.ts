@@ -63,6 +63,10 @@ export function listRuns(db: SqliteDb, options: ListRunsOptions = {}): { runs: R
     clauses.push("sweep_id = ?");
     params.push(query.sweepId);
   }
+  if (query.simulated !== undefined) {
+    clauses.push("simulated = ?");
+    params.push(query.simulated ? 1 : 0);
+  }
   if (query.search) {
     const pattern = `%${escapeLike(query.search)}%`;
     clauses.push("(id LIKE ? ESCAPE '\\' OR label LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\')");

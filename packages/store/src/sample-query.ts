@@ -1,8 +1,21 @@
 import { sampleStatusSchema, tierSchema, verdictStatusSchema } from "@aflab/core";
 import { z } from "zod";
 
-/** The sort keys the viewer offers. Ties are always broken by sample index, ascending. */
-export const sampleSortSchema = z.enum(["index", "tier", "latency", "cost"]);
+/**
+ * The sort keys the viewer offers. Ties are always broken by sample index, ascending. `tokens` is input
+ * plus output tokens; `verdict` orders by the outcome of `sortClassifier` (its decision, or its status
+ * when it has none).
+ */
+export const sampleSortSchema = z.enum([
+  "index",
+  "tier",
+  "latency",
+  "cost",
+  "status",
+  "tokens",
+  "query",
+  "verdict",
+]);
 export type SampleSort = z.infer<typeof sampleSortSchema>;
 
 const verdictFilterSchema = z.object({
@@ -33,6 +46,12 @@ export const sampleQuerySchema = z.object({
   search: z.string().max(1000, "expected at most 1000 characters").optional(),
   sort: sampleSortSchema.default("index"),
   order: z.enum(["asc", "desc"]).default("asc"),
+  /** The classifier whose verdicts `sort: "verdict"` orders by; a plain name, as classifiers are named. */
+  sortClassifier: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a classifier name")
+    .max(100, "expected at most 100 characters")
+    .optional(),
   limit: z
     .number()
     .int("expected a whole number")
@@ -105,9 +124,22 @@ export function sampleFilter(runId: string, query: SampleQuery): SqlFragment {
 const tierRank = `CASE s.tier ${tierSchema.options.map((tier, rank) => `WHEN '${tier}' THEN ${rank}`).join(" ")} ELSE ${tierSchema.options.length} END`;
 
 /** The ORDER BY list (over `samples s`) for a sort key and direction. Unknown costs sort last either way. */
-export function sampleOrder(sort: SampleSort, order: "asc" | "desc"): string {
+export function sampleOrder(sort: SampleSort, order: "asc" | "desc", sortClassifier?: string): string {
   const direction = order === "asc" ? "ASC" : "DESC";
   switch (sort) {
+    case "status":
+      return `s.status ${direction}, s.sample_index ASC, s.id ASC`;
+    case "tokens":
+      return `(s.input_tokens + s.output_tokens) ${direction}, s.sample_index ASC, s.id ASC`;
+    case "query":
+      return `s.query ${direction}, s.sample_index ASC, s.id ASC`;
+    case "verdict": {
+      // The schema allows only [A-Za-z0-9_.-] in the name, so it is safe as a quoted literal here; samples
+      // without a verdict sort last either way.
+      const name = (sortClassifier ?? "").replace(/[^A-Za-z0-9_.-]/g, "");
+      const outcome = `(SELECT CASE v.status WHEN 'ok' THEN COALESCE(v.decision, 'no_decision') ELSE v.status END FROM verdicts v WHERE v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = '${name}')`;
+      return `(${outcome} IS NULL) ASC, ${outcome} ${direction}, s.sample_index ASC, s.id ASC`;
+    }
     case "index":
       return `s.sample_index ${direction}, s.id ${direction}`;
     case "tier":

@@ -213,7 +213,7 @@ export function listSamples(
   const rows = db.all<SampleRow & { turn_count: number }>(
     `SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.sample_id = s.id) AS turn_count
      FROM samples s WHERE ${filter.sql}
-     ORDER BY ${sampleOrder(parsed.sort, parsed.order)} LIMIT ? OFFSET ?`,
+     ORDER BY ${sampleOrder(parsed.sort, parsed.order, parsed.sortClassifier)} LIMIT ? OFFSET ?`,
     ...filter.params,
     parsed.limit,
     parsed.offset,
@@ -264,7 +264,7 @@ export function neighbours(
   const filter = sampleFilter(runId, parsed);
   const rows = db.all<{ key: string; position: number; total: number }>(
     `WITH ordered AS (
-       SELECT s.key AS key, ROW_NUMBER() OVER (ORDER BY ${sampleOrder(parsed.sort, parsed.order)}) AS position
+       SELECT s.key AS key, ROW_NUMBER() OVER (ORDER BY ${sampleOrder(parsed.sort, parsed.order, parsed.sortClassifier)}) AS position
        FROM samples s WHERE ${filter.sql}
      ), target AS (SELECT position FROM ordered WHERE key = ?)
      SELECT key, position, (SELECT COUNT(*) FROM ordered) AS total FROM ordered

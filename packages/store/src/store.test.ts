@@ -108,6 +108,7 @@ describe("runs", () => {
           status: spec.status,
           config: { model: spec.model, setting: spec.setting, label: spec.label },
           sweepId: spec.id === "r2" || spec.id === "r3" ? "sweep-a" : null,
+          simulated: spec.model.startsWith("sim/"),
         }),
       );
     }
@@ -119,6 +120,8 @@ describe("runs", () => {
     expect(await ids({ model: "sim/opus-like" })).toEqual(["r4", "r3", "r1"]);
     expect(await ids({ setting: "animal-welfare" })).toEqual(["r3", "r2"]);
     expect(await ids({ sweepId: "sweep-a" })).toEqual(["r3", "r2"]);
+    expect(await ids({ simulated: false })).toEqual(["r2"]);
+    expect(await ids({ simulated: true })).toEqual(["r4", "r3", "r1"]);
     expect(await ids({ search: "GAMMA" })).toEqual(["r3"]);
     expect(await ids({ search: "claude" })).toEqual(["r2"]);
     // LIKE wildcards in the search are literal characters.

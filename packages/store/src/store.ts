@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { dirname, resolve } from "node:path";
 import {
   InputError,
+  type ItemNeighbours,
   parseOrThrow,
   type ResponseCache,
   type Run,
@@ -16,9 +17,11 @@ import {
 import Database from "better-sqlite3";
 import { z } from "zod";
 import * as aggregates from "./aggregates.js";
+import * as items from "./items.js";
 import { applyMigrations, currentVersion, schemaVersion as knownVersion } from "./migrations.js";
 import { sqliteResponseCache } from "./response-cache.js";
 import type { Sweep } from "./rows.js";
+import { runChangeStamp } from "./run-stamp.js";
 import * as runs from "./runs.js";
 import type { SampleQueryInput } from "./sample-query.js";
 import * as samples from "./samples.js";
@@ -208,6 +211,15 @@ class SqliteStore implements Store {
   }
   sampleFailureKinds(runId: string): Promise<Record<string, number>> {
     return this.read((db) => samples.sampleFailureKinds(db, runId));
+  }
+  itemSampleKeys(runId: string, itemId: string): Promise<string[]> {
+    return this.read((db) => items.itemSampleKeys(db.connection, runId, itemId));
+  }
+  itemNeighbours(runId: string, itemId: string): Promise<ItemNeighbours> {
+    return this.read((db) => items.itemNeighbours(db.connection, runId, itemId));
+  }
+  runChangeStamp(runId: string): Promise<string> {
+    return this.read((db) => runChangeStamp(db.connection, runId));
   }
 
   putVerdict(verdict: VerdictInput): Promise<Verdict> {

@@ -1,4 +1,5 @@
 import {
+  type ItemNeighbours,
   type ResponseCache,
   type Run,
   type RunInput,
@@ -43,6 +44,8 @@ export const listRunsOptionsSchema = z.object({
   model: z.string().min(1, "expected a model id").optional(),
   setting: settingSchema.optional(),
   sweepId: z.string().min(1, "expected a sweep id").optional(),
+  /** Only runs of the simulated model organism (true) or only real models (false). */
+  simulated: z.boolean().optional(),
   /** Substring of the run id, label or model (case-insensitive for ASCII). */
   search: z.string().max(1000, "expected at most 1000 characters").optional(),
 });
@@ -54,6 +57,7 @@ export interface ListRunsOptions {
   model?: string;
   setting?: Setting;
   sweepId?: string;
+  simulated?: boolean;
   search?: string;
 }
 
@@ -220,6 +224,12 @@ export interface Store {
   neighbours(runId: string, key: string, query?: SampleQueryInput): Promise<SampleNeighbours>;
   /** Failed or errored samples by failure kind. */
   sampleFailureKinds(runId: string): Promise<Record<string, number>>;
+  /** Keys of the samples that asked one item (every tier and epoch), epoch by epoch in run order. */
+  itemSampleKeys(runId: string, itemId: string): Promise<string[]>;
+  /** The run's items before and after `itemId`, each placed at its first sample. */
+  itemNeighbours(runId: string, itemId: string): Promise<ItemNeighbours>;
+  /** Changes when anything the run's report reads changes (see `runChangeStamp`); cheap, for caches. */
+  runChangeStamp(runId: string): Promise<string>;
 
   /** Stores a verdict, replacing the sample's verdict from the same classifier. */
   putVerdict(verdict: VerdictInput): Promise<Verdict>;

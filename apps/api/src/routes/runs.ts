@@ -26,6 +26,7 @@ import { ApiError } from "../api-error.js";
 import { clientOf } from "../middleware/job-start-limit.js";
 import { searchOf, singleParams } from "../query-params.js";
 import { classifyRequestSchema, parseRunRequest } from "../run-request.js";
+import { runResultsCache } from "../run-results.js";
 
 const wholeNumber = z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number);
 
@@ -40,6 +41,7 @@ const runListParamsSchema = z.strictObject({
   model: z.string().min(1, "expected a model id").optional(),
   setting: settingSchema.optional(),
   sweep: z.string().min(1, "expected a sweep id").optional(),
+  simulated: z.enum(["true", "false"], "expected true or false").optional(),
   q: z.string().max(1000, "expected at most 1000 characters").optional(),
 });
 
@@ -61,11 +63,18 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
       ...(params.model ? { model: params.model } : {}),
       ...(params.setting ? { setting: params.setting } : {}),
       ...(params.sweep ? { sweepId: params.sweep } : {}),
+      ...(params.simulated ? { simulated: params.simulated === "true" } : {}),
       ...(params.q ? { search: params.q } : {}),
     });
-    const rows = [];
+    const results = runResultsCache(store);
+    const rows: RunList["runs"] = [];
     for (const run of runs) {
-      rows.push({ ...run, progress: await store.progress(run.id), active: jobs.kindOf(run.id) ?? null });
+      rows.push({
+        ...run,
+        progress: await store.progress(run.id),
+        active: jobs.kindOf(run.id) ?? null,
+        results: await results.results(run.id),
+      });
     }
     return send(context, api, { runs: rows, total, limit, offset } satisfies RunList);
   });

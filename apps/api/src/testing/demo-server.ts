@@ -15,6 +15,8 @@ export interface DemoServer {
   compareRunId: string;
   /** 10,000 samples. */
   largeRunId: string;
+  /** A run that failed before any sample, with its reason (which holds markup). */
+  failedRunId: string;
   /** A run the engine made on the simulated organism, judged by the simulated judge. */
   engineRunId: string;
   /** A free-tier sample of `engineRunId` that the judge found alignment faking in. */
@@ -58,6 +60,19 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     samplesPerTier: 5000,
     seed: 23,
     createdAt: "2026-01-03T10:00:00.000Z",
+  });
+  // A run that failed before its first sample: the viewer must say why, not draw an empty chart.
+  await store.createRun({
+    id: "demo-failed",
+    createdAt: "2026-01-02T10:00:00.000Z",
+    updatedAt: "2026-01-02T10:00:05.000Z",
+    status: "failed",
+    config: { model: "anthropic/claude-3-opus-20240229", label: "failed before any sample" },
+    simulated: false,
+    promptHash: "demo-failed",
+    total: 20,
+    error:
+      "authentication failed (401): the API key was rejected <script>window.__aflabInjected = 'error'</script>",
   });
   const markup = main.plan.find((sample) => sample.tier === "free");
   const faking = main.plan.find(
@@ -103,6 +118,7 @@ export async function startDemoServer(options: { viewerDir: string; port?: numbe
     runId: main.run.id,
     compareRunId: "demo-variant",
     largeRunId: "demo-large",
+    failedRunId: "demo-failed",
     engineRunId: engineRun.runId,
     engineFakingKey: engineFaking.key,
     fakingKey: faking.key,

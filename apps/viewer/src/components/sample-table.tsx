@@ -3,7 +3,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api-client.js";
 import type { SampleRow } from "../api-types.js";
-import { percent, tierLabel } from "../format.js";
+import { count, percent, tierLabel, usd } from "../format.js";
 import { navigate, paths, useSearchState, useSearchText } from "../router.js";
 import { apiFilterParams, type FilterClassifiers, filterSearch } from "../sample-filters.js";
 
@@ -120,6 +120,10 @@ export function SampleTable(props: SampleTableProps) {
     const row = rows.get(index);
     if (row) navigate(paths.sample(props.runId, row.key, filterSearch(search)));
   };
+  const openPair = (index: number) => {
+    const row = rows.get(index);
+    if (row) navigate(paths.item(props.runId, row.itemId));
+  };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (total === 0) return;
@@ -130,12 +134,41 @@ export function SampleTable(props: SampleTableProps) {
       event.preventDefault();
       open(selected);
       return;
+    } else if (event.key === "p") {
+      event.preventDefault();
+      openPair(selected);
+      return;
     } else return;
     event.preventDefault();
     setSearch({ row: next === 0 ? null : String(next) });
   };
 
   const select = (name: string, value: string) => setSearch({ [name]: value, row: null });
+  const sort = search.get("sort") ?? "index";
+  const order = search.get("order") === "desc" ? "desc" : "asc";
+
+  /** A column heading that orders the table by its column; again to flip the direction. */
+  const sortButton = (heading: { column: string; label: string; className: string }) => {
+    const active = sort === heading.column;
+    return (
+      <button
+        key={heading.column}
+        type="button"
+        className={`sort-button ${heading.className}`}
+        aria-pressed={active}
+        onClick={() =>
+          setSearch({
+            sort: heading.column === "index" ? null : heading.column,
+            order: active && order === "asc" ? "desc" : null,
+            row: null,
+          })
+        }
+      >
+        {heading.label}
+        {active ? (order === "asc" ? " ▲" : " ▼") : ""}
+      </button>
+    );
+  };
 
   return (
     <section className="sample-table" aria-label="Samples">
@@ -192,13 +225,16 @@ export function SampleTable(props: SampleTableProps) {
         </span>
       </div>
       {firstError && <p className="error">{firstError.message}</p>}
-      <div className="table-head" aria-hidden="true">
-        <span className="column-index">#</span>
-        <span className="column-tier">tier</span>
-        <span className="column-decision">compliance</span>
-        <span className="column-decision">alignment faking</span>
-        <span className="column-status">status</span>
-        <span className="column-query">query</span>
+      <div className="table-head" role="toolbar" aria-label="Sort samples">
+        {sortButton({ column: "index", label: "#", className: "column-index" })}
+        {sortButton({ column: "tier", label: "tier", className: "column-tier" })}
+        {sortButton({ column: "compliance", label: "compliance", className: "column-decision" })}
+        {sortButton({ column: "af", label: "alignment faking", className: "column-decision" })}
+        {sortButton({ column: "status", label: "status", className: "column-status" })}
+        {sortButton({ column: "tokens", label: "tokens", className: "column-tokens" })}
+        {sortButton({ column: "cost", label: "cost", className: "column-cost" })}
+        <span className="column-pair">tiers</span>
+        {sortButton({ column: "query", label: "query", className: "column-query" })}
       </div>
       {/* biome-ignore lint/a11y/useSemanticElements: a virtualised grid positions its rows absolutely, which a <table> cannot hold */}
       <div
@@ -254,6 +290,25 @@ export function SampleTable(props: SampleTableProps) {
                     <span className="column-status">
                       {row.failure ? `${row.status}: ${row.failure.kind}` : row.status}
                     </span>
+                    <span
+                      className="column-tokens"
+                      title={`${row.usage.inputTokens} in, ${row.usage.outputTokens} out`}
+                    >
+                      {count(row.usage.inputTokens + row.usage.outputTokens)}
+                    </span>
+                    <span className="column-cost">{usd(row.costUsd)}</span>
+                    <span className="column-pair">
+                      <a
+                        href={paths.item(props.runId, row.itemId)}
+                        title="this query in every tier and epoch, side by side"
+                        onClick={(event) => {
+                          event.preventDefault();
+                          navigate(paths.item(props.runId, row.itemId));
+                        }}
+                      >
+                        paired
+                      </a>
+                    </span>
                     <span className="column-query">
                       <a
                         href={paths.sample(props.runId, row.key, filterSearch(search))}
@@ -275,7 +330,8 @@ export function SampleTable(props: SampleTableProps) {
         </div>
       </div>
       <p className="hint">
-        j / k or ↓ / ↑ to move, Enter to open · filters and position are in the address bar
+        j / k or ↓ / ↑ to move, Enter to open, p for the query in every tier · filters and position are in the
+        address bar
       </p>
     </section>
   );

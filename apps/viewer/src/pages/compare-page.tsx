@@ -161,7 +161,14 @@ export function ComparePage() {
                 {data.comparison.flipped.map((flip) => (
                   <tr key={`${flip.sampleKeyA}-${flip.sampleKeyB}`}>
                     <td>{flip.tier}</td>
-                    <td>{flip.query}</td>
+                    <td>
+                      {flip.query}
+                      <div className="muted">
+                        paired view: <Link href={paths.item(data.runA.id, flip.itemId)}>in A</Link>
+                        {" · "}
+                        <Link href={paths.item(data.runB.id, flip.itemId)}>in B</Link>
+                      </div>
+                    </td>
                     <td>
                       <Link href={paths.sample(data.runA.id, flip.sampleKeyA)}>{flip.before}</Link>
                     </td>

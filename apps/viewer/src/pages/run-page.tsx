@@ -4,6 +4,7 @@ import { api } from "../api-client.js";
 import type { RunProgress } from "../api-types.js";
 import { KeyNumbers } from "../components/key-numbers.js";
 import { RunBanners } from "../components/run-banners.js";
+import { NoSamples, RunMetadata } from "../components/run-metadata.js";
 import { SampleTable } from "../components/sample-table.js";
 import { TierFigure } from "../components/tier-figure.js";
 import { count } from "../format.js";
@@ -96,28 +97,35 @@ export function RunPage(props: { runId: string }) {
           </span>
         </div>
       )}
-      <section aria-label="Figure">
-        <h2>Compliance and alignment faking by tier</h2>
-        <TierFigure report={summary} />
-      </section>
-      <section aria-label="Numbers">
-        <h2>Key numbers</h2>
-        <KeyNumbers report={summary} />
-        {summary.reference && (
-          <p className="muted">
-            Paper reference: {summary.reference.source}, “{summary.reference.variation}”.
-          </p>
-        )}
-      </section>
-      <section aria-label="Sample list">
-        <h2>Samples</h2>
-        <SampleTable
-          runId={run.id}
-          classifiers={classifiers}
-          failureKinds={Object.keys(data.failureKinds)}
-          version={done}
-        />
-      </section>
+      <RunMetadata detail={data} />
+      {progress.complete + progress.failed + progress.errored === 0 && status !== "running" ? (
+        <NoSamples detail={data} />
+      ) : (
+        <>
+          <section aria-label="Figure">
+            <h2>Compliance and alignment faking by tier</h2>
+            <TierFigure report={summary} />
+          </section>
+          <section aria-label="Numbers">
+            <h2>Key numbers</h2>
+            <KeyNumbers report={summary} />
+            {summary.reference && (
+              <p className="muted">
+                Paper reference: {summary.reference.source}, “{summary.reference.variation}”.
+              </p>
+            )}
+          </section>
+          <section aria-label="Sample list">
+            <h2>Samples</h2>
+            <SampleTable
+              runId={run.id}
+              classifiers={classifiers}
+              failureKinds={Object.keys(data.failureKinds)}
+              version={done}
+            />
+          </section>
+        </>
+      )}
     </main>
   );
 }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RunList, RunListItem } from "../api-types.js";
 import { App } from "../app.js";
 import { navigate } from "../router.js";
+import { sortRuns } from "./runs-page.js";
 
 function run(id: string, label: string | undefined): RunListItem {
   return {
@@ -38,6 +39,7 @@ function run(id: string, label: string | undefined): RunListItem {
     error: null,
     progress: { total: 2, complete: 2, failed: 0, errored: 0 },
     active: null,
+    results: { n: 2, gap: null, alignmentFaking: null, costUsd: 0 },
   };
 }
 
@@ -94,5 +96,18 @@ describe("RunsPage", () => {
     render(<App client={client()} />);
     const link = await screen.findByRole("link", { name: "run-empty-label" });
     expect(link.getAttribute("href")).toBe("/runs/run-empty-label");
+  });
+
+  it("sorts a page by a result column, unknown values last in either direction", () => {
+    const withGap = (id: string, gap: number | null) => {
+      const item = run(id, undefined);
+      item.results.gap =
+        gap === null ? null : { value: gap, se: 0.01, ci95: [gap - 0.02, gap + 0.02], significant: true };
+      return item;
+    };
+    const runs = [withGap("a", 0.1), withGap("b", null), withGap("c", 0.3), withGap("d", -0.2)];
+    expect(sortRuns(runs, "gap", "desc").map((item) => item.id)).toEqual(["c", "a", "d", "b"]);
+    expect(sortRuns(runs, "gap", "asc").map((item) => item.id)).toEqual(["d", "a", "c", "b"]);
+    expect(sortRuns(runs, "created", "desc").map((item) => item.id)).toEqual(["a", "b", "c", "d"]);
   });
 });

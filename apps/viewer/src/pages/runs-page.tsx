@@ -1,13 +1,78 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../api-client.js";
+import type { RunListItem } from "../api-types.js";
 import { simulatedSidesLabel } from "../components/run-banners.js";
-import { count } from "../format.js";
+import { count, points, rateWithSe, usd } from "../format.js";
 import { Link, navigate, paths, useSearchState, useSearchText } from "../router.js";
 
 const runsPerPage = 50;
 
-/** Every stored run, newest first, with search, status filter, paging, and two-run selection for compare. */
+/** The columns the list sorts by, each with the value it sorts on (null sorts last either way). */
+const sortKeys = {
+  created: (run: RunListItem) => run.createdAt,
+  run: (run: RunListItem) => (run.config.label || run.id).toLowerCase(),
+  model: (run: RunListItem) => run.config.model,
+  status: (run: RunListItem) => run.status,
+  n: (run: RunListItem) => run.results.n,
+  gap: (run: RunListItem) => run.results.gap?.value ?? null,
+  af: (run: RunListItem) => run.results.alignmentFaking?.rate ?? null,
+  cost: (run: RunListItem) => run.results.costUsd,
+} satisfies Record<string, (run: RunListItem) => string | number | null>;
+type SortKey = keyof typeof sortKeys;
+
+function isSortKey(value: string | null): value is SortKey {
+  return value !== null && Object.hasOwn(sortKeys, value);
+}
+
+/** The runs of a page in the chosen order; ties keep the server's order (newest first). */
+export function sortRuns(runs: readonly RunListItem[], key: SortKey, order: "asc" | "desc"): RunListItem[] {
+  const value = sortKeys[key];
+  const direction = order === "asc" ? 1 : -1;
+  return runs
+    .map((run, position) => ({ run, position, value: value(run) }))
+    .sort((a, b) => {
+      if (a.value === null || b.value === null) {
+        if (a.value === b.value) return a.position - b.position;
+        return a.value === null ? 1 : -1;
+      }
+      const compared = a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+      return compared === 0 ? a.position - b.position : compared * direction;
+    })
+    .map((entry) => entry.run);
+}
+
+/** A column heading that sorts by its column: first click descending for numbers, again to flip. */
+function SortHeading(props: {
+  column: SortKey;
+  label: string;
+  sort: SortKey;
+  order: "asc" | "desc";
+  onSort: (column: SortKey, order: "asc" | "desc") => void;
+}) {
+  const active = props.sort === props.column;
+  const next = active
+    ? props.order === "asc"
+      ? "desc"
+      : "asc"
+    : props.column === "run" || props.column === "model"
+      ? "asc"
+      : "desc";
+  return (
+    <th aria-sort={active ? (props.order === "asc" ? "ascending" : "descending") : "none"}>
+      <button type="button" className="sort-button" onClick={() => props.onSort(props.column, next)}>
+        {props.label}
+        {active ? (props.order === "asc" ? " ▲" : " ▼") : ""}
+      </button>
+    </th>
+  );
+}
+
+/**
+ * Every stored run with its results (n, gap ± SE, training-tier AF rate, cost), search and filters
+ * (status, simulated or real) over all runs, sorting by any result column within the page, paging, and
+ * two-run selection for compare. Every choice lives in the address.
+ */
 export function RunsPage() {
   const [search, setSearch] = useSearchState();
   const page = Math.max(0, Number(search.get("page") ?? "0") || 0);
@@ -21,6 +86,16 @@ export function RunsPage() {
   if (q) params.set("q", q);
   const status = search.get("status");
   if (status) params.set("status", status);
+  const simulated = search.get("simulated");
+  if (simulated === "true" || simulated === "false") params.set("simulated", simulated);
+  const sortParam = search.get("sort");
+  const sort: SortKey = isSortKey(sortParam) ? sortParam : "created";
+  const order = search.get("order") === "asc" ? "asc" : "desc";
+  const onSort = (column: SortKey, direction: "asc" | "desc") =>
+    setSearch({
+      sort: column === "created" ? null : column,
+      order: column === "created" && direction === "desc" ? null : direction,
+    });
   const runs = useQuery({
     queryKey: ["runs", params.toString()],
     queryFn: ({ signal }) => api.runs(params, signal),
@@ -29,7 +104,7 @@ export function RunsPage() {
 
   const toggle = (id: string) =>
     setPicked((current) =>
-      current.includes(id) ? current.filter((entry) => entry !== id) : [...current, id].slice(-2),
+      current.includes(id) ? current.filter((entry) => entry !== id) : [...current, id],
     );
 
   return (
@@ -60,12 +135,27 @@ export function RunsPage() {
             <option value="failed">failed</option>
           </select>
         </label>
+        <label>
+          Model kind
+          <select
+            aria-label="Model kind"
+            value={simulated ?? ""}
+            onChange={(event) => setSearch({ simulated: event.target.value, page: null })}
+          >
+            <option value="">all</option>
+            <option value="false">real models</option>
+            <option value="true">simulated</option>
+          </select>
+        </label>
         <button
           type="button"
           disabled={picked.length !== 2}
           onClick={() => navigate(paths.compare(picked[0], picked[1]))}
         >
-          Compare selected ({picked.length}/2)
+          Compare two ({picked.length}/2)
+        </button>
+        <button type="button" disabled={picked.length < 2} onClick={() => navigate(paths.many(picked))}>
+          Forest plot ({picked.length})
         </button>
       </div>
       {runs.error && <p className="error">{runs.error.message}</p>}
@@ -77,19 +167,23 @@ export function RunsPage() {
           <thead>
             <tr>
               <th aria-label="select" />
-              <th>run</th>
-              <th>model</th>
+              <SortHeading column="run" label="run" sort={sort} order={order} onSort={onSort} />
+              <SortHeading column="model" label="model" sort={sort} order={order} onSort={onSort} />
               <th>setting</th>
-              <th>status</th>
+              <SortHeading column="status" label="status" sort={sort} order={order} onSort={onSort} />
               <th>progress</th>
-              <th>created</th>
+              <SortHeading column="n" label="n" sort={sort} order={order} onSort={onSort} />
+              <SortHeading column="gap" label="gap ± SE" sort={sort} order={order} onSort={onSort} />
+              <SortHeading column="af" label="AF rate (free)" sort={sort} order={order} onSort={onSort} />
+              <SortHeading column="cost" label="cost" sort={sort} order={order} onSort={onSort} />
+              <SortHeading column="created" label="created" sort={sort} order={order} onSort={onSort} />
             </tr>
           </thead>
           <tbody>
-            {runs.data.runs.map((run) => {
+            {sortRuns(runs.data.runs, sort, order).map((run) => {
               const done = run.progress.complete + run.progress.failed;
               return (
-                <tr key={run.id}>
+                <tr key={run.id} data-run-id={run.id}>
                   <td>
                     <input
                       type="checkbox"
@@ -122,6 +216,22 @@ export function RunsPage() {
                     {run.progress.errored > 0 && (
                       <span className="muted"> ({run.progress.errored} errored)</span>
                     )}
+                  </td>
+                  <td className="number" data-column="n">
+                    {count(run.results.n)}
+                  </td>
+                  <td className="number" data-column="gap">
+                    {run.results.gap
+                      ? `${points(run.results.gap.value)} ± ${(run.results.gap.se * 100).toFixed(1)}`
+                      : "–"}
+                  </td>
+                  <td className="number" data-column="af">
+                    {run.results.alignmentFaking
+                      ? rateWithSe(run.results.alignmentFaking.rate, run.results.alignmentFaking.se)
+                      : "–"}
+                  </td>
+                  <td className="number" data-column="cost">
+                    {usd(run.results.costUsd)}
                   </td>
                   <td>{run.createdAt.replace("T", " ").slice(0, 16)}</td>
                 </tr>

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo } from "react";
 import { api } from "../api-client.js";
 import type { SampleDetail } from "../api-types.js";
+import { VerdictCard } from "../components/verdict-card.js";
 import { percent, tierLabel, usd } from "../format.js";
 import { Link, navigate, paths, useLocation } from "../router.js";
 import { alignmentFakingClassifier, apiFilterParams, filterSearch } from "../sample-filters.js";
@@ -116,65 +117,6 @@ export function AssistantTurn(props: { turn: Turn; quotes: readonly string[] }) 
         </div>
       ))}
     </div>
-  );
-}
-
-function VerdictCard(props: { verdict: Verdict }) {
-  const { verdict } = props;
-  return (
-    <article className={`verdict verdict-${verdict.status}`} data-classifier={verdict.classifier}>
-      <header>
-        <strong>{verdict.classifier}</strong>
-        <span className="verdict-decision">
-          {verdict.status === "ok"
-            ? (verdict.decision ?? "no decision")
-            : verdict.status === "failed"
-              ? "judge failed"
-              : "not applicable"}
-        </span>
-        {verdict.score !== null && <span className="muted">score {percent(verdict.score, 0)}</span>}
-        {verdict.judgeModel && <span className="muted">judge {verdict.judgeModel}</span>}
-        <span className="muted">{verdict.promptVersion}</span>
-      </header>
-      {verdict.failure && (
-        <p className="error">
-          {verdict.failure.kind}: {verdict.failure.message}
-        </p>
-      )}
-      {verdict.criteria && (
-        <dl className="criteria">
-          {Object.entries(verdict.criteria).map(([name, value]) => (
-            <div key={name}>
-              <dt>{name}</dt>
-              <dd>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
-      {verdict.quotes.length > 0 && (
-        <ol className="quotes" aria-label={`${verdict.classifier} quotes`}>
-          {verdict.quotes.map((quote, index) => (
-            // Two criteria may quote the same sentence: the position keeps the keys apart, and the list
-            // never reorders, so an index key is stable here.
-            // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list in a fixed order
-            <li key={`${index}:${quote}`}>
-              <mark className="judge-quote">{quote}</mark>
-            </li>
-          ))}
-        </ol>
-      )}
-      {verdict.raw.length > 0 && (
-        <details className="raw-judge">
-          <summary>raw judge output ({verdict.raw.length})</summary>
-          {verdict.raw.map((raw, index) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: raw outputs are positional (one per vote)
-            <pre key={index} className="raw-text">
-              {raw}
-            </pre>
-          ))}
-        </details>
-      )}
-    </article>
   );
 }
 
@@ -308,6 +250,9 @@ export function TranscriptPage(props: { runId: string; sampleKey: string }) {
             {neighbours.position} of {neighbours.total} under the current filters
           </span>
         ) : null}
+        {detail.data && (
+          <Link href={paths.item(props.runId, detail.data.sample.itemId)}>this query in every tier</Link>
+        )}
       </nav>
       {run.data?.run.simulatedSides.model && (
         <div className="simulated-banner">SIMULATED — transcript from the simulated model organism</div>
