@@ -1,3 +1,4 @@
+export type { LeaseClaim, RunLease } from "./leases.js";
 export { applyMigrations, type Migration, migrations, schemaVersion } from "./migrations.js";
 export { defaultDbPath } from "./paths.js";
 export { cachedResponseSchema, sqliteResponseCache } from "./response-cache.js";

@@ -1,6 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
+  AflabError,
   InputError,
   NotFoundError,
   parseOrThrow,
@@ -21,6 +22,14 @@ import {
 } from "@aflab/core";
 import Database from "better-sqlite3";
 import { z } from "zod";
+import {
+  acquireLease,
+  type LeaseClaim,
+  type RunLease,
+  readLease,
+  releaseLease,
+  renewLease,
+} from "./leases.js";
 import { applyMigrations } from "./migrations.js";
 import { sqliteResponseCache } from "./response-cache.js";
 import {
@@ -115,11 +124,18 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     const version = applyMigrations(db, undefined, location);
-    return new SqliteStore(db, location, version);
+    return new SqliteStore(db, location, version, fileIdentity(location));
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/** The device and inode of the file at `location` (undefined for `:memory:` or a missing file). */
+function fileIdentity(location: string): { dev: number; ino: number } | undefined {
+  if (location === ":memory:") return undefined;
+  const stats = statSync(location, { throwIfNoEntry: false });
+  return stats ? { dev: stats.dev, ino: stats.ino } : undefined;
 }
 
 class SqliteStore implements Store {
@@ -129,7 +145,15 @@ class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private cache: ResponseCache | undefined;
 
-  constructor(db: Database.Database, path: string, schemaVersion: number) {
+  private readonly identity: { dev: number; ino: number } | undefined;
+
+  constructor(
+    db: Database.Database,
+    path: string,
+    schemaVersion: number,
+    identity?: { dev: number; ino: number },
+  ) {
+    this.identity = identity;
     this.db = db;
     this.path = path;
     this.schemaVersion = schemaVersion;
@@ -925,6 +949,41 @@ class SqliteStore implements Store {
   responseCache(): ResponseCache {
     this.cache ??= sqliteResponseCache(this.db);
     return this.cache;
+  }
+
+  // ---- leases and the file ----------------------------------------------------------------------
+
+  acquireRunLease(runId: string, claim: LeaseClaim) {
+    return acquireLease(this.db, parseOrThrow(idSchema, runId, "run id"), claim);
+  }
+
+  renewRunLease(runId: string, owner: string, ttlMs: number, now: number): boolean {
+    return renewLease(this.db, runId, owner, ttlMs, now);
+  }
+
+  releaseRunLease(runId: string, owner: string): void {
+    releaseLease(this.db, runId, owner);
+  }
+
+  getRunLease(runId: string): RunLease | undefined {
+    return readLease(this.db, runId);
+  }
+
+  checkFile(): void {
+    if (!this.identity) return;
+    const now = fileIdentity(this.path);
+    if (!now) {
+      throw new AflabError(
+        "internal",
+        `the store ${this.path} was deleted while in use: results written since are lost`,
+      );
+    }
+    if (now.dev !== this.identity.dev || now.ino !== this.identity.ino) {
+      throw new AflabError(
+        "internal",
+        `the store ${this.path} was replaced by another file while in use: results written since went to the old one`,
+      );
+    }
   }
 
   transaction<T>(work: () => T): T {

@@ -18,6 +18,7 @@ import {
   verdictStatusSchema,
 } from "@aflab/core";
 import { z } from "zod";
+import type { LeaseClaim, RunLease } from "./leases.js";
 import type { Sweep } from "./rows.js";
 import type { SampleQueryInput } from "./sample-query.js";
 
@@ -233,6 +234,20 @@ export interface Store {
   listSweeps(): Sweep[];
 
   responseCache(): ResponseCache;
+  /** Takes the run's lease (see `leases.ts`): free, expired, or already this owner's. */
+  acquireRunLease(
+    runId: string,
+    claim: LeaseClaim,
+  ): { acquired: true; lease: RunLease } | { acquired: false; holder: RunLease };
+  /** Extends `owner`'s lease; false when another process has taken it over. */
+  renewRunLease(runId: string, owner: string, ttlMs: number, now: number): boolean;
+  releaseRunLease(runId: string, owner: string): void;
+  getRunLease(runId: string): RunLease | undefined;
+  /**
+   * Throws when the database file at `path` is no longer the one opened (deleted, or replaced by
+   * another file): whatever is written from then on is lost, so no result may be reported.
+   */
+  checkFile(): void;
   /** Run `work` in one transaction (nested calls become savepoints). `work` must be synchronous. */
   transaction<T>(work: () => T): T;
   close(): void;
