@@ -55,6 +55,7 @@ export interface RunFlags {
   retryErrors?: string;
   format?: string;
   quiet?: boolean;
+  wait?: boolean;
 }
 
 /** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
@@ -217,9 +218,16 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
 
   const controller = commandController();
   let interrupts = 0;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      // Ended by the signal itself rather than process.exit: an exit waits for every pending file
+      // operation, and one stuck in the kernel (a network file system) would keep the process alive.
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.kill(process.pid, signal);
+      return;
+    }
     process.stderr.write("\nstopping: finishing stored work (press Ctrl-C again to quit at once)\n");
     controller.abort();
   };
@@ -234,6 +242,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
         progress?.onEvent(event);
       },
       signal: controller.signal,
+      ...(flags.wait ? { waitForLease: true } : {}),
     };
     const outcome = resumeId
       ? await resumeRun(resumeId, {
@@ -244,9 +253,14 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
             : {}),
         })
       : await (async () => {
-          const prepared = await prepareRun(configFromFlags(flags), { createClient });
+          const prepared = await prepareRun(configFromFlags(flags), {
+            createClient,
+            signal: controller.signal,
+          });
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
+    // A store deleted or replaced since it was opened holds none of this: no report from it.
+    store.get().checkFile();
     const report = summarizeRun(store.get(), outcome.runId);
     if (format === "json") process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(`${formatReportText(report)}\n`);
@@ -332,6 +346,10 @@ export function registerRunCommand(program: Command): void {
     .option("--cache <mode>", "response cache: auto (temperature 0 only), on, off")
     .option("--resume <runId>", "run the unfinished and errored samples of a stored run")
     .option("--retry-errors <runId>", "same as --resume: re-run the samples that errored")
+    .option(
+      "--wait",
+      "with --resume: when another process is running the run, wait for it to end instead of refusing",
+    )
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
     .action(async (flags: RunFlags) => {
