@@ -11,6 +11,8 @@ export interface RunLeaseOptions {
 }
 
 const defaultTtlMs = 30_000;
+/** How often the store file is checked to still be the one opened. */
+const fileCheckEveryMs = 1000;
 
 /** The lease this process holds on a run while it executes it. */
 export interface HeldLease {
@@ -49,8 +51,8 @@ function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<v
 
 /**
  * Takes the run's lease for this process, or refuses with one line naming the owner (pid@host and
- * since when). The lease is renewed while the run executes, and each renewal checks that the store file
- * is still the one opened; `onLost` hears when either fails, so the run stops instead of reporting
+ * since when). The lease is renewed while the run executes, and every second the store file is
+ * checked to still be the one opened; `onLost` hears when either fails, so the run stops instead of reporting
  * work that another owner or a vanished file makes untrue.
  */
 export async function holdRunLease(
@@ -75,11 +77,16 @@ export async function holdRunLease(
     await sleep(Math.min(1000, Math.max(50, ttlMs / 10)), options.signal);
   }
   let lost = false;
-  const renew = async () => {
+  let renewedAt = Date.now();
+  const renewEveryMs = ttlMs / 3;
+  // The file is checked every tick (a stat, cheap); the lease is written only every third of its life.
+  const tick = async () => {
     if (lost) return;
     try {
       await store.checkFile();
-      if (!(await store.renewRunLease(runId, claim.owner, ttlMs, Date.now()))) {
+      if (Date.now() - renewedAt < renewEveryMs) return;
+      renewedAt = Date.now();
+      if (!(await store.renewRunLease(runId, claim.owner, ttlMs, renewedAt))) {
         lost = true;
         options.onLost(
           new AflabError(
@@ -97,7 +104,10 @@ export async function holdRunLease(
       );
     }
   };
-  const timer = setInterval(() => void renew(), Math.max(10, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => void tick(),
+    Math.max(10, Math.min(fileCheckEveryMs, Math.floor(renewEveryMs))),
+  );
   timer.unref();
   return {
     async release() {

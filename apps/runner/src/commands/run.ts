@@ -56,6 +56,7 @@ export interface RunFlags {
   format?: string;
   quiet?: boolean;
   wait?: boolean;
+  outageTimeout?: string;
 }
 
 /** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
@@ -193,6 +194,15 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   if (format !== "table" && format !== "json") {
     throw new InputError(`--format: expected table or json, got "${format}"`, { field: "format" });
   }
+  const outageTimeoutSeconds = numberFlag(flags.outageTimeout, "--outage-timeout");
+  if (outageTimeoutSeconds !== undefined && !(outageTimeoutSeconds > 0)) {
+    throw new InputError(
+      `--outage-timeout: expected a number of seconds above 0, got ${flags.outageTimeout}`,
+      {
+        field: "outage-timeout",
+      },
+    );
+  }
   const providers = loadEnvironment({ providers: flags.providers });
   const pricing = loadPricing(flags.pricing);
   const dbPath = resolveDbPath(flags);
@@ -243,6 +253,9 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
       },
       signal: controller.signal,
       ...(flags.wait ? { waitForLease: true } : {}),
+      ...(outageTimeoutSeconds === undefined
+        ? {}
+        : { circuitBreaker: { giveUpAfterMs: outageTimeoutSeconds * 1000 } }),
     };
     const outcome = resumeId
       ? await resumeRun(resumeId, {
@@ -346,6 +359,10 @@ export function registerRunCommand(program: Command): void {
     .option("--cache <mode>", "response cache: auto (temperature 0 only), on, off")
     .option("--resume <runId>", "run the unfinished and errored samples of a stored run")
     .option("--retry-errors <runId>", "same as --resume: re-run the samples that errored")
+    .option(
+      "--outage-timeout <seconds>",
+      "after 10 unreachable or overloaded answers in a row, how long to wait for the provider before the run stops as interrupted (default 60)",
+    )
     .option(
       "--wait",
       "with --resume: when another process is running the run, wait for it to end instead of refusing",
