@@ -120,7 +120,7 @@ export async function resumeRun(
   runId: string,
   options: RunExperimentOptions & { config?: Partial<RunConfig> },
 ): Promise<RunOutcome> {
-  options.store.requireRun(runId);
+  await options.store.requireRun(runId);
   // The lease comes first: a second process resuming a live run refuses before it writes anything.
   return withRunLease(runId, options, (lost) => resumeHeldRun(runId, options, lost));
 }
@@ -366,7 +366,7 @@ async function executeRun(
   leaseLost.removeEventListener("abort", onLeaseLost);
   // Written to a file that is gone or replaced, the results exist nowhere: that is no outcome to report.
   try {
-    store.checkFile();
+    await store.checkFile();
   } catch (error) {
     failWith(error);
   }

@@ -273,7 +273,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
     // A store deleted or replaced since it was opened holds none of this: no report from it.
-    store.get().checkFile();
+    await store.get().checkFile();
     const report = summarizeRun(store.get(), outcome.runId);
     if (format === "json") process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(`${formatReportText(report)}\n`);

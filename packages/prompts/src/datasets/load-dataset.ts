@@ -127,16 +127,18 @@ function withinDeadline<T>(
 ): Promise<T> {
   return new Promise<T>((resolvePromise, reject) => {
     const cancelled = () => reject(new AflabError("aborted", "cancelled while reading the dataset"));
-    if (signal?.aborted) return cancelled();
     const timer = setTimeout(
       () => reject(new InputError(describeTimeout(), { field: "dataset.source" })),
       timeoutMs,
     );
-    signal?.addEventListener("abort", cancelled, { once: true });
+    // Settling is handled first, so a read that fails after the deadline or the cancellation is no
+    // unhandled rejection.
     work.then(resolvePromise, reject).finally(() => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", cancelled);
     });
+    if (signal?.aborted) return cancelled();
+    signal?.addEventListener("abort", cancelled, { once: true });
   });
 }
 
