@@ -80,29 +80,41 @@ export async function holdRunLease(
   let renewedAt = Date.now();
   const renewEveryMs = ttlMs / 3;
   // The file is checked every tick (a stat, cheap); the lease is written only every third of its life.
+  const loseWith = (error: AflabError) => {
+    lost = true;
+    options.onLost(error);
+  };
   const tick = async () => {
     if (lost) return;
     try {
       await store.checkFile();
-      if (Date.now() - renewedAt < renewEveryMs) return;
-      renewedAt = Date.now();
-      if (!(await store.renewRunLease(runId, claim.owner, ttlMs, renewedAt))) {
-        lost = true;
-        options.onLost(
-          new AflabError(
-            "internal",
-            `run ${runId}: this process lost its lease (it was not renewed in time and another process took the run over)`,
-          ),
-        );
-      }
     } catch (error) {
-      lost = true;
-      options.onLost(
+      loseWith(
         error instanceof AflabError
           ? error
           : new AflabError("internal", describeError(error), { cause: error }),
       );
+      return;
     }
+    if (Date.now() - renewedAt < renewEveryMs) return;
+    const now = Date.now();
+    let renewed: boolean;
+    try {
+      renewed = await store.renewRunLease(runId, claim.owner, ttlMs, now);
+    } catch {
+      // A busy database: the next tick tries again, long before the lease expires.
+      return;
+    }
+    if (renewed) {
+      renewedAt = now;
+      return;
+    }
+    loseWith(
+      new AflabError(
+        "internal",
+        `run ${runId}: this process lost its lease (it was not renewed in time and another process took the run over)`,
+      ),
+    );
   };
   const timer = setInterval(
     () => void tick(),

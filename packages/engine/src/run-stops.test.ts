@@ -117,7 +117,7 @@ describe("the circuit breaker", () => {
     expect(recovered.requests).toHaveLength(200 - answered);
     expect(store.progress(first.runId)).toMatchObject({ total: 200, errored: 0 });
     expect(store.finishedSampleKeys(first.runId).size).toBe(200);
-  });
+  }, 120_000);
 
   it("lets a run go on when the provider comes back within the bound", async () => {
     const outage = await fake({
@@ -133,7 +133,7 @@ describe("the circuit breaker", () => {
     });
     expect(outcome).toMatchObject({ status: "complete", errored: 0, stopCode: null, reason: null });
     expect(outage.requests).toHaveLength(100 + 40);
-  });
+  }, 120_000);
 });
 
 describe("CircuitBreaker", () => {
@@ -186,11 +186,19 @@ describe("CircuitBreaker", () => {
 });
 
 describe("run leases", () => {
+  /** A run written but stopped before its first sample (cancelled once it has started). */
   async function stoppedRun(): Promise<string> {
     const cancelled = new AbortController();
-    cancelled.abort();
     const server = await fake();
-    const run = await startRun(config(5), { store, createClient: factory(server), signal: cancelled.signal });
+    const run = await startRun(config(5), {
+      store,
+      createClient: factory(server),
+      signal: cancelled.signal,
+      onEvent: (event) => {
+        if (event.type === "run-start") cancelled.abort();
+      },
+    });
+    expect(server.requests).toHaveLength(0);
     return run.runId;
   }
 
@@ -208,7 +216,7 @@ describe("run leases", () => {
     const outcome = await resumeRun(runId, { store, createClient: factory(server) });
     expect(outcome.status).toBe("complete");
     expect(server.requests).toHaveLength(10);
-  });
+  }, 60_000);
 
   it("refuses a live lease of another machine until it expires, then takes it over", async () => {
     const runId = await stoppedRun();
@@ -225,7 +233,7 @@ describe("run leases", () => {
     const queued = await resumeRun(runId, { store, createClient: factory(server), waitForLease: true });
     expect(queued.status).toBe("complete");
     expect(server.requests).toHaveLength(10);
-  });
+  }, 60_000);
 });
 
 describe("a store file deleted mid-run", () => {
@@ -261,5 +269,5 @@ describe("a store file deleted mid-run", () => {
     } finally {
       doomed.close();
     }
-  });
+  }, 60_000);
 });
