@@ -96,8 +96,12 @@ export class CircuitBreaker {
         return "probe";
       }
       await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        signal.addEventListener("abort", () => resolve(), { once: true });
+        const done = () => {
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        this.waiters.push(done);
+        signal.addEventListener("abort", done, { once: true });
       });
     }
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Classifier } from "@aflab/classifiers";
 import { type ModelClient, RetriesExhaustedError } from "@aflab/clients";
 import {
@@ -169,6 +170,8 @@ async function executeRun(
   // circuit breaker gave up on, and a lost lease or store file all stop the run through it.
   const stopping = new AbortController();
   const signal = stopping.signal;
+  // Every request in flight listens on it: many listeners are normal here, not a leak.
+  setMaxListeners(0, signal);
   const stopWith = () => stopping.abort();
   options.signal?.addEventListener("abort", stopWith, { once: true });
   let stopReason: { code: StopCode; message: string } | null = null;
