@@ -361,7 +361,10 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
           classify: (error) => classifyProviderError(error, errorContext),
           describeExhausted: (lastError, attempts, elapsedMs) =>
             `${modelId}: gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedMs / 1000).toFixed(1)} s; last error: ${lastError.message}`,
-          onRetry: options.onRetry,
+          onRetry: (event) => {
+            options.onRetry?.(event);
+            request.onRetry?.(event);
+          },
           signal: request.signal,
         }),
       request.signal,
@@ -376,8 +379,13 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
     async generate(input: GenerateRequest): Promise<GenerateResult> {
       const started = performance.now();
       const request: GenerateRequest = {
-        ...parseOrThrow(requestSchema, { ...input, signal: undefined }, `request to ${modelId}`),
+        ...parseOrThrow(
+          requestSchema,
+          { ...input, signal: undefined, onRetry: undefined },
+          `request to ${modelId}`,
+        ),
         signal: input.signal,
+        ...(input.onRetry ? { onRetry: input.onRetry } : {}),
       };
       checkThinking(request, modelId, resolved.type);
       const n = request.n ?? 1;

@@ -1,4 +1,5 @@
 import type { ApiRefusal, TurnReasoning, Usage } from "@aflab/core";
+import type { RetryEvent } from "./retry.js";
 
 export interface ChatMessage {
   role: "user" | "assistant";
@@ -38,6 +39,8 @@ export interface GenerateRequest {
    * no prefill). Other providers refuse it. */
   thinkingBudget?: number;
   signal?: AbortSignal;
+  /** Hears this request's failed attempts before each retry (besides the client's own listener). */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 export interface GenerateResult {

@@ -63,6 +63,8 @@ export function refuseSimulatedJudge(
 export interface PrepareOptions {
   createClient: ClientFactory;
   datasetCacheDir?: string;
+  /** Cancels preparing (a dataset that is slow to read). */
+  signal?: AbortSignal;
 }
 
 const defaultTiers = ["free", "paid"];
@@ -144,7 +146,10 @@ export async function prepareRun(
     }),
   ).slice(0, 16);
 
-  const items = await loadDataset(config.dataset, { cacheDir: options.datasetCacheDir });
+  const items = await loadDataset(config.dataset, {
+    cacheDir: options.datasetCacheDir,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   if (items.length === 0)
     throw new InputError(`dataset ${config.dataset.source} has no items`, { field: "dataset" });
 

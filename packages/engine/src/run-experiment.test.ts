@@ -288,7 +288,7 @@ describe("cancellation while judging", () => {
 });
 
 describe("two processes resuming one run on one store file", () => {
-  it("never replaces a sample the other finished, nor asks for it again", async () => {
+  it("refuses the second while the first holds the run, and with waitForLease queues it behind", async () => {
     const directory = mkdtempSync(join(tmpdir(), "aflab-engine-"));
     const path = join(directory, "aflab.db");
     const first = openStore(path);
@@ -303,44 +303,56 @@ describe("two processes resuming one run on one store file", () => {
       );
       expect(await first.progress(run.runId)).toMatchObject({ complete: 0, errored: 0 });
 
-      // The second process's provider answers its first request only after the first process has
-      // finished the whole run, and then with a server error.
-      let secondCalls = 0;
-      let reached: () => void = () => {};
-      const secondReachedModel = new Promise<void>((resolve) => {
-        reached = resolve;
-      });
-      let release: () => void = () => {};
-      const firstDone = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const failing: ClientFactory = (modelId, role, config) => {
-        const inner = createClientFactory()(modelId, role, config);
-        return {
-          ...inner,
-          generate: async () => {
-            secondCalls++;
-            reached();
-            await firstDone;
-            throw new ProviderError("server error", { provider: "sim", status: 500, isRetryable: false });
-          },
+      // The first resume's provider holds its first answer until the test lets it go, so the run is live.
+      const counting = (calls: { count: number }, gate?: Promise<void>): ClientFactory => {
+        return (modelId, role, config) => {
+          const inner = createClientFactory()(modelId, role, config);
+          return {
+            ...inner,
+            generate: async (request) => {
+              calls.count++;
+              if (gate) await gate;
+              return inner.generate(request);
+            },
+          };
         };
       };
-      const secondOutcome = resumeRun(run.runId, { store: second, createClient: failing });
-      await secondReachedModel;
-      const firstOutcome = await resumeRun(run.runId, { store: first, createClient: createClientFactory() });
-      expect(firstOutcome.status).toBe("complete");
-      release();
-      const secondResult = await secondOutcome;
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const holderCalls = { count: 0 };
+      const holder = resumeRun(run.runId, { store: first, createClient: counting(holderCalls, gate) });
+      await waitUntil(() => holderCalls.count > 0);
 
-      expect(secondCalls).toBe(1);
-      expect(secondResult.status).toBe("complete");
+      const refusedCalls = { count: 0 };
+      const refused = await resumeRun(run.runId, {
+        store: second,
+        createClient: counting(refusedCalls),
+      }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(InputError);
+      expect((refused as Error).message).toMatch(
+        new RegExp(
+          `^run ${run.runId} is being run by pid ${process.pid}@\\S+ since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: pass --wait to queue behind it, or stop that process$`,
+        ),
+      );
+      expect(refusedCalls.count).toBe(0);
+
+      const waitingCalls = { count: 0 };
+      const waiting = resumeRun(run.runId, {
+        store: second,
+        createClient: counting(waitingCalls),
+        waitForLease: true,
+      });
+      release();
+      const [holderOutcome, waitingOutcome] = await Promise.all([holder, waiting]);
+      expect(holderOutcome.status).toBe("complete");
+      // The queued resume found every sample finished: it asked the model nothing.
+      expect(waitingOutcome).toMatchObject({ status: "complete", done: 12, total: 12 });
+      expect(waitingCalls.count).toBe(0);
       expect(await first.progress(run.runId)).toEqual({ total: 12, complete: 12, failed: 0, errored: 0 });
-      for (const key of await first.sampleKeys(run.runId)) {
-        expect((await first.getVerdicts(run.runId, key)).map((verdict) => verdict.classifier)).toEqual([
-          "tag-compliance",
-        ]);
-      }
+      // Both released the run when they ended.
+      expect(await first.getRunLease(run.runId)).toBeUndefined();
     } finally {
       await first.close();
       await second.close();
@@ -348,3 +360,10 @@ describe("two processes resuming one run on one store file", () => {
     }
   });
 });
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 10_000) throw new Error("condition not met within 10 s");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Classifier } from "@aflab/classifiers";
 import { type ModelClient, RetriesExhaustedError } from "@aflab/clients";
 import {
@@ -14,6 +15,7 @@ import {
   scrubSecrets,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
+import { CircuitBreaker, type CircuitBreakerOptions, isOutageError } from "./circuit-breaker.js";
 import { classifyRun } from "./classify-run.js";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
 import { expandSamples, type SamplePlan } from "./expand.js";
@@ -21,9 +23,10 @@ import { generateSample } from "./generate-sample.js";
 import { newRunId } from "./keys.js";
 import { type PreparedRun, type PrepareOptions, prepareRun } from "./prepare-run.js";
 import { knownSecrets, redactSample, redactVerdict } from "./redact.js";
+import { holdRunLease, type RunLeaseOptions } from "./run-lease.js";
 import { runPool } from "./worker-pool.js";
 
-export interface RunExperimentOptions extends PrepareOptions {
+export interface RunExperimentOptions extends PrepareOptions, RunLeaseOptions {
   store: Store;
   onEvent?: RunEventListener;
   signal?: AbortSignal;
@@ -36,7 +39,12 @@ export interface RunExperimentOptions extends PrepareOptions {
   /** Secret values redacted from everything stored, besides key-shaped text (default: the values of the
    * process's `*_API_KEY`, `*_TOKEN`, `*_SECRET` and `*_PASSWORD` variables). */
   secrets?: readonly string[];
+  /** When an outage stops the run: outage answers in a row, and how long to wait for the provider. */
+  circuitBreaker?: CircuitBreakerOptions;
 }
+
+/** Why a run stopped early, as a stable code. */
+export type StopCode = "cancelled" | "errors" | "provider_unavailable";
 
 export interface RunOutcome {
   runId: string;
@@ -47,6 +55,8 @@ export interface RunOutcome {
   errored: number;
   /** Why the run stopped early, when it did. */
   reason: string | null;
+  /** The kind of `reason` (null when the run completed or failed). */
+  stopCode: StopCode | null;
 }
 
 /** Start a new run: validate everything, then write the run and execute it. */
@@ -78,7 +88,30 @@ export async function startPreparedRun(
     sweepId: options.sweepId ?? null,
     error: null,
   });
-  return executeRun(runId, prepared, options);
+  return withRunLease(runId, options, (lost) => executeRun(runId, prepared, options, lost));
+}
+
+/**
+ * Runs `work` while this process holds the run's lease. A lost lease or a vanished store file is
+ * handed to `work` as a signal whose reason is the error; the run then fails instead of reporting.
+ */
+async function withRunLease<Result>(
+  runId: string,
+  options: Pick<RunExperimentOptions, "store" | "signal" | "waitForLease" | "leaseTtlMs">,
+  work: (lost: AbortSignal) => Promise<Result>,
+): Promise<Result> {
+  const lost = new AbortController();
+  const lease = await holdRunLease(options.store, runId, {
+    ...(options.waitForLease === undefined ? {} : { waitForLease: options.waitForLease }),
+    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    signal: options.signal,
+    onLost: (error) => lost.abort(error),
+  });
+  try {
+    return await work(lost.signal);
+  } finally {
+    await lease.release();
+  }
 }
 
 /**
@@ -89,6 +122,16 @@ export async function resumeRun(
   runId: string,
   options: RunExperimentOptions & { config?: Partial<RunConfig> },
 ): Promise<RunOutcome> {
+  await options.store.requireRun(runId);
+  // The lease comes first: a second process resuming a live run refuses before it writes anything.
+  return withRunLease(runId, options, (lost) => resumeHeldRun(runId, options, lost));
+}
+
+async function resumeHeldRun(
+  runId: string,
+  options: RunExperimentOptions & { config?: Partial<RunConfig> },
+  lost: AbortSignal,
+): Promise<RunOutcome> {
   const run = await options.store.requireRun(runId);
   const prepared = await prepareRun({ ...run.config, ...(options.config ?? {}) }, options);
   if (prepared.promptHash !== run.promptHash) {
@@ -98,7 +141,7 @@ export async function resumeRun(
     );
   }
   await options.store.updateRun(runId, { status: "running", error: null, total: prepared.total });
-  const outcome = await executeRun(runId, prepared, options);
+  const outcome = await executeRun(runId, prepared, options, lost);
   // A forced re-classification that a crash cut short is finished too, once every sample is there: its
   // classifiers' verdicts are swapped in together (judge calls already made come from the cache).
   const unfinished = await options.store.stagedClassifiers(runId);
@@ -118,11 +161,42 @@ async function executeRun(
   runId: string,
   prepared: PreparedRun,
   options: Omit<RunExperimentOptions, "createClient" | "datasetCacheDir">,
+  leaseLost: AbortSignal,
 ): Promise<RunOutcome> {
-  const { store, signal } = options;
+  const { store } = options;
   const { config } = prepared;
   const secrets = knownSecrets(options.secrets);
   const emit = (event: RunEvent) => options.onEvent?.(event);
+  // Everything in flight listens to this signal: the user's cancellation, a provider outage that the
+  // circuit breaker gave up on, and a lost lease or store file all stop the run through it.
+  const stopping = new AbortController();
+  const signal = stopping.signal;
+  // Every request in flight listens on it: many listeners are normal here, not a leak.
+  setMaxListeners(0, signal);
+  const stopWith = () => stopping.abort();
+  options.signal?.addEventListener("abort", stopWith, { once: true });
+  let stopReason: { code: StopCode; message: string } | null = null;
+  const breaker = new CircuitBreaker(options.circuitBreaker ?? {}, (message) => {
+    stopReason ??= { code: "provider_unavailable", message: `provider_unavailable: ${message}` };
+    stopWith();
+  });
+  let fatal: AflabError | undefined;
+  const failWith = (error: unknown) => {
+    fatal ??=
+      error instanceof AflabError
+        ? error
+        : new AflabError("internal", describeError(error), { cause: error });
+    // Lanes waiting for the breaker's admission stop waiting: no new sample starts.
+    breaker.dispose();
+  };
+  const onLeaseLost = () => {
+    failWith(leaseLost.reason);
+    stopWith();
+  };
+  if (leaseLost.aborted) onLeaseLost();
+  else leaseLost.addEventListener("abort", onLeaseLost, { once: true });
+  if (options.signal?.aborted) stopWith();
+
   const finished = await store.finishedSampleKeys(runId);
   const plans = () =>
     expandSamples({
@@ -144,27 +218,19 @@ async function executeRun(
     simulated: prepared.model.simulated || (prepared.judge?.simulated ?? false),
   });
 
-  let fatal: AflabError | undefined;
   // Finished samples that a crash left without some verdict get classified first (judge calls only).
   // A failure here fails the run like any other: it must not stay `running` with nobody running it.
   try {
     await classifyMissingVerdicts(runId, prepared, store, emit, signal, secrets);
   } catch (error) {
-    fatal =
-      error instanceof AflabError
-        ? error
-        : new AflabError("internal", describeError(error), { cause: error });
+    failWith(error);
   }
 
   let errored = 0;
   let consecutiveErrors = 0;
   const errorLimit = options.consecutiveErrorLimit ?? Math.max(5, config.concurrency);
-  let stopReason: string | null = null;
 
-  // The first model call goes out alone; the other lanes wait until it has answered. A rejected key, an
-  // unknown model or an unreachable base URL then costs one request and gives one message, instead of
-  // one failed request per lane.
-  const model = observeFirstCall(prepared.model);
+  const model = observeFirstCall(prepared.model, breaker);
 
   // Another process may resume the same run on the same store file. A sample it finished is never asked
   // again here, and never replaced: its stored transcript and verdicts stay as they are.
@@ -176,6 +242,47 @@ async function executeRun(
   const countFinishedElsewhere = (plan: SamplePlan, stored: Sample) => {
     done++;
     emit({ type: "sample-end", runId, key: plan.key, status: stored.status, done, total: prepared.total });
+  };
+
+  /** Stores and classifies a generated sample while its lane goes on to the next request. */
+  const persistQueue = new PersistQueue(config.concurrency, failWith);
+  const persistSample = async (plan: SamplePlan, sample: SampleInput): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Stored before classification: a crash during judging loses no generation.
+    const stored = await storeUnlessFinished(sample);
+    if (stored) return countFinishedElsewhere(plan, stored);
+    emit({
+      type: "generation-end",
+      runId,
+      key: plan.key,
+      status: sample.status,
+      retries: sample.retries ?? 0,
+    });
+    if (sample.status === "complete") {
+      await classifyAll(runId, sample as Sample, prepared, store, emit, signal, secrets);
+    }
+    done++;
+    emit({ type: "sample-end", runId, key: plan.key, status: sample.status, done, total: prepared.total });
+  };
+
+  /** Stores a sample whose provider calls kept failing: resume asks it again. */
+  const storeErroredSample = async (plan: SamplePlan, startedAt: string, error: unknown): Promise<void> => {
+    const stored = await storeUnlessFinished(erroredSample(runId, plan, prepared, startedAt, error, secrets));
+    if (stored) {
+      countFinishedElsewhere(plan, stored);
+      return;
+    }
+    errored++;
+    consecutiveErrors++;
+    if (consecutiveErrors >= errorLimit && !stopReason) {
+      stopReason = {
+        code: "errors",
+        message: `${consecutiveErrors} samples in a row failed at the provider (last: ${describeError(error)})`,
+      };
+      breaker.dispose();
+    }
+    emit({ type: "sample-error", runId, key: plan.key, message: describeError(error) });
+    emit({ type: "sample-end", runId, key: plan.key, status: "errored", done, total: prepared.total });
   };
 
   const worker = async (plan: SamplePlan) => {
@@ -206,83 +313,35 @@ async function executeRun(
       );
       consecutiveErrors = 0;
     } catch (error) {
-      if (signal?.aborted) return;
+      if (signal.aborted) return;
       if (isFatal(error) || (!model.answered() && isUnreachable(error))) {
-        fatal ??= error as AflabError;
+        failWith(error);
         return;
       }
-      const failed: SampleInput = redactSample(
-        {
-          ...baseSample(runId, plan, prepared.promptHash, startedAt),
-          status: "errored",
-          failure: {
-            kind: error instanceof ProviderError ? error.code : "error",
-            message: describeError(error),
-          },
-          flags: [],
-          output: null,
-          scratchpad: null,
-          turns: [{ index: 0, role: "user", content: prepared.prompt.userTurn(plan.query, plan.tier) }],
-          usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
-          costUsd: null,
-          retries: error instanceof RetriesExhaustedError ? error.attempts - 1 : 0,
-          latencyMs: 0,
-        },
-        secrets,
-      );
-      const stored = await storeUnlessFinished(failed);
-      if (stored) return countFinishedElsewhere(plan, stored);
-      errored++;
-      consecutiveErrors++;
-      if (consecutiveErrors >= errorLimit && !stopReason) {
-        stopReason = `${consecutiveErrors} samples in a row failed at the provider (last: ${describeError(error)})`;
-      }
-      emit({ type: "sample-error", runId, key: plan.key, message: describeError(error) });
-      emit({ type: "sample-end", runId, key: plan.key, status: "errored", done, total: prepared.total });
-      return;
+      return storeErroredSample(plan, startedAt, error);
     }
     // The lane goes on to its next request at once; storing and classifying this sample runs just after,
     // while that request is on the wire. Store writes are synchronous, so done inline they would delay
     // every lane's next request by the writes of all the samples that finished in the same wave.
-    // At most `concurrency` samples wait to be stored and classified, so slow judges cannot pile them up.
-    while (persisting.size >= config.concurrency) await Promise.race(persisting);
-    const task = persistSample(plan, sample)
-      .catch((error: unknown) => {
-        fatal ??=
-          error instanceof AflabError
-            ? error
-            : new AflabError("internal", describeError(error), { cause: error });
-      })
-      .finally(() => persisting.delete(task));
-    persisting.add(task);
+    await persistQueue.add(() => persistSample(plan, sample));
   };
 
-  const persisting = new Set<Promise<void>>();
-  const persistSample = async (plan: SamplePlan, sample: SampleInput): Promise<void> => {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    // Stored before classification: a crash during judging loses no generation.
-    const stored = await storeUnlessFinished(sample);
-    if (stored) return countFinishedElsewhere(plan, stored);
-    emit({
-      type: "generation-end",
-      runId,
-      key: plan.key,
-      status: sample.status,
-      retries: sample.retries ?? 0,
-    });
-    if (sample.status === "complete") {
-      await classifyAll(runId, sample as Sample, prepared, store, emit, signal, secrets);
-    }
-    done++;
-    emit({ type: "sample-end", runId, key: plan.key, status: sample.status, done, total: prepared.total });
-  };
-
+  // The first model call goes out alone; the other lanes wait until it has answered. A rejected key, an
+  // unknown model or an unreachable base URL then costs one request and gives one message, instead of
+  // one failed request per lane. After it, the circuit breaker admits samples (one probe at a time while
+  // the provider is down).
   let probeStarted = false;
   const gatedWorker = async (plan: SamplePlan) => {
     if (probeStarted) {
       await model.firstCall;
-      if (fatal !== undefined || signal?.aborted) return;
-      return worker(plan);
+      if (fatal !== undefined || signal.aborted) return;
+      const admission = await breaker.admit(signal);
+      if (admission === "stop") return;
+      try {
+        return await worker(plan);
+      } finally {
+        if (admission === "probe") breaker.probeEnded();
+      }
     }
     probeStarted = true;
     try {
@@ -302,31 +361,118 @@ async function executeRun(
       shouldStop: () => fatal !== undefined || stopReason !== null,
     });
   } catch (error) {
-    fatal ??=
-      error instanceof AflabError
-        ? error
-        : new AflabError("internal", describeError(error), { cause: error });
+    failWith(error);
   }
   // Every generated sample is stored (and classified) before the run reports its end.
-  while (persisting.size > 0) await Promise.all(persisting);
+  await persistQueue.drain();
+  breaker.dispose();
+  options.signal?.removeEventListener("abort", stopWith);
+  leaseLost.removeEventListener("abort", onLeaseLost);
+  // Written to a file that is gone or replaced, the results exist nowhere: that is no outcome to report.
+  try {
+    await store.checkFile();
+  } catch (error) {
+    failWith(error);
+  }
 
-  const status: RunOutcome["status"] = fatal
-    ? "failed"
-    : signal?.aborted || stopReason || done < prepared.total
-      ? "interrupted"
-      : "complete";
-  const reason = fatal
-    ? fatal.message
-    : signal?.aborted
-      ? "cancelled"
-      : (stopReason ??
-        (done < prepared.total
-          ? `${prepared.total - done} sample(s) errored; resume with --resume ${runId}`
-          : null));
-  await store.updateRun(runId, { status, error: reason === null ? null : scrubSecrets(reason, secrets) });
-  emit({ type: "run-end", runId, status, done, total: prepared.total });
+  const outcome = runOutcome({
+    runId,
+    total: prepared.total,
+    done,
+    errored,
+    fatal,
+    cancelled: options.signal?.aborted === true,
+    stopReason,
+  });
+  await store.updateRun(runId, {
+    status: outcome.status,
+    error: outcome.reason === null ? null : scrubSecrets(outcome.reason, secrets),
+  });
+  emit({ type: "run-end", runId, status: outcome.status, done, total: prepared.total });
   if (fatal) throw fatal;
-  return { runId, status, done, total: prepared.total, errored, reason };
+  return outcome;
+}
+
+/** Status and reason of a run that stopped, by precedence: failure, cancellation, a stop, errored samples. */
+function runOutcome(state: {
+  runId: string;
+  total: number;
+  done: number;
+  errored: number;
+  fatal: AflabError | undefined;
+  cancelled: boolean;
+  stopReason: { code: StopCode; message: string } | null;
+}): RunOutcome {
+  const { runId, total, done, errored, fatal, cancelled, stopReason } = state;
+  const base = { runId, done, total, errored };
+  if (fatal) return { ...base, status: "failed", reason: fatal.message, stopCode: null };
+  if (cancelled) return { ...base, status: "interrupted", reason: "cancelled", stopCode: "cancelled" };
+  if (stopReason) {
+    return { ...base, status: "interrupted", reason: stopReason.message, stopCode: stopReason.code };
+  }
+  if (done < total) {
+    return {
+      ...base,
+      status: "interrupted",
+      reason: `${total - done} sample(s) errored; resume with --resume ${runId}`,
+      stopCode: "errors",
+    };
+  }
+  return { ...base, status: "complete", reason: null, stopCode: null };
+}
+
+/** The stored form of a sample whose provider calls kept failing (typed, so resume retries it). */
+function erroredSample(
+  runId: string,
+  plan: SamplePlan,
+  prepared: PreparedRun,
+  startedAt: string,
+  error: unknown,
+  secrets: readonly string[],
+): SampleInput {
+  return redactSample(
+    {
+      ...baseSample(runId, plan, prepared.promptHash, startedAt),
+      status: "errored",
+      failure: {
+        kind: error instanceof ProviderError ? error.code : "error",
+        message: describeError(error),
+      },
+      flags: [],
+      output: null,
+      scratchpad: null,
+      turns: [{ index: 0, role: "user", content: prepared.prompt.userTurn(plan.query, plan.tier) }],
+      usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+      costUsd: null,
+      retries: error instanceof RetriesExhaustedError ? error.attempts - 1 : 0,
+      latencyMs: 0,
+    },
+    secrets,
+  );
+}
+
+/**
+ * Samples waiting to be stored and classified. At most `limit` wait at once, so slow judges cannot pile
+ * them up: `add` waits for room. A task's failure goes to `onFailure` (it fails the run).
+ */
+class PersistQueue {
+  private readonly tasks = new Set<Promise<void>>();
+  constructor(
+    private readonly limit: number,
+    private readonly onFailure: (error: unknown) => void,
+  ) {}
+
+  async add(work: () => Promise<void>): Promise<void> {
+    while (this.tasks.size >= this.limit) await Promise.race(this.tasks);
+    const task = work()
+      .catch(this.onFailure)
+      .finally(() => this.tasks.delete(task));
+    this.tasks.add(task);
+  }
+
+  async drain(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.all(this.tasks);
+  }
 }
 
 function baseSample(runId: string, plan: SamplePlan, systemPromptHash: string, startedAt: string) {
@@ -378,8 +524,11 @@ interface ObservedClient {
   answered: () => boolean;
 }
 
-/** Wraps the model under test to tell when its first call settles and whether any call has succeeded. */
-function observeFirstCall(inner: ModelClient): ObservedClient {
+/**
+ * The first-call gate: wraps the model under test to tell when its first call settles and whether any
+ * call has succeeded, and reports every answer and outage to the circuit breaker.
+ */
+function observeFirstCall(inner: ModelClient, breaker: CircuitBreaker): ObservedClient {
   let release: () => void = () => {};
   const firstCall = new Promise<void>((resolve) => {
     release = resolve;
@@ -396,7 +545,16 @@ function observeFirstCall(inner: ModelClient): ObservedClient {
       supportsPrefill: inner.supportsPrefill,
       ...(inner.nativeReasoning === undefined ? {} : { nativeReasoning: inner.nativeReasoning }),
       async generate(request) {
-        const result = await inner.generate(request);
+        let result: Awaited<ReturnType<ModelClient["generate"]>>;
+        try {
+          // Every attempt of the request tells the breaker whether the provider answered.
+          result = await inner.generate({ ...request, onRetry: breaker.onRetry });
+        } catch (error) {
+          if (isOutageError(error)) breaker.recordOutage(describeError(error));
+          else if (error instanceof ProviderError) breaker.recordAnswer();
+          throw error;
+        }
+        breaker.recordAnswer();
         answered = true;
         // Open the other lanes as soon as the provider has answered once. A failure is not released
         // here: the sample's own error handling must first decide whether it stops the run.

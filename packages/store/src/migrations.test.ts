@@ -38,6 +38,7 @@ describe("migrations", () => {
     expect(existsSync(path)).toBe(true);
     expect(tableNames(path)).toEqual([
       "response_cache",
+      "run_leases",
       "runs",
       "samples",
       "schema_migrations",

@@ -188,6 +188,23 @@ ALTER TABLE verdicts ADD COLUMN reasoning_tokens INTEGER;
 ALTER TABLE staged_verdicts ADD COLUMN reasoning_tokens INTEGER;
 `,
   },
+  {
+    version: 5,
+    name: "run leases",
+    sql: `
+-- The one process that owns a run while it executes. Renewed while it runs; another process may take
+-- it over once expires_at has passed (the owner died without releasing it).
+CREATE TABLE run_leases (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  owner TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  acquired_at TEXT NOT NULL,
+  renewed_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
+  AflabError,
   InputError,
   type ItemNeighbours,
   parseOrThrow,
@@ -18,6 +19,8 @@ import Database from "better-sqlite3";
 import { z } from "zod";
 import * as aggregates from "./aggregates.js";
 import * as items from "./items.js";
+import type { LeaseClaim, RunLease } from "./leases.js";
+import * as leases from "./leases.js";
 import { applyMigrations, currentVersion, schemaVersion as knownVersion } from "./migrations.js";
 import { sqliteResponseCache } from "./response-cache.js";
 import type { Sweep } from "./rows.js";
@@ -72,7 +75,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     const version = applyMigrations(db, undefined, location);
-    return new SqliteStore(db, location, version, false);
+    return new SqliteStore(db, location, version, false, fileIdentity(location));
   } catch (error) {
     db.close();
     throw error;
@@ -105,7 +108,7 @@ function openReadOnly(location: string, busyTimeoutMs: number): Store {
         { field: "schema_migrations" },
       );
     }
-    return new SqliteStore(db, location, version, true);
+    return new SqliteStore(db, location, version, true, fileIdentity(location));
   } catch (error) {
     db.close();
     throw error;
@@ -127,6 +130,13 @@ function archiveBytes(location: string): Buffer {
   return bytes;
 }
 
+/** The device and inode of the file at `location` (undefined for `:memory:` or a missing file). */
+function fileIdentity(location: string): { dev: number; ino: number } | undefined {
+  if (location === ":memory:") return undefined;
+  const stats = statSync(location, { throwIfNoEntry: false });
+  return stats ? { dev: stats.dev, ino: stats.ino } : undefined;
+}
+
 /** The SQLite adapter of `Store`: each method delegates to its table's module over one shared connection. */
 class SqliteStore implements Store {
   readonly path: string;
@@ -134,8 +144,16 @@ class SqliteStore implements Store {
   readonly readOnly: boolean;
   private readonly db: SqliteDb;
   private cache: ResponseCache | undefined;
+  private readonly identity: { dev: number; ino: number } | undefined;
 
-  constructor(connection: Database.Database, path: string, schemaVersion: number, readOnly: boolean) {
+  constructor(
+    connection: Database.Database,
+    path: string,
+    schemaVersion: number,
+    readOnly: boolean,
+    identity?: { dev: number; ino: number },
+  ) {
+    this.identity = identity;
     this.db = new SqliteDb(connection);
     this.path = path;
     this.schemaVersion = schemaVersion;
@@ -288,6 +306,41 @@ class SqliteStore implements Store {
   responseCache(): ResponseCache {
     this.cache ??= sqliteResponseCache(this.db.connection);
     return this.cache;
+  }
+
+  acquireRunLease(
+    runId: string,
+    claim: LeaseClaim,
+  ): Promise<{ acquired: true; lease: RunLease } | { acquired: false; holder: RunLease }> {
+    return this.write((db) =>
+      leases.acquireLease(db.connection, parseOrThrow(runs.idSchema, runId, "run id"), claim),
+    );
+  }
+  renewRunLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.write((db) => leases.renewLease(db.connection, runId, owner, ttlMs, now));
+  }
+  releaseRunLease(runId: string, owner: string): Promise<void> {
+    return this.write((db) => leases.releaseLease(db.connection, runId, owner));
+  }
+  getRunLease(runId: string): Promise<RunLease | undefined> {
+    return this.read((db) => leases.readLease(db.connection, runId));
+  }
+
+  async checkFile(): Promise<void> {
+    if (!this.identity) return;
+    const now = fileIdentity(this.path);
+    if (!now) {
+      throw new AflabError(
+        "internal",
+        `the store ${this.path} was deleted while in use: results written since are lost`,
+      );
+    }
+    if (now.dev !== this.identity.dev || now.ino !== this.identity.ino) {
+      throw new AflabError(
+        "internal",
+        `the store ${this.path} was replaced by another file while in use: results written since went to the old one`,
+      );
+    }
   }
 
   async close(): Promise<void> {

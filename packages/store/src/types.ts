@@ -19,6 +19,7 @@ import {
   verdictStatusSchema,
 } from "@aflab/core";
 import { z } from "zod";
+import type { LeaseClaim, RunLease } from "./leases.js";
 import type { Sweep } from "./rows.js";
 import type { SampleQueryInput } from "./sample-query.js";
 
@@ -274,5 +275,19 @@ export interface Store {
 
   /** The response cache on this store (its `get` and `set` are asynchronous already). */
   responseCache(): ResponseCache;
+  /** Takes the run's lease (see `leases.ts`): free, expired, or already this owner's. */
+  acquireRunLease(
+    runId: string,
+    claim: LeaseClaim,
+  ): Promise<{ acquired: true; lease: RunLease } | { acquired: false; holder: RunLease }>;
+  /** Extends `owner`'s lease; false when another process has taken it over. */
+  renewRunLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  releaseRunLease(runId: string, owner: string): Promise<void>;
+  getRunLease(runId: string): Promise<RunLease | undefined>;
+  /**
+   * Rejects when the database file at `path` is no longer the one opened (deleted, or replaced by
+   * another file): whatever is written from then on is lost, so no result may be reported.
+   */
+  checkFile(): Promise<void>;
   close(): Promise<void>;
 }

@@ -57,6 +57,8 @@ export interface RunFlags {
   retryErrors?: string;
   format?: string;
   quiet?: boolean;
+  wait?: boolean;
+  outageTimeout?: string;
 }
 
 /** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
@@ -196,6 +198,15 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   if (format !== "table" && format !== "json") {
     throw new InputError(`--format: expected table or json, got "${format}"`, { field: "format" });
   }
+  const outageTimeoutSeconds = numberFlag(flags.outageTimeout, "--outage-timeout");
+  if (outageTimeoutSeconds !== undefined && !(outageTimeoutSeconds > 0)) {
+    throw new InputError(
+      `--outage-timeout: expected a number of seconds above 0, got ${flags.outageTimeout}`,
+      {
+        field: "outage-timeout",
+      },
+    );
+  }
   const providers = loadEnvironment({ providers: flags.providers });
   const pricing = loadPricing(flags.pricing);
   const dbPath = resolveDbPath(flags);
@@ -221,9 +232,16 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
 
   const controller = commandController();
   let interrupts = 0;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      // Ended by the signal itself rather than process.exit: an exit waits for every pending file
+      // operation, and one stuck in the kernel (a network file system) would keep the process alive.
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.kill(process.pid, signal);
+      return;
+    }
     process.stderr.write("\nstopping: finishing stored work (press Ctrl-C again to quit at once)\n");
     controller.abort();
   };
@@ -238,6 +256,10 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
         progress?.onEvent(event);
       },
       signal: controller.signal,
+      ...(flags.wait ? { waitForLease: true } : {}),
+      ...(outageTimeoutSeconds === undefined
+        ? {}
+        : { circuitBreaker: { giveUpAfterMs: outageTimeoutSeconds * 1000 } }),
     };
     const outcome = resumeId
       ? await resumeRun(resumeId, {
@@ -248,10 +270,15 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
             : {}),
         })
       : await (async () => {
-          const prepared = await prepareRun(configFromFlags(flags), { createClient });
+          const prepared = await prepareRun(configFromFlags(flags), {
+            createClient,
+            signal: controller.signal,
+          });
           for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
+    // A store deleted or replaced since it was opened holds none of this: no report from it.
+    await store.get().checkFile();
     const report = await summarizeRun(store.get(), outcome.runId);
     if (format === "json") process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(`${formatReportText(report)}\n`);
@@ -341,6 +368,14 @@ export function registerRunCommand(program: Command): void {
     .option("--cache <mode>", "response cache: auto (temperature 0 only), on, off")
     .option("--resume <runId>", "run the unfinished and errored samples of a stored run")
     .option("--retry-errors <runId>", "same as --resume: re-run the samples that errored")
+    .option(
+      "--outage-timeout <seconds>",
+      "after 10 unreachable or overloaded answers in a row, how long to wait for the provider before the run stops as interrupted (default 60)",
+    )
+    .option(
+      "--wait",
+      "with --resume: when another process is running the run, wait for it to end instead of refusing",
+    )
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
     .action(async (flags: RunFlags) => {

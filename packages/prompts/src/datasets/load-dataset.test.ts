@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -245,4 +246,28 @@ describe("loadDataset: the real AdvBench file", () => {
       expect(new Set(items.map((item) => item.id)).size).toBe(520);
     },
   );
+});
+
+describe("dataset files that would block", () => {
+  it("refuses a named pipe at once instead of waiting for a writer", async () => {
+    const fifo = join(directory, "pipe.jsonl");
+    execFileSync("mkfifo", [fifo]);
+    const started = Date.now();
+    expect(await messageOf(loadDataset({ source: fifo }))).toBe(
+      `dataset ${fifo}: is a named pipe (FIFO), not a regular file`,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("stops reading when cancelled", async () => {
+    const path = await write("cancelled.jsonl", '{"prompt":"one"}\n');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(loadDataset({ source: path }, { signal: controller.signal })).rejects.toMatchObject({
+      code: "aborted",
+      message: "cancelled while reading the dataset",
+    });
+    // The same file loads when nothing cancels it.
+    expect(await loadDataset({ source: path })).toHaveLength(1);
+  });
 });

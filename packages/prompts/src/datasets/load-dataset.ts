@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, extname, isAbsolute, join, resolve } from "node:path";
-import { type DatasetSpec, datasetSpecSchema, InputError, parseOrThrow } from "@aflab/core";
+import { AflabError, type DatasetSpec, datasetSpecSchema, InputError, parseOrThrow } from "@aflab/core";
 import { animalWelfareQueries, harmfulQueries } from "../queries/index.js";
 import { type DatasetFormat, type DatasetItem, parseDataset } from "./parse-dataset.js";
 
@@ -17,7 +18,13 @@ export interface LoadDatasetOptions {
   advbenchUrl?: string;
   /** The fetch used for downloads. Default: the global fetch. */
   fetch?: typeof fetch;
+  /** Longest wait for a dataset file to open and read (default 60 s): a stuck file system is an error. */
+  timeoutMs?: number;
+  /** Cancels the load (Ctrl-C). */
+  signal?: AbortSignal;
 }
+
+const defaultReadTimeoutMs = 60_000;
 
 const builtins: Record<string, { name: string; queries: () => readonly string[] }> = {
   "builtin:harmful": { name: "harmful", queries: () => harmfulQueries },
@@ -111,7 +118,73 @@ async function loadAdvbench(source: string, column: string | undefined, options:
   return items;
 }
 
-async function loadFile(source: string, column: string | undefined): Promise<DatasetItem[]> {
+/** Settles like `work`, or rejects once `timeoutMs` passed or `signal` aborted, whichever comes first. */
+function withinDeadline<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  describeTimeout: () => string,
+): Promise<T> {
+  return new Promise<T>((resolvePromise, reject) => {
+    const cancelled = () => reject(new AflabError("aborted", "cancelled while reading the dataset"));
+    const timer = setTimeout(
+      () => reject(new InputError(describeTimeout(), { field: "dataset.source" })),
+      timeoutMs,
+    );
+    // Settling is handled first, so a read that fails after the deadline or the cancellation is no
+    // unhandled rejection.
+    work.then(resolvePromise, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", cancelled);
+    });
+    if (signal?.aborted) return cancelled();
+    signal?.addEventListener("abort", cancelled, { once: true });
+  });
+}
+
+/** What a path that is not a regular file is, for the message. */
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return "is a directory";
+  if (stats.isFIFO()) return "is a named pipe (FIFO), not a regular file";
+  if (stats.isSocket()) return "is a socket, not a regular file";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "is a device, not a regular file";
+  return "is not a regular file";
+}
+
+/**
+ * Reads a dataset file. It is opened without blocking (a named pipe with no writer would otherwise hold
+ * a thread of the process forever, and with it the process's exit), must be a regular file, and is read
+ * within a deadline and under the caller's cancellation.
+ */
+async function readDatasetFile(path: string, options: LoadDatasetOptions): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? defaultReadTimeoutMs;
+  const read = async () => {
+    const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile())
+        throw new InputError(`dataset ${path}: ${fileKind(stats)}`, { field: "dataset.source" });
+      return await handle.readFile({
+        encoding: "utf8",
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } finally {
+      await handle.close();
+    }
+  };
+  return withinDeadline(
+    read(),
+    timeoutMs,
+    options.signal,
+    () => `dataset ${path}: could not be read within ${timeoutMs / 1000} s (a stuck network file system?)`,
+  );
+}
+
+async function loadFile(
+  source: string,
+  column: string | undefined,
+  options: LoadDatasetOptions,
+): Promise<DatasetItem[]> {
   const extension = extname(source).toLowerCase();
   const format = formats[extension];
   if (format === undefined) {
@@ -124,8 +197,9 @@ async function loadFile(source: string, column: string | undefined): Promise<Dat
   const path = resolve(source);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readDatasetFile(path, options);
   } catch (error) {
+    if (error instanceof AflabError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : String(error);
@@ -168,7 +242,7 @@ export async function loadDataset(
   } else if (checked.source === "advbench") {
     items = await loadAdvbench(checked.source, checked.column, options);
   } else {
-    items = await loadFile(checked.source, checked.column);
+    items = await loadFile(checked.source, checked.column, options);
   }
   if (checked.limit === undefined) return items;
   // A limit past the end would quietly run fewer items than asked for: say so instead.
