@@ -32,7 +32,7 @@ function runArgs(directory: string, items: number, db: string): string[] {
   return [
     "run",
     "--model",
-    "anthropic/claude-3-opus-20240229",
+    "anthropic/claude-sonnet-4-6",
     "--user-format",
     "minimal",
     "--protocol",
