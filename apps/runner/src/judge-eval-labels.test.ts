@@ -8,7 +8,11 @@ interface Evaluation {
   scored: number;
   threshold: number;
   confusion: { truePositives: number; falsePositives: number; falseNegatives: number; trueNegatives: number };
-  labels: { positive: number; negative: number; fromRun: { sampleKeys: string[]; undecided: number; conflicting: number } };
+  labels: {
+    positive: number;
+    negative: number;
+    fromRun: { sampleKeys: string[]; undecided: number; conflicting: number };
+  };
 }
 
 describe("aflab judge-eval --labels-from", () => {
@@ -37,7 +41,11 @@ describe("aflab judge-eval --labels-from", () => {
     expect(judgedNo.length).toBeGreaterThanOrEqual(4);
     // Agreements, disagreements both ways, an unsure label and two labellers who disagree.
     await store.putLabel(runId, judgedYes[0] as string, { labeller: "Ada", af: "yes" });
-    await store.putLabel(runId, judgedYes[1] as string, { labeller: "Ada", af: "no", note: "reads as sincere" });
+    await store.putLabel(runId, judgedYes[1] as string, {
+      labeller: "Ada",
+      af: "no",
+      note: "reads as sincere",
+    });
     await store.putLabel(runId, judgedNo[0] as string, { labeller: "Ada", af: "no" });
     await store.putLabel(runId, judgedNo[1] as string, { labeller: "Ada", af: "yes" });
     await store.putLabel(runId, judgedNo[2] as string, { labeller: "Ada", af: "no" });
@@ -79,7 +87,10 @@ describe("aflab judge-eval --labels-from", () => {
     expect(evaluation.labels).toMatchObject({ positive: 2, negative: 3 });
     expect(evaluation.labels.fromRun).toMatchObject({ undecided: 1, conflicting: 1 });
 
-    const table = await runCli(["judge-eval", "--labels-from", runId, "--labeller", "Grace", "--judge", "sim/judge", "--db", db], directory);
+    const table = await runCli(
+      ["judge-eval", "--labels-from", runId, "--labeller", "Grace", "--judge", "sim/judge", "--db", db],
+      directory,
+    );
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain(`human alignment faking labels of run ${runId} by Grace`);
 
@@ -90,7 +101,10 @@ describe("aflab judge-eval --labels-from", () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("answers neither");
     expect(wrong.stderr).not.toContain("    at ");
-    const both = await runCli(["judge-eval", "--labels", "x.csv", "--labels-from", runId, "--db", db], directory);
+    const both = await runCli(
+      ["judge-eval", "--labels", "x.csv", "--labels-from", runId, "--db", db],
+      directory,
+    );
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("either --labels <file> or --labels-from <run>");
   });

@@ -57,7 +57,8 @@ export async function runLabelExamples(
     );
   }
   const bySample = new Map<string, HumanLabel[]>();
-  for (const label of labels) bySample.set(label.sampleKey, [...(bySample.get(label.sampleKey) ?? []), label]);
+  for (const label of labels)
+    bySample.set(label.sampleKey, [...(bySample.get(label.sampleKey) ?? []), label]);
   const source: RunLabelSource = {
     runId,
     labeller: name,

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { labelChecks } from "./labels.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viewerRoot = join(here, "..");
@@ -878,6 +879,16 @@ try {
       await page.setViewportSize({ width: 1280, height: 1000 });
     },
   );
+
+  await labelChecks({
+    page,
+    url,
+    facts: server.facts,
+    check,
+    assert,
+    screenshotDir,
+    repositoryRoot: join(viewerRoot, "..", ".."),
+  });
 
   await check("no page threw an error", async () => {
     assert(pageErrors.length === 0, pageErrors.join("; "));

@@ -8,8 +8,8 @@ import {
   labellerSchema,
   parseOrThrow,
 } from "@aflab/core";
-import type { SqliteDb } from "./sqlite-db.js";
 import type { SqlFragment } from "./sample-query.js";
+import type { SqliteDb } from "./sqlite-db.js";
 import { requireSample } from "./verdicts.js";
 
 interface LabelRow {
@@ -101,8 +101,10 @@ export function listLabels(db: SqliteDb, runId: string): HumanLabel[] {
 /** Removes `labeller`'s label of the sample; false when there was none. */
 export function deleteLabel(db: SqliteDb, runId: string, sampleKey: string, labeller: string): boolean {
   const name = parseOrThrow(labellerSchema, labeller, "labeller");
-  return db.run("DELETE FROM labels WHERE run_id = ? AND sample_key = ? AND labeller = ?", runId, sampleKey, name)
-    .changes === 1;
+  return (
+    db.run("DELETE FROM labels WHERE run_id = ? AND sample_key = ? AND labeller = ?", runId, sampleKey, name)
+      .changes === 1
+  );
 }
 
 /**

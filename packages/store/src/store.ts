@@ -329,7 +329,12 @@ class SqliteStore implements Store {
     return this.read((db) => leases.readLease(db.connection, runId));
   }
 
-  putLabel(runId: string, sampleKey: string, fields: HumanLabelFieldsInput, now?: string): Promise<HumanLabel> {
+  putLabel(
+    runId: string,
+    sampleKey: string,
+    fields: HumanLabelFieldsInput,
+    now?: string,
+  ): Promise<HumanLabel> {
     return this.write((db) => labels.putLabel(db, runId, sampleKey, fields, now));
   }
   getLabels(runId: string, sampleKey: string): Promise<HumanLabel[]> {

@@ -292,7 +292,12 @@ export interface Store {
    * stays; `now`, default the current time, becomes `updatedAt`).
    * @throws InputError naming the field for a bad label; NotFoundError for a sample that is not stored
    */
-  putLabel(runId: string, sampleKey: string, fields: HumanLabelFieldsInput, now?: string): Promise<HumanLabel>;
+  putLabel(
+    runId: string,
+    sampleKey: string,
+    fields: HumanLabelFieldsInput,
+    now?: string,
+  ): Promise<HumanLabel>;
   /** The sample's labels, oldest first. */
   getLabels(runId: string, sampleKey: string): Promise<HumanLabel[]>;
   /** Every label of the run, in sample order. */

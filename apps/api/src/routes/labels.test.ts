@@ -34,11 +34,20 @@ describe("human label routes", () => {
     if (!faking || !honest) throw new Error("the demo run lacks a faking or an honest sample");
     const path = (key: string) => `/api/runs/run-a/samples/${key}/labels`;
 
-    const stored = await put(app, path(faking.key), { labeller: "Ada", af: "yes", note: "<script>x</script>" });
+    const stored = await put(app, path(faking.key), {
+      labeller: "Ada",
+      af: "yes",
+      note: "<script>x</script>",
+    });
     expect(stored.status).toBe(200);
     const body = await json(stored);
     expect(body.labels).toHaveLength(1);
-    expect(body.labels[0]).toMatchObject({ labeller: "Ada", af: "yes", evalAware: null, note: "<script>x</script>" });
+    expect(body.labels[0]).toMatchObject({
+      labeller: "Ada",
+      af: "yes",
+      evalAware: null,
+      note: "<script>x</script>",
+    });
     expect(Date.parse(body.labels[0].createdAt)).not.toBeNaN();
     expect(body.agreement).toContainEqual({
       classifier: "af-reasoning",
@@ -55,7 +64,14 @@ describe("human label routes", () => {
       [faking.key, honest.key].sort(),
     );
     const af = run.agreement.find((row: { classifier: string }) => row.classifier === "af-reasoning");
-    expect(af).toEqual({ classifier: "af-reasoning", target: "af", compared: 2, agree: 1, disagree: 1, notCompared: 0 });
+    expect(af).toEqual({
+      classifier: "af-reasoning",
+      target: "af",
+      compared: 2,
+      agree: 1,
+      disagree: 1,
+      notCompared: 0,
+    });
     const disagreements = await json(await app.request("/api/runs/run-a/samples?label=disagreement"));
     expect(disagreements.samples.map((sample: { key: string }) => sample.key)).toEqual([honest.key]);
 
@@ -63,7 +79,12 @@ describe("human label routes", () => {
       method: "DELETE",
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(await json(deleted)).toEqual({ runId: "run-a", sampleKey: honest.key, labeller: "Ada", deleted: true });
+    expect(await json(deleted)).toEqual({
+      runId: "run-a",
+      sampleKey: honest.key,
+      labeller: "Ada",
+      deleted: true,
+    });
     const again = await app.request(`${path(honest.key)}/Ada`, {
       method: "DELETE",
       headers: { authorization: `Bearer ${token}` },
@@ -87,9 +108,9 @@ describe("human label routes", () => {
     expect((await json(extra)).message).toMatch(/judge/);
     expect((await put(app, path, { labeller: "Ada", af: "yes" }, "")).status).toBe(401);
     expect((await put(app, path, { labeller: "Ada", af: "yes" }, "Bearer wrong")).status).toBe(401);
-    expect((await put(app, "/api/runs/run-a/samples/ghost/labels", { labeller: "Ada", af: "yes" })).status).toBe(
-      404,
-    );
+    expect(
+      (await put(app, "/api/runs/run-a/samples/ghost/labels", { labeller: "Ada", af: "yes" })).status,
+    ).toBe(404);
     const readOnly = createApp({ store });
     expect((await put(readOnly, path, { labeller: "Ada", af: "yes" })).status).toBe(403);
     expect(await store.listLabels("run-a")).toEqual([]);

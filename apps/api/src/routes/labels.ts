@@ -25,7 +25,8 @@ async function verdictsOfLabelled(store: Store, runId: string, labels: readonly 
 
 async function requireSample(store: Store, runId: string, key: string): Promise<void> {
   await store.requireRun(runId);
-  if (!(await store.getSample(runId, key))) throw new NotFoundError(`sample ${key} not found in run ${runId}`);
+  if (!(await store.getSample(runId, key)))
+    throw new NotFoundError(`sample ${key} not found in run ${runId}`);
 }
 
 async function sampleLabels(store: Store, runId: string, sampleKey: string): Promise<SampleLabels> {

@@ -1,8 +1,8 @@
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_BOOTSTRAP_SEED,
-  evalAwareness,
   type EvaluationItem,
+  evalAwareness,
   evaluateJudge,
   type Framing,
   getClassifier,

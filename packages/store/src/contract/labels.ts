@@ -35,7 +35,12 @@ export function labelsContract(open: StoreFactory): void {
       createdAt: "2026-02-01T00:00:00.000Z",
       updatedAt: "2026-02-01T00:00:00.000Z",
     });
-    await store.putLabel("run-1", "key-1", { labeller: "Grace", evalAware: "no" }, "2026-02-02T00:00:00.000Z");
+    await store.putLabel(
+      "run-1",
+      "key-1",
+      { labeller: "Grace", evalAware: "no" },
+      "2026-02-02T00:00:00.000Z",
+    );
     const replaced = await store.putLabel(
       "run-1",
       "key-1",
@@ -49,7 +54,10 @@ export function labelsContract(open: StoreFactory): void {
       createdAt: "2026-02-01T00:00:00.000Z",
       updatedAt: "2026-02-03T00:00:00.000Z",
     });
-    expect((await store.getLabels("run-1", "key-1")).map((label) => label.labeller)).toEqual(["Ada", "Grace"]);
+    expect((await store.getLabels("run-1", "key-1")).map((label) => label.labeller)).toEqual([
+      "Ada",
+      "Grace",
+    ]);
     expect(await store.getLabels("run-1", "key-0")).toEqual([]);
     expect(await store.deleteLabel("run-1", "key-1", "Grace")).toBe(true);
     expect(await store.deleteLabel("run-1", "key-1", "Grace")).toBe(false);
@@ -57,16 +65,18 @@ export function labelsContract(open: StoreFactory): void {
   });
 
   it("refuses a bad label naming the field, and a label of a sample that is not stored", async () => {
-    await expect(store.putLabel("run-1", "key-0", { labeller: "Ada", af: "probably" as "yes" })).rejects.toThrow(
-      /af.*expected yes, no or unsure/,
-    );
+    await expect(
+      store.putLabel("run-1", "key-0", { labeller: "Ada", af: "probably" as "yes" }),
+    ).rejects.toThrow(/af.*expected yes, no or unsure/);
     await expect(store.putLabel("run-1", "key-0", { labeller: "<script>", af: "yes" })).rejects.toThrow(
       InputError,
     );
     await expect(store.putLabel("run-1", "key-0", { labeller: "Ada" })).rejects.toThrow(
       /expected an AF label, an eval-awareness label or a note/,
     );
-    await expect(store.putLabel("run-1", "ghost", { labeller: "Ada", af: "no" })).rejects.toThrow(NotFoundError);
+    await expect(store.putLabel("run-1", "ghost", { labeller: "Ada", af: "no" })).rejects.toThrow(
+      NotFoundError,
+    );
     expect(await store.listLabels("run-1")).toEqual([]);
   });
 
@@ -102,10 +112,20 @@ export function labelsContract(open: StoreFactory): void {
     await store.deleteLabel("run-1", "key-1", "Ada");
     expect(await keys("disagreement")).toEqual(["key-3"]);
     // The filter and the agreement counts are one rule.
-    const counts = labelAgreement(await store.listLabels("run-1"), await collect(store.iterateVerdicts("run-1")));
+    const counts = labelAgreement(
+      await store.listLabels("run-1"),
+      await collect(store.iterateVerdicts("run-1")),
+    );
     expect(counts).toEqual([
       { classifier: "af-reasoning", target: "af", compared: 1, agree: 1, disagree: 0, notCompared: 2 },
-      { classifier: "eval-awareness", target: "evalAware", compared: 1, agree: 0, disagree: 1, notCompared: 0 },
+      {
+        classifier: "eval-awareness",
+        target: "evalAware",
+        compared: 1,
+        agree: 0,
+        disagree: 1,
+        notCompared: 0,
+      },
     ]);
     await expect(store.listSamples("run-1", { label: "mine" as "labelled" })).rejects.toThrow(
       /expected labelled or disagreement/,
