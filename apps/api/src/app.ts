@@ -15,6 +15,7 @@ import { itemRoutes } from "./routes/items.js";
 import { labelRoutes } from "./routes/labels.js";
 import { runRoutes } from "./routes/runs.js";
 import { sampleRoutes } from "./routes/samples.js";
+import { sweepRoutes } from "./routes/sweeps.js";
 import { RunJobs } from "./run-jobs.js";
 import { checkAllowedBaseUrls } from "./run-request.js";
 import { serveViewerFile } from "./static-files.js";
@@ -107,6 +108,7 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
   app.route("/api", compareRoutes(api));
   app.route("/api", eventRoutes(api));
   app.route("/api", labelRoutes(api));
+  app.route("/api", sweepRoutes(api));
 
   app.all("/api/*", () => {
     throw new ApiError("NOT_FOUND", "no such API route");

@@ -171,6 +171,13 @@ export {
   Z_95,
 } from "./statistics.js";
 export { type GapSummary, gapSummarySchema, type TierSummary, tierSummarySchema } from "./summary.js";
+export type {
+  SweepCellResults,
+  SweepList,
+  SweepListItem,
+  SweepMatrix,
+  SweepMatrixCell,
+} from "./sweep-api.js";
 export {
   type ReasoningBlock,
   type ReasoningSource,
