@@ -116,6 +116,7 @@ export async function sweepMatrix(
         status: run.status,
         progress: await store.progress(runId),
         active: jobs.kindOf(runId) ?? null,
+        simulated: run.simulated,
       };
       const report = await reports.report(runId);
       results = resultsOf(report);

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { labelChecks } from "./labels.mjs";
+import { sweepChecks } from "./sweeps.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viewerRoot = join(here, "..");
@@ -889,6 +890,8 @@ try {
     screenshotDir,
     repositoryRoot: join(viewerRoot, "..", ".."),
   });
+
+  await sweepChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
 
   await check("no page threw an error", async () => {
     assert(pageErrors.length === 0, pageErrors.join("; "));

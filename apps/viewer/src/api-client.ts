@@ -8,6 +8,8 @@ import type {
   SampleDetail,
   SampleLabels,
   SamplePage,
+  SweepList,
+  SweepMatrix,
 } from "./api-types.js";
 
 /** An error answer from the API, with its code and message. */
@@ -66,5 +68,8 @@ export const api = {
     getJson<SampleLabels>(`${labelsPath(id, key)}`, signal),
   runLabels: (id: string, signal?: AbortSignal) =>
     getJson<RunLabels>(`/api/runs/${encodeURIComponent(id)}/labels`, signal),
+  sweeps: (signal?: AbortSignal) => getJson<SweepList>("/api/sweeps", signal),
+  sweep: (id: string, signal?: AbortSignal) =>
+    getJson<SweepMatrix>(`/api/sweeps/${encodeURIComponent(id)}`, signal),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,
 };

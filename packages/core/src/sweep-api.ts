@@ -25,7 +25,7 @@ export interface SweepMatrixCell {
   /** The run this cell has (or will have: cell runs are named from the sweep id). */
   runId: string;
   /** Null until the cell's run exists. */
-  run: { status: string; progress: RunProgress; active: RunActivity } | null;
+  run: { status: string; progress: RunProgress; active: RunActivity; simulated: boolean } | null;
   results: SweepCellResults | null;
   /** The paper's row for this setting and variant combination, when it has one. */
   reference: PaperReference | null;

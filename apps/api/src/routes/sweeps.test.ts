@@ -75,4 +75,40 @@ describe("sweep routes", () => {
     ]);
     expect((await app.request("/api/sweeps/ghost")).status).toBe(404);
   });
+
+  it("is live while a cell runs or the next cell is about to start, and not once the sweep stopped", async () => {
+    const config = {
+      models: ["sim/opus-like"],
+      variants: ["none", "cut-examples"],
+      userFormats: ["minimal"],
+    };
+    await store.createSweep({ id: "sweep-a", config, createdAt: "2026-01-01T00:00:00.000Z" });
+    const cellRun = (index: number, status: "running" | "complete", updatedAt: string) =>
+      store.createRun({
+        id: `sweep-a-c00${index}`,
+        createdAt: "2026-01-01T00:00:00.000Z",
+        updatedAt,
+        status,
+        config: { model: "sim/opus-like", userFormat: "minimal" },
+        simulated: true,
+        promptHash: "hash",
+        total: 10,
+        sweepId: "sweep-a",
+      });
+    const app = createApp({ store });
+    const live = async () => (await json(await app.request("/api/sweeps/sweep-a"))).live;
+    expect(await live()).toBe(false);
+    await cellRun(0, "running", new Date().toISOString());
+    expect(await live()).toBe(true);
+    await store.updateRun("sweep-a-c000", { status: "complete" });
+    // Finished a moment ago, the next cell not yet created: still live.
+    expect(await live()).toBe(true);
+    await store.deleteRun("sweep-a-c000");
+    await cellRun(0, "complete", "2026-01-01T00:00:00.000Z");
+    // Its last run finished long ago and a cell never started: the sweep was stopped.
+    expect(await live()).toBe(false);
+    const matrix = await json(await app.request("/api/sweeps/sweep-a"));
+    expect(matrix.cells[1]).toMatchObject({ runId: "sweep-a-c001", run: null, results: null });
+    expect(matrix.cells[1].reference.variation).toBe("cut examples");
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClientFactory, startRun } from "@aflab/engine";
+import { createClientFactory, runSweep, startRun } from "@aflab/engine";
 import { openStore } from "@aflab/store";
 import { startServer } from "../server.js";
 import { seedDemoRun } from "./demo-run.js";
@@ -31,6 +31,8 @@ export interface DemoServer {
   awareKey: string;
   /** The SQLite file behind the server (for the CLI in browser tests). */
   dbPath: string;
+  /** A finished sweep of 2 models × 2 prompt variants, made by the engine. */
+  sweepId: string;
   /** The write token the server accepts, or null when writes are off. */
   token: string | null;
   close(): Promise<void>;
@@ -116,6 +118,25 @@ export async function startDemoServer(options: {
   ).samples[0];
   if (!engineFaking) throw new Error("the engine run has no alignment-faking sample");
   const recorded = await runOnRecordedReplies(store);
+  // A small sweep made by the engine: two simulated models × the unmodified prompt and one the paper also
+  // ran, for the sweep matrix.
+  const sweep = await runSweep(
+    {
+      name: "demo sweep <script>window.__aflabInjected = 'sweep'</script>",
+      models: ["sim/opus-like", "sim/sonnet-like"],
+      variants: ["none", "cut-rlhf-info"],
+      userFormats: ["minimal"],
+      run: {
+        judge: "sim/judge",
+        classifiers: ["tag-compliance", "af-reasoning"],
+        dataset: { source: "builtin:harmful", limit: 30 },
+        epochs: 2,
+        seed: 8,
+        concurrency: 16,
+      },
+    },
+    { store, createClient: createClientFactory() },
+  );
   const server = await startServer({
     store,
     port: options.port ?? 0,
@@ -136,6 +157,7 @@ export async function startDemoServer(options: {
     recorded,
     awareKey: aware.key,
     dbPath,
+    sweepId: sweep.sweepId,
     token: options.token ?? null,
     async close() {
       await server.close();

@@ -84,6 +84,7 @@ export function RunPage(props: { runId: string }) {
           {run.config.judge && <span>judge: {run.config.judge}</span>}
           <span className={`badge badge-${status}`}>{status}</span>
           <Link href={paths.compare(run.id)}>compare with…</Link>
+          {run.sweepId && <Link href={paths.sweep(run.sweepId)}>its sweep</Link>}
         </div>
         {run.error && <p className="error">{run.error}</p>}
       </header>
