@@ -127,14 +127,14 @@ function Matrix(props: { matrix: SweepMatrix }) {
           ))}
         </tbody>
       </table>
-      <div className="sweep-legend" aria-label="Colour scale">
+      <p className="sweep-legend">
         <span style={{ background: gapColour(-largest, largest) }} />
         {points(-largest)}
         <span style={{ background: gapColour(0, largest), border: "1px solid var(--line)" }} />0
         <span style={{ background: gapColour(largest, largest) }} />
         {points(largest)} compliance gap (training − unmonitored); each cell: the gap with its 95% interval,
         the training-tier AF rate with its Wilson 95% interval, the paper's values where it has the variant.
-      </div>
+      </p>
     </>
   );
 }
