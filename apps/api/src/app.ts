@@ -13,6 +13,7 @@ import { compareRoutes } from "./routes/compare.js";
 import { eventRoutes } from "./routes/events.js";
 import { itemRoutes } from "./routes/items.js";
 import { labelRoutes } from "./routes/labels.js";
+import { resumeRoutes } from "./routes/resume.js";
 import { runRoutes } from "./routes/runs.js";
 import { sampleRoutes } from "./routes/samples.js";
 import { sweepRoutes } from "./routes/sweeps.js";
@@ -109,6 +110,7 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
   app.route("/api", eventRoutes(api));
   app.route("/api", labelRoutes(api));
   app.route("/api", sweepRoutes(api));
+  app.route("/api", resumeRoutes(api));
 
   app.all("/api/*", () => {
     throw new ApiError("NOT_FOUND", "no such API route");
