@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { labelChecks } from "./labels.mjs";
 import { sweepChecks } from "./sweeps.mjs";
+import { workChecks } from "./work.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viewerRoot = join(here, "..");
@@ -892,6 +893,7 @@ try {
   });
 
   await sweepChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
+  await workChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
 
   await check("no page threw an error", async () => {
     assert(pageErrors.length === 0, pageErrors.join("; "));

@@ -2,6 +2,8 @@
 // comparisons all come from @aflab/core, the definitions the API builds its responses against (types
 // only, so the viewer never imports server code).
 export type {
+  AcceptedClassify,
+  AcceptedRun,
   ApiErrorBody,
   CompareResult,
   Difference,

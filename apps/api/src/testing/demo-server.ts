@@ -31,6 +31,8 @@ export interface DemoServer {
   awareKey: string;
   /** The SQLite file behind the server (for the CLI in browser tests). */
   dbPath: string;
+  /** A run interrupted after a few samples. */
+  interruptedRunId: string;
   /** A finished sweep of 2 models × 2 prompt variants, made by the engine. */
   sweepId: string;
   /** The write token the server accepts, or null when writes are off. */
@@ -118,6 +120,29 @@ export async function startDemoServer(options: {
   ).samples[0];
   if (!engineFaking) throw new Error("the engine run has no alignment-faking sample");
   const recorded = await runOnRecordedReplies(store);
+  // A run stopped part way (as by Ctrl-C), for resuming from the page.
+  const stop = new AbortController();
+  let finished = 0;
+  const interrupted = await startRun(
+    {
+      model: "sim/opus-like",
+      judge: "sim/judge",
+      classifiers: ["tag-compliance", "af-reasoning"],
+      dataset: { source: "builtin:harmful", limit: 12 },
+      concurrency: 2,
+      seed: 6,
+      userFormat: "minimal",
+      label: "interrupted run",
+    },
+    {
+      store,
+      createClient: createClientFactory(),
+      signal: stop.signal,
+      onEvent: (event) => {
+        if (event.type === "sample-end" && ++finished === 5) stop.abort();
+      },
+    },
+  );
   // A small sweep made by the engine: two simulated models × the unmodified prompt and one the paper also
   // ran, for the sweep matrix.
   const sweep = await runSweep(
@@ -158,6 +183,7 @@ export async function startDemoServer(options: {
     awareKey: aware.key,
     dbPath,
     sweepId: sweep.sweepId,
+    interruptedRunId: interrupted.runId,
     token: options.token ?? null,
     async close() {
       await server.close();

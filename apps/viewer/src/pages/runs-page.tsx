@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api } from "../api-client.js";
 import type { RunListItem } from "../api-types.js";
 import { simulatedSidesLabel } from "../components/run-banners.js";
+import { StartRunForm } from "../components/work-panel.js";
 import { count, points, rateWithSe, usd } from "../format.js";
 import { Link, navigate, paths, useSearchState, useSearchText } from "../router.js";
 
@@ -110,6 +111,7 @@ export function RunsPage() {
   return (
     <main className="runs-page">
       <h1>Runs</h1>
+      <StartRunForm />
       <div className="filters">
         <label className="search-box">
           Search
