@@ -18,7 +18,7 @@ type SortValue = string | number | null;
 
 const resultKeys = new Set<RunSort>(["n", "gap", "af", "cost"]);
 
-function valueOf(sort: RunSort, run: Run, results: RunResults | undefined): SortValue {
+function sortValue(sort: RunSort, run: Run, results: RunResults | undefined): SortValue {
   switch (sort) {
     case "created":
       return run.createdAt;
@@ -72,7 +72,7 @@ export async function sortedRunPage(
     keyed.push({
       run,
       position,
-      value: valueOf(sort, run, withResults ? await results.results(run.id) : undefined),
+      value: sortValue(sort, run, withResults ? await results.results(run.id) : undefined),
     });
   }
   const direction = order === "asc" ? 1 : -1;
