@@ -227,4 +227,37 @@ export async function labelChecks({ page, url, facts, check, assert, screenshotD
       await page.screenshot({ path: join(screenshotDir, "label-filter.png") });
     },
   );
+
+  await check(
+    "labels stay fast on the 10,000-sample run: the labelled filter and a transcript's panel",
+    async () => {
+      const { largeRunId } = facts;
+      const keys = (
+        await (await page.request.get(`${url}/api/runs/${largeRunId}/samples?limit=3&offset=9000`)).json()
+      ).samples.map((sample) => sample.key);
+      for (const key of keys) {
+        const response = await page.request.put(
+          `${url}/api/runs/${largeRunId}/samples/${encodeURIComponent(key)}/labels`,
+          { data: { labeller: "Ada Lovelace", af: "no" }, headers: { authorization: `Bearer ${token}` } },
+        );
+        assert(response.status() === 200, `PUT answered ${response.status()}`);
+      }
+      let started = Date.now();
+      await page.goto(`${url}/runs/${largeRunId}?label=labelled`);
+      await page.waitForFunction(() => document.querySelectorAll("[role=row] .column-query a").length === 3);
+      const filtered = Date.now() - started;
+      started = Date.now();
+      await page.goto(`${url}/runs/${largeRunId}/samples/${encodeURIComponent(keys[0])}`);
+      await page.locator('[data-labeller="Ada Lovelace"]').waitFor();
+      await page.getByTestId("run-agreement").count();
+      const panel = Date.now() - started;
+      assert(
+        filtered < 5_000 && panel < 5_000,
+        `slow: labelled filter ${filtered} ms, label panel ${panel} ms`,
+      );
+      console.log(
+        `      labelled filter on 10,000 samples ${filtered} ms, transcript with its labels ${panel} ms`,
+      );
+    },
+  );
 }

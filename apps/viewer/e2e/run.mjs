@@ -611,6 +611,16 @@ try {
           return gapA === gapB ? ids.indexOf(a) - ids.indexOf(b) : gapA === null ? 1 : -1;
         return gapB - gapA || ids.indexOf(a) - ids.indexOf(b);
       });
+      // The server orders every run, so the new order arrives with the next answer.
+      await page
+        .waitForFunction(
+          (expected) =>
+            [...document.querySelectorAll("tr[data-run-id]")].map((row) => row.dataset.runId).join(",") ===
+            expected,
+          byGap.join(","),
+          { timeout: 10_000 },
+        )
+        .catch(() => {});
       let shown = await page
         .locator("tr[data-run-id]")
         .evaluateAll((rows) => rows.map((row) => row.dataset.runId));

@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../api-client.js";
 import type { RunListItem } from "../api-types.js";
@@ -79,6 +79,8 @@ export function RunsPage() {
   const runs = useQuery({
     queryKey: ["runs", params.toString()],
     queryFn: ({ signal }) => api.runs(params, signal),
+    // The list stays on screen while a new order or page loads.
+    placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
 
