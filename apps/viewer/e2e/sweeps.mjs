@@ -13,6 +13,7 @@ export async function sweepChecks({ page, url, facts, check, assert, screenshotD
     await page.goto(`${url}/sweeps`);
     const row = page.locator(`tr[data-sweep-id="${sweepId}"]`);
     await row.waitFor();
+    await page.screenshot({ path: join(screenshotDir, "sweeps-list.png") });
     await row.getByRole("link").click();
     await page.waitForURL(`${url}/sweeps/${sweepId}`);
     const matrix = page.getByRole("table", { name: "Sweep matrix" });
