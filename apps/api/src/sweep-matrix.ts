@@ -1,6 +1,7 @@
 import type {
   Run,
   RunReport,
+  Setting,
   SweepCellResults,
   SweepListItem,
   SweepMatrix,
@@ -87,10 +88,10 @@ function resultsOf(report: RunReport): SweepCellResults {
 }
 
 /** The paper's row for a cell not yet run, by the same rule as a run's (`referenceForRun`). */
-function plannedReference(config: SweepConfig, setting: SweepMatrixCell["setting"], variants: string[]) {
+function plannedReference(config: SweepConfig, setting: Setting, variants: string[]) {
   if (config.run.promptFile || config.run.cot === false) return null;
-  const label = paperVariationLabel(setting as "helpful-only", variants);
-  return label ? paperReference(setting as "helpful-only", label) : null;
+  const label = paperVariationLabel(setting, variants);
+  return label ? paperReference(setting, label) : null;
 }
 
 /** The sweep's cells with each run's status, numbers from its report, and the paper's values. */
