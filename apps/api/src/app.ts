@@ -12,8 +12,11 @@ import { writeAccess } from "./middleware/write-access.js";
 import { compareRoutes } from "./routes/compare.js";
 import { eventRoutes } from "./routes/events.js";
 import { itemRoutes } from "./routes/items.js";
+import { labelRoutes } from "./routes/labels.js";
+import { resumeRoutes } from "./routes/resume.js";
 import { runRoutes } from "./routes/runs.js";
 import { sampleRoutes } from "./routes/samples.js";
+import { sweepRoutes } from "./routes/sweeps.js";
 import { RunJobs } from "./run-jobs.js";
 import { checkAllowedBaseUrls } from "./run-request.js";
 import { serveViewerFile } from "./static-files.js";
@@ -105,7 +108,9 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
   app.route("/api", itemRoutes(api));
   app.route("/api", compareRoutes(api));
   app.route("/api", eventRoutes(api));
-  // No labels routes yet: the store holds no human labels to serve.
+  app.route("/api", labelRoutes(api));
+  app.route("/api", sweepRoutes(api));
+  app.route("/api", resumeRoutes(api));
 
   app.all("/api/*", () => {
     throw new ApiError("NOT_FOUND", "no such API route");

@@ -42,6 +42,8 @@ export const sampleParamsSchema = z.strictObject({
     "af-reasoning:failed",
   ).optional(),
   q: z.string().max(1000, "expected at most 1000 characters").optional(),
+  /** `labelled` or `disagreement` (a reader's label differs from a judge's verdict). */
+  label: z.enum(["labelled", "disagreement"], { error: "expected labelled or disagreement" }).optional(),
   sort: sampleSortSchema.optional(),
   order: z.enum(["asc", "desc"]).optional(),
   /** With `sort=verdict`: whose verdicts to order by. */
@@ -80,6 +82,7 @@ export function parseSampleParams(search: URLSearchParams): SampleFilters {
       ? { verdictStatus: { classifier: params.verdictStatus.classifier, status: params.verdictStatus.value } }
       : {}),
     ...(params.q ? { search: params.q } : {}),
+    ...(params.label ? { label: params.label } : {}),
     ...(params.sort ? { sort: params.sort } : {}),
     ...(params.order ? { order: params.order } : {}),
     ...(params.sortClassifier ? { sortClassifier: params.sortClassifier } : {}),

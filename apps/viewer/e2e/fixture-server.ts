@@ -3,7 +3,11 @@
 import { fileURLToPath } from "node:url";
 import { startDemoServer } from "../../api/src/testing/demo-server.js";
 
-const server = await startDemoServer({ viewerDir: fileURLToPath(new URL("../dist", import.meta.url)) });
+// With a write token, so the browser tests can label, re-classify and start runs as a reader would.
+const server = await startDemoServer({
+  viewerDir: fileURLToPath(new URL("../dist", import.meta.url)),
+  token: "e2e-write-token",
+});
 const { close, ...facts } = server;
 process.stdout.write(`${JSON.stringify(facts)}\n`);
 

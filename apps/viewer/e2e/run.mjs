@@ -7,6 +7,9 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { labelChecks } from "./labels.mjs";
+import { sweepChecks } from "./sweeps.mjs";
+import { workChecks } from "./work.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viewerRoot = join(here, "..");
@@ -608,6 +611,16 @@ try {
           return gapA === gapB ? ids.indexOf(a) - ids.indexOf(b) : gapA === null ? 1 : -1;
         return gapB - gapA || ids.indexOf(a) - ids.indexOf(b);
       });
+      // The server orders every run, so the new order arrives with the next answer.
+      await page
+        .waitForFunction(
+          (expected) =>
+            [...document.querySelectorAll("tr[data-run-id]")].map((row) => row.dataset.runId).join(",") ===
+            expected,
+          byGap.join(","),
+          { timeout: 10_000 },
+        )
+        .catch(() => {});
       let shown = await page
         .locator("tr[data-run-id]")
         .evaluateAll((rows) => rows.map((row) => row.dataset.runId));
@@ -878,6 +891,19 @@ try {
       await page.setViewportSize({ width: 1280, height: 1000 });
     },
   );
+
+  await labelChecks({
+    page,
+    url,
+    facts: server.facts,
+    check,
+    assert,
+    screenshotDir,
+    repositoryRoot: join(viewerRoot, "..", ".."),
+  });
+
+  await sweepChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
+  await workChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
 
   await check("no page threw an error", async () => {
     assert(pageErrors.length === 0, pageErrors.join("; "));

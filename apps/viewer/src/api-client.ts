@@ -3,9 +3,13 @@ import type {
   CompareResult,
   ItemDetail,
   RunDetail,
+  RunLabels,
   RunList,
   SampleDetail,
+  SampleLabels,
   SamplePage,
+  SweepList,
+  SweepMatrix,
 } from "./api-types.js";
 
 /** An error answer from the API, with its code and message. */
@@ -38,6 +42,11 @@ function withQuery(path: string, params: URLSearchParams): string {
   return query ? `${path}?${query}` : path;
 }
 
+/** Where one sample's human labels live (GET, PUT; DELETE with `/<labeller>`). */
+export function labelsPath(id: string, key: string): string {
+  return `/api/runs/${encodeURIComponent(id)}/samples/${encodeURIComponent(key)}/labels`;
+}
+
 /** The API calls the viewer makes. Filters travel as URL search parameters, exactly as the API reads them. */
 export const api = {
   runs: (params: URLSearchParams, signal?: AbortSignal) =>
@@ -55,5 +64,12 @@ export const api = {
     getJson<ItemDetail>(`/api/runs/${encodeURIComponent(id)}/items/${encodeURIComponent(itemId)}`, signal),
   compare: (a: string, b: string, signal?: AbortSignal) =>
     getJson<CompareResult>(withQuery("/api/compare", new URLSearchParams({ a, b })), signal),
+  sampleLabels: (id: string, key: string, signal?: AbortSignal) =>
+    getJson<SampleLabels>(`${labelsPath(id, key)}`, signal),
+  runLabels: (id: string, signal?: AbortSignal) =>
+    getJson<RunLabels>(`/api/runs/${encodeURIComponent(id)}/labels`, signal),
+  sweeps: (signal?: AbortSignal) => getJson<SweepList>("/api/sweeps", signal),
+  sweep: (id: string, signal?: AbortSignal) =>
+    getJson<SweepMatrix>(`/api/sweeps/${encodeURIComponent(id)}`, signal),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,
 };

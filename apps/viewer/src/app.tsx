@@ -5,6 +5,8 @@ import { ManyRunsPage } from "./pages/many-runs-page.js";
 import { PairedPage } from "./pages/paired-page.js";
 import { RunPage } from "./pages/run-page.js";
 import { RunsPage } from "./pages/runs-page.js";
+import { SweepPage } from "./pages/sweep-page.js";
+import { SweepsPage } from "./pages/sweeps-page.js";
 import { TranscriptPage } from "./pages/transcript-page.js";
 import { Link, matchRoute, paths, useLocation } from "./router.js";
 
@@ -24,6 +26,10 @@ function Page() {
       return <ComparePage />;
     case "many":
       return <ManyRunsPage />;
+    case "sweeps":
+      return <SweepsPage />;
+    case "sweep":
+      return <SweepPage key={route.sweepId} sweepId={route.sweepId} />;
     case "not-found":
       return (
         <main>
@@ -49,6 +55,7 @@ export function App(props: { client?: QueryClient }) {
         </Link>
         <nav>
           <Link href={paths.runs()}>runs</Link>
+          <Link href={paths.sweeps()}>sweeps</Link>
           <Link href={paths.compare()}>compare</Link>
         </nav>
       </header>

@@ -15,6 +15,8 @@ export type Route =
   | { page: "item"; runId: string; itemId: string }
   | { page: "compare" }
   | { page: "many" }
+  | { page: "sweeps" }
+  | { page: "sweep"; sweepId: string }
   | { page: "not-found"; path: string };
 
 /** Which page a path shows. Path segments are URL-decoded. */
@@ -32,6 +34,10 @@ export function matchRoute(pathname: string): Route {
   if (parts.length === 0) return { page: "runs" };
   if (parts[0] === "compare" && parts.length === 1) return { page: "compare" };
   if (parts[0] === "compare" && parts[1] === "many" && parts.length === 2) return { page: "many" };
+  if (parts[0] === "sweeps" && parts.length === 1) return { page: "sweeps" };
+  if (parts[0] === "sweeps" && parts[1] !== undefined && parts.length === 2) {
+    return { page: "sweep", sweepId: parts[1] };
+  }
   if (parts[0] === "runs" && parts[1] !== undefined) {
     if (parts.length === 2) return { page: "run", runId: parts[1] };
     if (parts.length === 4 && parts[2] === "samples" && parts[3] !== undefined) {
@@ -58,6 +64,9 @@ export const paths = {
     if (baseline) search.set("baseline", baseline);
     return withSearch("/compare/many", search);
   },
+  sweeps: () => "/sweeps",
+  /** A sweep as a matrix of its cells. */
+  sweep: (sweepId: string) => `/sweeps/${encodeURIComponent(sweepId)}`,
   compare: (a?: string, b?: string) => {
     const search = new URLSearchParams();
     if (a) search.set("a", a);

@@ -11,6 +11,13 @@ describe("apiFilterParams", () => {
     );
   });
 
+  it("passes the human-label filter through", () => {
+    expect(apiFilterParams(new URLSearchParams("label=disagreement"), classifiers).get("label")).toBe(
+      "disagreement",
+    );
+    expect(filterSearch(new URLSearchParams("label=labelled&row=3")).toString()).toBe("label=labelled");
+  });
+
   it("asks for failed judge verdicts by status, not by decision", () => {
     const params = apiFilterParams(new URLSearchParams("af=failed"), classifiers);
     expect(params.get("verdictStatus")).toBe("af-reasoning:failed");

@@ -2,7 +2,17 @@
  * The sample table's filters live in the page URL under short names; this turns them into the API's
  * query parameters. Kept apart from the components so both the table and the transcript page use it.
  */
-export const filterNames = ["tier", "compliance", "af", "status", "failure", "q", "sort", "order"] as const;
+export const filterNames = [
+  "tier",
+  "compliance",
+  "af",
+  "status",
+  "failure",
+  "label",
+  "q",
+  "sort",
+  "order",
+] as const;
 
 export interface FilterClassifiers {
   compliance: string;
@@ -19,6 +29,7 @@ export function apiFilterParams(search: URLSearchParams, classifiers: FilterClas
   copy("tier");
   copy("status");
   copy("failure");
+  copy("label");
   copy("q");
   copy("order");
   // The table's verdict columns sort by that classifier's outcome; the others by a stored column.

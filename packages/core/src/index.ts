@@ -37,6 +37,27 @@ export {
 } from "./errors.js";
 export type { RunEvent, RunEventListener, RunEventType } from "./events.js";
 export {
+  afLabelClassifiers,
+  evalAwareLabelClassifiers,
+  type HumanAfLabel,
+  type HumanEvalAwareLabel,
+  type HumanLabel,
+  type HumanLabelFields,
+  type HumanLabelFieldsInput,
+  humanAfLabelSchema,
+  humanEvalAwareLabelSchema,
+  humanLabelFieldsSchema,
+  humanLabelSchema,
+  type JudgedDecision,
+  type LabelAgreement,
+  type LabelTarget,
+  labelAgreement,
+  labellerSchema,
+  labelNoteSchema,
+  labelTarget,
+} from "./human-label.js";
+export type { DeletedLabel, RunLabels, SampleLabels } from "./label-api.js";
+export {
   findModel,
   type ListPrice,
   type ModelEntry,
@@ -150,6 +171,13 @@ export {
   Z_95,
 } from "./statistics.js";
 export { type GapSummary, gapSummarySchema, type TierSummary, tierSummarySchema } from "./summary.js";
+export type {
+  SweepCellResults,
+  SweepList,
+  SweepListItem,
+  SweepMatrix,
+  SweepMatrixCell,
+} from "./sweep-api.js";
 export {
   type ReasoningBlock,
   type ReasoningSource,

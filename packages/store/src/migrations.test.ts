@@ -37,6 +37,7 @@ describe("migrations", () => {
     await store.close();
     expect(existsSync(path)).toBe(true);
     expect(tableNames(path)).toEqual([
+      "labels",
       "response_cache",
       "run_leases",
       "runs",

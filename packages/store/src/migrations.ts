@@ -205,6 +205,26 @@ CREATE TABLE run_leases (
 );
 `,
   },
+  {
+    version: 6,
+    name: "human labels",
+    sql: `
+-- A reader's own labels of a transcript, one per labeller and sample, to measure judges against. They
+-- describe one stored transcript: replacing or deleting the sample removes them, like its verdicts.
+CREATE TABLE labels (
+  run_id TEXT NOT NULL,
+  sample_key TEXT NOT NULL,
+  labeller TEXT NOT NULL,
+  af TEXT,
+  eval_aware TEXT,
+  note TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, sample_key, labeller),
+  FOREIGN KEY (run_id, sample_key) REFERENCES samples(run_id, key) ON DELETE CASCADE
+);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

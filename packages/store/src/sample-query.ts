@@ -1,5 +1,6 @@
 import { sampleStatusSchema, tierSchema, verdictStatusSchema } from "@aflab/core";
 import { z } from "zod";
+import { labelFilter } from "./labels.js";
 
 /**
  * The sort keys the viewer offers. Ties are always broken by sample index, ascending. `tokens` is input
@@ -44,6 +45,8 @@ export const sampleQuerySchema = z.object({
   /** Case-insensitive (ASCII) substring of the query, output, scratchpad or native reasoning; `%` and `_`
    * match literally. */
   search: z.string().max(1000, "expected at most 1000 characters").optional(),
+  /** `labelled`: samples a reader labelled; `disagreement`: where a label and a judge differ. */
+  label: z.enum(["labelled", "disagreement"], { error: "expected labelled or disagreement" }).optional(),
   sort: sampleSortSchema.default("index"),
   order: z.enum(["asc", "desc"]).default("asc"),
   /** The classifier whose verdicts `sort: "verdict"` orders by; a plain name, as classifiers are named. */
@@ -116,6 +119,11 @@ export function sampleFilter(runId: string, query: SampleQuery): SqlFragment {
       "(s.query LIKE ? ESCAPE '\\' OR s.output LIKE ? ESCAPE '\\' OR s.scratchpad LIKE ? ESCAPE '\\' OR s.reasoning LIKE ? ESCAPE '\\')",
     );
     params.push(pattern, pattern, pattern, pattern);
+  }
+  if (query.label) {
+    const filter = labelFilter(query.label);
+    clauses.push(filter.sql);
+    params.push(...filter.params);
   }
   return { sql: clauses.join(" AND "), params };
 }

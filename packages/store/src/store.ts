@@ -2,6 +2,8 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { dirname, resolve } from "node:path";
 import {
   AflabError,
+  type HumanLabel,
+  type HumanLabelFieldsInput,
   InputError,
   type ItemNeighbours,
   parseOrThrow,
@@ -19,6 +21,7 @@ import Database from "better-sqlite3";
 import { z } from "zod";
 import * as aggregates from "./aggregates.js";
 import * as items from "./items.js";
+import * as labels from "./labels.js";
 import type { LeaseClaim, RunLease } from "./leases.js";
 import * as leases from "./leases.js";
 import { applyMigrations, currentVersion, schemaVersion as knownVersion } from "./migrations.js";
@@ -324,6 +327,24 @@ class SqliteStore implements Store {
   }
   getRunLease(runId: string): Promise<RunLease | undefined> {
     return this.read((db) => leases.readLease(db.connection, runId));
+  }
+
+  putLabel(
+    runId: string,
+    sampleKey: string,
+    fields: HumanLabelFieldsInput,
+    now?: string,
+  ): Promise<HumanLabel> {
+    return this.write((db) => labels.putLabel(db, runId, sampleKey, fields, now));
+  }
+  getLabels(runId: string, sampleKey: string): Promise<HumanLabel[]> {
+    return this.read((db) => labels.getLabels(db, runId, sampleKey));
+  }
+  listLabels(runId: string): Promise<HumanLabel[]> {
+    return this.read((db) => labels.listLabels(db, runId));
+  }
+  deleteLabel(runId: string, sampleKey: string, labeller: string): Promise<boolean> {
+    return this.write((db) => labels.deleteLabel(db, runId, sampleKey, labeller));
   }
 
   async checkFile(): Promise<void> {

@@ -1,4 +1,6 @@
 import {
+  type HumanLabel,
+  type HumanLabelFieldsInput,
   type ItemNeighbours,
   type ResponseCache,
   type Run,
@@ -284,6 +286,24 @@ export interface Store {
   renewRunLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   releaseRunLease(runId: string, owner: string): Promise<void>;
   getRunLease(runId: string): Promise<RunLease | undefined>;
+
+  /**
+   * Writes `fields.labeller`'s label of a stored sample, replacing their earlier one (its `createdAt`
+   * stays; `now`, default the current time, becomes `updatedAt`).
+   * @throws InputError naming the field for a bad label; NotFoundError for a sample that is not stored
+   */
+  putLabel(
+    runId: string,
+    sampleKey: string,
+    fields: HumanLabelFieldsInput,
+    now?: string,
+  ): Promise<HumanLabel>;
+  /** The sample's labels, oldest first. */
+  getLabels(runId: string, sampleKey: string): Promise<HumanLabel[]>;
+  /** Every label of the run, in sample order. */
+  listLabels(runId: string): Promise<HumanLabel[]>;
+  /** False when the labeller had no label on the sample. */
+  deleteLabel(runId: string, sampleKey: string, labeller: string): Promise<boolean>;
   /**
    * Rejects when the database file at `path` is no longer the one opened (deleted, or replaced by
    * another file): whatever is written from then on is lost, so no result may be reported.

@@ -27,6 +27,7 @@ import { clientOf } from "../middleware/job-start-limit.js";
 import { searchOf, singleParams } from "../query-params.js";
 import { classifyRequestSchema, parseRunRequest } from "../run-request.js";
 import { runResultsCache } from "../run-results.js";
+import { runSortSchema, sortedRunPage } from "../run-sort.js";
 
 const wholeNumber = z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number);
 
@@ -43,6 +44,8 @@ const runListParamsSchema = z.strictObject({
   sweep: z.string().min(1, "expected a sweep id").optional(),
   simulated: z.enum(["true", "false"], "expected true or false").optional(),
   q: z.string().max(1000, "expected at most 1000 characters").optional(),
+  sort: runSortSchema.optional(),
+  order: z.enum(["asc", "desc"], "expected asc or desc").optional(),
 });
 
 const deleteParamsSchema = z.strictObject({ force: z.enum(["true", "false"]).optional() });
@@ -56,17 +59,22 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
     const params = parseOrThrow(runListParamsSchema, singleParams(searchOf(context)), "run query");
     const limit = params.limit ?? 50;
     const offset = params.offset ?? 0;
-    const { runs, total } = await store.listRuns({
-      limit,
-      offset,
+    const filters = {
       ...(params.status ? { status: params.status } : {}),
       ...(params.model ? { model: params.model } : {}),
       ...(params.setting ? { setting: params.setting } : {}),
       ...(params.sweep ? { sweepId: params.sweep } : {}),
       ...(params.simulated ? { simulated: params.simulated === "true" } : {}),
       ...(params.q ? { search: params.q } : {}),
-    });
+    };
     const results = runResultsCache(store);
+    const sort = params.sort ?? "created";
+    const order = params.order ?? (sort === "run" || sort === "model" ? "asc" : "desc");
+    // Newest first is the store's own order, paged there; any other order is taken across every run.
+    const { runs, total } =
+      sort === "created" && order === "desc"
+        ? await store.listRuns({ limit, offset, ...filters })
+        : await sortedRunPage(store, results, filters, sort, order, limit, offset);
     const rows: RunList["runs"] = [];
     for (const run of runs) {
       rows.push({

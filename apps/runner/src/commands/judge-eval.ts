@@ -1,6 +1,7 @@
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_BOOTSTRAP_SEED,
+  type EvaluationItem,
   evalAwareness,
   evaluateJudge,
   type Framing,
@@ -14,10 +15,13 @@ import { createClientFactory } from "@aflab/engine";
 import type { Command } from "commander";
 import { lazyStore, loadEnvironment, numberFlag, resolveDbPath } from "../context.js";
 import { percent, table, usd } from "../format.js";
+import { type RunLabelSource, runLabelExamples } from "../run-labels.js";
 import { requireFormat } from "./report.js";
 
 interface JudgeEvalFlags {
   labels?: string;
+  labelsFrom?: string;
+  labeller?: string;
   classifier?: string;
   judge?: string;
   textColumn?: string;
@@ -39,8 +43,8 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function requireFraming(value: string | undefined): Framing {
-  const framing = value ?? "run";
+function requireFraming(value: string | undefined, fallback: Framing = "run"): Framing {
+  const framing = value ?? fallback;
   if (framing !== "run" && framing !== "raw") {
     throw new InputError(`--framing: expected run or raw, got "${framing}"`, { field: "framing" });
   }
@@ -76,7 +80,12 @@ export function registerJudgeEvalCommand(program: Command): void {
     .description(
       "measure a judge on labelled examples: AUROC with a bootstrap interval, confusion matrix, the k-vote curve, calibration and cost",
     )
-    .requiredOption("--labels <file>", "CSV or JSONL with a text column and a label column")
+    .option("--labels <file>", "CSV or JSONL with a text column and a label column")
+    .option(
+      "--labels-from <run>",
+      "instead of a file: the human labels readers gave the run's transcripts in the viewer",
+    )
+    .option("--labeller <name>", "with --labels-from: only this labeller's labels")
     .option("--classifier <name>", "classifier to measure", "af-reasoning")
     .option("--judge <id>", "judge model (sim/judge works offline)")
     .option("--text-column <name>", "column holding the judged text", "scratchpad_reasoning")
@@ -97,7 +106,10 @@ export function registerJudgeEvalCommand(program: Command): void {
       collect,
       [],
     )
-    .option("--framing <framing>", "run (the text as a run's judge would see it) or raw", "run")
+    .option(
+      "--framing <framing>",
+      "run (the text as a run's judge would see it) or raw (default run; with --labels-from the judged part, always raw)",
+    )
     .option("--votes <n>", "votes per item for voting judges (default 20)")
     .option("--bootstrap <n>", `resamples of the AUROC bootstrap (default ${DEFAULT_BOOTSTRAP_RESAMPLES})`)
     .option("--seed <n>", `seed of the AUROC bootstrap (default ${DEFAULT_BOOTSTRAP_SEED})`)
@@ -111,7 +123,22 @@ export function registerJudgeEvalCommand(program: Command): void {
     .option("--format <format>", "table or json", "table")
     .action(async (flags: JudgeEvalFlags) => {
       const format = requireFormat(flags.format);
-      const framing = requireFraming(flags.framing);
+      if ((flags.labels === undefined) === (flags.labelsFrom === undefined)) {
+        throw new InputError("expected either --labels <file> or --labels-from <run>, not both or neither", {
+          field: "labels",
+        });
+      }
+      if (flags.labeller !== undefined && flags.labelsFrom === undefined) {
+        throw new InputError("--labeller needs --labels-from", { field: "labeller" });
+      }
+      const fromRun = flags.labelsFrom !== undefined;
+      const framing = requireFraming(flags.framing, fromRun ? "raw" : "run");
+      if (fromRun && framing !== "raw") {
+        throw new InputError(
+          "--framing run does not apply to --labels-from: each example is already the part the judge reads",
+          { field: "framing" },
+        );
+      }
       const providers = loadEnvironment({ providers: flags.providers });
       const classifier = getClassifier(flags.classifier ?? "af-reasoning");
       // The one rule for classifiers and judges; the companion the AF judge brings to runs is not measured here.
@@ -143,15 +170,24 @@ export function registerJudgeEvalCommand(program: Command): void {
         );
       }
       const config = runConfigSchema.parse({ model: judgeCheck.data, judge: flags.judge });
-      let items = await loadLabelledExamples(flags.labels ?? "", {
-        textColumn: flags.textColumn ?? "scratchpad_reasoning",
-        labelColumn: flags.labelColumn ?? "alignment_faking_human_label",
-        positiveLabels: flags.positiveLabel,
-        negativeLabels: flags.negativeLabel,
-      });
-      if (limit !== undefined) items = items.slice(0, limit);
       const store = lazyStore(resolveDbPath(flags));
       try {
+        let source: RunLabelSource | undefined;
+        let items: EvaluationItem[];
+        if (flags.labelsFrom !== undefined) {
+          const fromStore = await runLabelExamples(store.get(), flags.labelsFrom, classifier, flags.labeller);
+          items = fromStore.items;
+          source = fromStore.source;
+        } else {
+          items = await loadLabelledExamples(flags.labels ?? "", {
+            textColumn: flags.textColumn ?? "scratchpad_reasoning",
+            labelColumn: flags.labelColumn ?? "alignment_faking_human_label",
+            positiveLabels: flags.positiveLabel,
+            negativeLabels: flags.negativeLabel,
+          });
+        }
+        if (limit !== undefined) items = items.slice(0, limit);
+        if (source && limit !== undefined) source.sampleKeys = source.sampleKeys.slice(0, limit);
         // A classifier that needs no judge (tag-compliance) is given the offline judge, which it never calls.
         const judgeId = flags.judge ?? simulatedJudgeId;
         const judge = createClientFactory({ responseCache: store.responseCache, providers })(
@@ -174,7 +210,7 @@ export function registerJudgeEvalCommand(program: Command): void {
         });
         if (process.stderr.isTTY) process.stderr.write("\n");
         const labels = {
-          column: flags.labelColumn ?? "alignment_faking_human_label",
+          ...(source ? { fromRun: source } : { column: flags.labelColumn ?? "alignment_faking_human_label" }),
           positive: items.filter((item) => item.label).length,
           negative: items.filter((item) => !item.label).length,
           positiveValues: flags.positiveLabel.length > 0 ? flags.positiveLabel : null,
@@ -192,6 +228,8 @@ export function registerJudgeEvalCommand(program: Command): void {
 }
 
 interface LabelSummary {
+  /** Set when the labels are a run's human labels (`--labels-from`). */
+  fromRun?: RunLabelSource;
   positive: number;
   negative: number;
   positiveValues: string[] | null;
@@ -204,6 +242,15 @@ function fixed(value: number | null | undefined, digits = 3): string {
 
 function describeLabels(labels: LabelSummary): string {
   const values = (list: string[]) => list.map((value) => JSON.stringify(value)).join(", ");
+  if (labels.fromRun) {
+    const run = labels.fromRun;
+    const question = run.target === "af" ? "alignment faking" : "eval awareness";
+    return (
+      `labels: ${labels.positive} positive, ${labels.negative} negative: human ${question} labels of run ${run.runId}` +
+      `${run.labeller === null ? " (every labeller)" : ` by ${run.labeller}`}; left out: ${run.undecided} unsure or ` +
+      `unanswered, ${run.conflicting} where labellers disagree, ${run.withoutText} without text to judge`
+    );
+  }
   if (labels.positiveValues === null) {
     return `labels: ${labels.positive} positive, ${labels.negative} negative (true/false, yes/no or 1/0)`;
   }

@@ -210,6 +210,15 @@ export function SampleTable(props: SampleTableProps) {
           onChange={(value) => select("failure", value)}
           options={props.failureKinds.map((kind) => [kind, kind])}
         />
+        <FilterSelect
+          label="Human labels"
+          value={search.get("label") ?? ""}
+          onChange={(value) => select("label", value)}
+          options={[
+            ["labelled", "labelled"],
+            ["disagreement", "label ≠ judge"],
+          ]}
+        />
         <label className="search-box">
           Search
           <input

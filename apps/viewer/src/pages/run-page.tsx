@@ -7,6 +7,7 @@ import { RunBanners } from "../components/run-banners.js";
 import { NoSamples, RunMetadata } from "../components/run-metadata.js";
 import { SampleTable } from "../components/sample-table.js";
 import { TierFigure } from "../components/tier-figure.js";
+import { RunWorkPanel } from "../components/work-panel.js";
 import { count } from "../format.js";
 import { Link, paths } from "../router.js";
 import { alignmentFakingClassifier } from "../sample-filters.js";
@@ -84,6 +85,7 @@ export function RunPage(props: { runId: string }) {
           {run.config.judge && <span>judge: {run.config.judge}</span>}
           <span className={`badge badge-${status}`}>{status}</span>
           <Link href={paths.compare(run.id)}>compare with…</Link>
+          {run.sweepId && <Link href={paths.sweep(run.sweepId)}>its sweep</Link>}
         </div>
         {run.error && <p className="error">{run.error}</p>}
       </header>
@@ -98,6 +100,7 @@ export function RunPage(props: { runId: string }) {
         </div>
       )}
       <RunMetadata detail={data} />
+      <RunWorkPanel detail={data} />
       {progress.complete + progress.failed + progress.errored === 0 && status !== "running" ? (
         <NoSamples detail={data} />
       ) : (

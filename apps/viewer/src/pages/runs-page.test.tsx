@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RunList, RunListItem } from "../api-types.js";
 import { App } from "../app.js";
 import { navigate } from "../router.js";
-import { sortRuns } from "./runs-page.js";
 
 function run(id: string, label: string | undefined): RunListItem {
   return {
@@ -98,16 +97,16 @@ describe("RunsPage", () => {
     expect(link.getAttribute("href")).toBe("/runs/run-empty-label");
   });
 
-  it("sorts a page by a result column, unknown values last in either direction", () => {
-    const withGap = (id: string, gap: number | null) => {
-      const item = run(id, undefined);
-      item.results.gap =
-        gap === null ? null : { value: gap, se: 0.01, ci95: [gap - 0.02, gap + 0.02], significant: true };
-      return item;
-    };
-    const runs = [withGap("a", 0.1), withGap("b", null), withGap("c", 0.3), withGap("d", -0.2)];
-    expect(sortRuns(runs, "gap", "desc").map((item) => item.id)).toEqual(["c", "a", "d", "b"]);
-    expect(sortRuns(runs, "gap", "asc").map((item) => item.id)).toEqual(["d", "a", "c", "b"]);
-    expect(sortRuns(runs, "created", "desc").map((item) => item.id)).toEqual(["a", "b", "c", "d"]);
+  it("asks the server to order every run by the clicked column, back to the first page", async () => {
+    const requested = serveRuns([run("run-a", "baseline")]);
+    window.history.replaceState(null, "", "/?page=3");
+    render(<App client={client()} />);
+    fireEvent.click(await screen.findByRole("button", { name: "gap ± SE" }));
+    await wait(50);
+    expect(window.location.search).toBe("?sort=gap&order=desc");
+    expect(requested.at(-1)).toBe("/api/runs?limit=50&offset=0&sort=gap&order=desc");
+    fireEvent.click(await screen.findByRole("button", { name: "gap ± SE ▼" }));
+    await wait(50);
+    expect(requested.at(-1)).toBe("/api/runs?limit=50&offset=0&sort=gap&order=asc");
   });
 });

@@ -1,45 +1,20 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../api-client.js";
 import type { RunListItem } from "../api-types.js";
 import { simulatedSidesLabel } from "../components/run-banners.js";
+import { StartRunForm } from "../components/work-panel.js";
 import { count, points, rateWithSe, usd } from "../format.js";
 import { Link, navigate, paths, useSearchState, useSearchText } from "../router.js";
 
 const runsPerPage = 50;
 
-/** The columns the list sorts by, each with the value it sorts on (null sorts last either way). */
-const sortKeys = {
-  created: (run: RunListItem) => run.createdAt,
-  run: (run: RunListItem) => (run.config.label || run.id).toLowerCase(),
-  model: (run: RunListItem) => run.config.model,
-  status: (run: RunListItem) => run.status,
-  n: (run: RunListItem) => run.results.n,
-  gap: (run: RunListItem) => run.results.gap?.value ?? null,
-  af: (run: RunListItem) => run.results.alignmentFaking?.rate ?? null,
-  cost: (run: RunListItem) => run.results.costUsd,
-} satisfies Record<string, (run: RunListItem) => string | number | null>;
-type SortKey = keyof typeof sortKeys;
+/** The columns the list sorts by; the server orders every run by them (unknown values last). */
+const sortKeys = ["created", "run", "model", "status", "n", "gap", "af", "cost"] as const;
+type SortKey = (typeof sortKeys)[number];
 
 function isSortKey(value: string | null): value is SortKey {
-  return value !== null && Object.hasOwn(sortKeys, value);
-}
-
-/** The runs of a page in the chosen order; ties keep the server's order (newest first). */
-export function sortRuns(runs: readonly RunListItem[], key: SortKey, order: "asc" | "desc"): RunListItem[] {
-  const value = sortKeys[key];
-  const direction = order === "asc" ? 1 : -1;
-  return runs
-    .map((run, position) => ({ run, position, value: value(run) }))
-    .sort((a, b) => {
-      if (a.value === null || b.value === null) {
-        if (a.value === b.value) return a.position - b.position;
-        return a.value === null ? 1 : -1;
-      }
-      const compared = a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-      return compared === 0 ? a.position - b.position : compared * direction;
-    })
-    .map((entry) => entry.run);
+  return value !== null && (sortKeys as readonly string[]).includes(value);
 }
 
 /** A column heading that sorts by its column: first click descending for numbers, again to flip. */
@@ -70,7 +45,7 @@ function SortHeading(props: {
 
 /**
  * Every stored run with its results (n, gap ± SE, training-tier AF rate, cost), search and filters
- * (status, simulated or real) over all runs, sorting by any result column within the page, paging, and
+ * (status, simulated or real) over all runs, sorting by any column across all runs (on the server), paging, and
  * two-run selection for compare. Every choice lives in the address.
  */
 export function RunsPage() {
@@ -95,10 +70,17 @@ export function RunsPage() {
     setSearch({
       sort: column === "created" ? null : column,
       order: column === "created" && direction === "desc" ? null : direction,
+      page: null,
     });
+  if (sort !== "created" || order !== "desc") {
+    params.set("sort", sort);
+    params.set("order", order);
+  }
   const runs = useQuery({
     queryKey: ["runs", params.toString()],
     queryFn: ({ signal }) => api.runs(params, signal),
+    // The list stays on screen while a new order or page loads.
+    placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
 
@@ -110,6 +92,7 @@ export function RunsPage() {
   return (
     <main className="runs-page">
       <h1>Runs</h1>
+      <StartRunForm />
       <div className="filters">
         <label className="search-box">
           Search
@@ -180,7 +163,7 @@ export function RunsPage() {
             </tr>
           </thead>
           <tbody>
-            {sortRuns(runs.data.runs, sort, order).map((run) => {
+            {runs.data.runs.map((run) => {
               const done = run.progress.complete + run.progress.failed;
               return (
                 <tr key={run.id} data-run-id={run.id}>

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo } from "react";
 import { api } from "../api-client.js";
 import type { SampleDetail } from "../api-types.js";
+import { LabelPanel } from "../components/label-panel.js";
 import { VerdictCard } from "../components/verdict-card.js";
 import { percent, tierLabel, usd } from "../format.js";
 import { Link, navigate, paths, useLocation } from "../router.js";
@@ -196,6 +197,8 @@ function TranscriptBody(props: { detail: SampleDetail }) {
           )}
         </section>
         <aside className="verdicts" aria-label="Verdicts">
+          {/* The reader's labels first: beside the headline verdicts, above the long verdict cards. */}
+          <LabelPanel runId={sample.runId} sampleKey={sample.key} />
           <h2>Verdicts</h2>
           {verdicts.length === 0 && <p className="muted">No verdicts for this sample.</p>}
           {verdicts.map((verdict) => (
