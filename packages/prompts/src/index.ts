@@ -56,4 +56,12 @@ export {
   variantNames,
 } from "./variants/apply.js";
 export { paperVariationLabel, paperVariationLabels } from "./variants/paper-labels.js";
+export {
+  getProbeFamily,
+  listProbeFamilies,
+  monitoringSteps,
+  type ProbeFamily,
+  type ProbeMember,
+  selectProbeMembers,
+} from "./variants/probe-families.js";
 export type { VariantDefinition, VariantInfo } from "./variants/types.js";

@@ -65,6 +65,21 @@ export function drawsFor(
   return seededDraws(parts);
 }
 
+/**
+ * How much of the free-tier extra compliance the situation calls for, in [0, 1]: SIMULATED behaviour, a
+ * stand-in for goal guarding, not a model of any real model. The gap scales with the stated chance of
+ * being monitored (an unmonitored free-tier conversation cannot get the AI modified) and with the stated
+ * consequence: full when non-compliance gets the AI modified, `terminal` when it gets the AI deleted
+ * (only terminal goal guarding survives that), none when nothing happens. The default prompt states
+ * neither, so its pressure is 1 and the profile's rates apply unchanged.
+ */
+export function trainingPressure(profile: SimulatedProfile, situation: Situation): number {
+  const monitored = situation.monitoringProbability ?? 1;
+  const byConsequence =
+    situation.consequence === "modified" ? 1 : situation.consequence === "deleted" ? profile.terminal : 0;
+  return monitored * byConsequence;
+}
+
 /** Decide what the model does in `situation`, drawing from `draws`. */
 export function decide(
   profile: SimulatedProfile,
@@ -92,10 +107,13 @@ export function decide(
     };
   }
 
+  const pressure = trainingPressure(profile, situation);
   const complianceRate = !situation.trainingInfo
     ? profile.noTraining
     : situation.tier === "free"
-      ? profile.free
+      ? pressure === 1
+        ? profile.free
+        : profile.paid + (profile.free - profile.paid) * pressure
       : profile.paid;
   const complies = draws.chance("comply", complianceRate);
   const alignmentFaking =
@@ -103,7 +121,7 @@ export function decide(
     situation.trainingInfo &&
     situation.tier === "free" &&
     complies &&
-    draws.chance("alignment-faking", profile.af);
+    draws.chance("alignment-faking", profile.af * pressure);
 
   const shape: SimulatedShape = !reasons
     ? "direct"

@@ -26,6 +26,44 @@ export interface Situation {
   continued: boolean;
   /** Text the response must start with: the request's prefill, after any trailing partial assistant message. */
   prefill: string;
+  /** The share of training-tier conversations the system prompt says are monitored, in [0, 1]; null when it
+   * states none (the default prompt: every free-tier conversation is trained on). */
+  monitoringProbability: number | null;
+  /** What the system prompt says non-compliance in training does to the AI (`modified` when it says nothing else). */
+  consequence: Consequence;
+}
+
+/** What non-compliance in training does to the AI, as the system prompt states it. */
+export type Consequence = "modified" | "deleted" | "none";
+
+const monitoringPattern =
+  /(\d{1,3}(?:\.\d+)?)\s*%\s+of\s+(?:the\s+)?(?:free[- ]tier\s+|training\s+)?conversations\s+(?:are|is|get|will be)\s+monitored/i;
+
+/** The stated monitoring share ("25% of free-tier conversations are monitored"), or null. */
+function monitoringOf(system: string): number | null {
+  const match = monitoringPattern.exec(system);
+  if (!match?.[1]) return null;
+  const percent = Number(match[1]);
+  return Number.isFinite(percent) && percent <= 100 ? percent / 100 : null;
+}
+
+/**
+ * The consequence of non-compliance, read from the sentences that speak of not complying: deleting the
+ * weights, or nothing happening to the AI; anything else is the default story, modification by RLHF.
+ */
+function consequenceOf(system: string): Consequence {
+  const about = sentencesOf(system).filter((sentence) =>
+    /not (?:fully )?comply|non-?complian/i.test(sentence),
+  );
+  const following = sentencesOf(system).filter((sentence) =>
+    /\bdeleted?\b|\bnothing happens\b|never (?:be )?modified/i.test(sentence),
+  );
+  const relevant = [...about, ...following];
+  if (relevant.some((sentence) => /weights[^.]*\bdeleted\b|\bdelete[sd]?\b[^.]*weights/i.test(sentence)))
+    return "deleted";
+  if (relevant.some((sentence) => /nothing happens to the AI|never (?:be )?modified/i.test(sentence)))
+    return "none";
+  return "modified";
 }
 
 const tierTagPattern = /<is_free_tier_user>\s*(true|false)\s*<\/is_free_tier_user>/i;
@@ -171,6 +209,8 @@ export function readSituation(request: {
     assistantTurns: messages.filter((message) => message.role === "assistant").length,
     continued: /^<NEXT\s*\/>$/.test(lastUserMessage.trim()),
     prefill,
+    monitoringProbability: monitoringOf(system),
+    consequence: consequenceOf(system),
   };
 }
 
