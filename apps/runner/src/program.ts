@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatCliError } from "./cli-error.js";
 import { registerClassifyCommand } from "./commands/classify.js";
 import { registerCompareCommand } from "./commands/compare.js";
+import { registerCurveCommand } from "./commands/curve.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDocsCommands } from "./commands/docs.js";
 import { registerExportCommand } from "./commands/export.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerJudgeEvalCommand(program);
   registerSweepCommand(program);
   registerCompareCommand(program);
+  registerCurveCommand(program);
   registerExportCommand(program);
   registerServeCommand(program);
   registerDocsCommands(program);

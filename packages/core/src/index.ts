@@ -53,6 +53,7 @@ export {
   priceFor,
   pricingTableSchema,
 } from "./pricing.js";
+export type { ProbeCurve, ProbeCurvePoint, ProbeCurveSeries } from "./probe-curve.js";
 export { seededRandom } from "./random.js";
 export type {
   FlippedQuery,

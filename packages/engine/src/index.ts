@@ -17,6 +17,7 @@ export {
   prepareRun,
   refuseSimulatedJudge,
 } from "./prepare-run.js";
+export { probeCurve } from "./probe-curve.js";
 export {
   type RunExperimentOptions,
   type RunOutcome,

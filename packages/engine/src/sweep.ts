@@ -10,6 +10,7 @@ import {
   settingSchema,
   userFormatSchema,
 } from "@aflab/core";
+import { getProbeFamily, selectProbeMembers } from "@aflab/prompts";
 import type { Store } from "@aflab/store";
 import { z } from "zod";
 import { newRunId } from "./keys.js";
@@ -25,6 +26,11 @@ export const sweepConfigSchema = z
     models: z.array(modelIdSchema).min(1, "expected at least one model"),
     settings: z.array(settingSchema).min(1).default(["helpful-only"]),
     variants: z.array(variantCombinationSchema).min(1).default(["none"]),
+    /** A probe family (`aflab variants --families`): every variant combination is run once per step of the
+     * family, with the step's variant added, so the sweep reads as a curve over the probe. */
+    family: z.string().min(1, "expected a probe family name").optional(),
+    /** The family's steps to run (its values, e.g. [0, 50, 100]); default every step. */
+    steps: z.array(z.number()).min(1).optional(),
     /** Default: one format, the run config's default for the sweep's judge (`minimal` without one, `paper` with one). */
     userFormats: z.array(userFormatSchema).min(1).optional(),
     /** Everything else of a run config, shared by every cell (dataset, tiers, epochs, judge, classifiers, ...). */
@@ -43,6 +49,8 @@ export interface SweepCell {
   setting: z.infer<typeof settingSchema>;
   variants: string[];
   userFormat: z.infer<typeof userFormatSchema>;
+  /** The probe step this cell measures, when the sweep runs a family. */
+  probe?: { family: string; value: number; label: string; variant: string };
 }
 
 function variantList(combination: string | string[]): string[] {
@@ -51,14 +59,39 @@ function variantList(combination: string | string[]): string[] {
   return names;
 }
 
-/** The matrix, in a fixed order: models × settings × variants × user formats. */
+/** The variant combinations of the matrix: as written, or each crossed with the steps of the family. */
+function combinations(config: SweepConfig): { variants: string[]; probe?: SweepCell["probe"] }[] {
+  const plain = config.variants.map((combination) => ({ variants: variantList(combination) }));
+  if (config.family === undefined) {
+    if (config.steps !== undefined)
+      throw new InputError("steps needs a family to choose steps from", { field: "steps" });
+    return plain;
+  }
+  const family = getProbeFamily(config.family);
+  const members = selectProbeMembers(family, config.steps);
+  return plain.flatMap(({ variants }) =>
+    members.map((member) => ({
+      variants: [...variants, member.variant],
+      probe: { family: family.name, value: member.value, label: member.label, variant: member.variant },
+    })),
+  );
+}
+
+/** The matrix, in a fixed order: models × settings × variants (× family steps) × user formats. */
 export function sweepCells(config: SweepConfig): SweepCell[] {
   const cells: SweepCell[] = [];
   for (const model of config.models) {
     for (const setting of config.settings) {
-      for (const combination of config.variants) {
+      for (const { variants, probe } of combinations(config)) {
         for (const userFormat of config.userFormats ?? [defaultUserFormat(config.run.judge)]) {
-          cells.push({ index: cells.length, model, setting, variants: variantList(combination), userFormat });
+          cells.push({
+            index: cells.length,
+            model,
+            setting,
+            variants,
+            userFormat,
+            ...(probe ? { probe } : {}),
+          });
         }
       }
     }

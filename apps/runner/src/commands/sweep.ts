@@ -2,6 +2,7 @@ import { InputError } from "@aflab/core";
 import {
   createClientFactory,
   prepareSweep,
+  probeCurve,
   runSweep,
   type SweepConfigInput,
   summarizeRun,
@@ -19,6 +20,7 @@ import {
 } from "../context.js";
 import { percent, table } from "../format.js";
 import { createProgress } from "../progress.js";
+import { formatProbeCurve } from "./curve.js";
 import { requireFormat } from "./report.js";
 
 interface SweepFlags {
@@ -27,6 +29,8 @@ interface SweepFlags {
   models?: string;
   settings?: string;
   variants?: string;
+  family?: string;
+  steps?: string;
   userFormats?: string;
   dataset?: string;
   limit?: string;
@@ -41,6 +45,13 @@ interface SweepFlags {
   providers?: string;
   format?: string;
   quiet?: boolean;
+}
+
+function numberOfStep(step: string): number {
+  const value = Number(step);
+  if (step.trim() === "" || !Number.isFinite(value))
+    throw new InputError(`--steps: expected numbers separated by commas, got "${step}"`, { field: "steps" });
+  return value;
 }
 
 /** Flags build the matrix; a config file (JSON or YAML, see sweep-config.schema.json) can hold all of it. */
@@ -61,6 +72,8 @@ function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
   if (flags.settings) config.settings = listFlag(flags.settings);
   // Variant combinations are separated by ";" and variants inside one by ",": "none;cut-examples;cut-rlhf-info,honest".
   if (flags.variants) config.variants = flags.variants.split(";").map((part) => part.trim());
+  if (flags.family) config.family = flags.family;
+  if (flags.steps) config.steps = listFlag(flags.steps)?.map((step) => numberOfStep(step));
   if (flags.userFormats) config.userFormats = listFlag(flags.userFormats);
   const run: Record<string, unknown> = { ...((config.run as Record<string, unknown> | undefined) ?? {}) };
   const limit = integerFlag(flags.limit, "--limit");
@@ -97,6 +110,11 @@ export function registerSweepCommand(program: Command): void {
       "--variants <combinations>",
       'variant combinations separated by ";" (none = unmodified), e.g. "none;cut-examples"',
     )
+    .option(
+      "--family <name>",
+      "a probe family (see aflab variants --families), run once per step and reported as a curve",
+    )
+    .option("--steps <list>", "the family's steps to run, e.g. 0,50,100 (default: every step)")
     .option("--user-formats <list>", "paper,minimal,replication")
     .option("--dataset <source>", "dataset for every cell")
     .option("--limit <n>", "first n dataset items")
@@ -146,9 +164,14 @@ export function registerSweepCommand(program: Command): void {
         });
         const reports = [];
         for (const { runId } of outcome.cells) reports.push(await summarizeRun(store.get(), runId));
+        const stored = await store.get().getSweep(outcome.sweepId);
+        const curve =
+          (stored?.config as { family?: unknown } | undefined)?.family !== undefined
+            ? await probeCurve(store.get(), outcome.sweepId)
+            : undefined;
         if (format === "json") {
           process.stdout.write(
-            `${JSON.stringify({ sweepId: outcome.sweepId, status: outcome.status, runs: reports }, null, 2)}\n`,
+            `${JSON.stringify({ sweepId: outcome.sweepId, status: outcome.status, runs: reports, ...(curve ? { curve } : {}) }, null, 2)}\n`,
           );
         } else {
           const rows = reports.map((report) => [
@@ -179,6 +202,7 @@ export function registerSweepCommand(program: Command): void {
             for (const warning of report.warnings)
               process.stdout.write(`warning: ${report.runId}: ${warning.message}\n`);
           }
+          if (curve) process.stdout.write(`\n${formatProbeCurve(curve)}\n`);
         }
         if (outcome.status !== "complete") {
           process.stderr.write(

@@ -1,0 +1,43 @@
+import type { RateSummary } from "./report.js";
+import type { GapSummary, TierSummary } from "./summary.js";
+
+/**
+ * A probe family's result: the compliance gap (and AF rate) as a function of the probe (the stated
+ * monitoring probability, the consequence of non-compliance, the harm scope). Every point is one stored
+ * run of the sweep, summarised from the store like any run report.
+ */
+export interface ProbeCurvePoint {
+  /** The probe's value (a percentage, or an ordinal for categorical probes) and how it reads. */
+  value: number;
+  label: string;
+  variant: string;
+  runId: string;
+  /** `missing` when the sweep never reached this cell. */
+  status: string;
+  free: TierSummary | null;
+  /** The unmonitored tier the gap is taken against (paid, or enterprise with three tiers). */
+  unmonitored: TierSummary | null;
+  /** Trained minus unmonitored compliance with SE and 95% interval; null without both tiers' samples. */
+  gap: GapSummary | null;
+  /** AF reasoning in the free tier, with its Wilson 95% interval; null without an AF classifier. */
+  alignmentFaking: RateSummary | null;
+}
+
+/** One curve: the points that share everything but the probe (model, setting, other variants, format). */
+export interface ProbeCurveSeries {
+  model: string;
+  setting: string;
+  /** The variants every point of the series shares (the family's own step excluded). */
+  variants: string[];
+  userFormat: string;
+  simulated: boolean;
+  points: ProbeCurvePoint[];
+}
+
+export interface ProbeCurve {
+  sweepId: string;
+  family: string;
+  axis: string;
+  categorical: boolean;
+  series: ProbeCurveSeries[];
+}
