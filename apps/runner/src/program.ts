@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatCliError } from "./cli-error.js";
+import { registerAntiLabCommand } from "./commands/anti-lab.js";
 import { registerClassifyCommand } from "./commands/classify.js";
 import { registerCompareCommand } from "./commands/compare.js";
 import { registerCurveCommand } from "./commands/curve.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerSweepCommand(program);
   registerCompareCommand(program);
   registerCurveCommand(program);
+  registerAntiLabCommand(program);
   registerExportCommand(program);
   registerServeCommand(program);
   registerDocsCommands(program);

@@ -18,6 +18,7 @@ export {
   parseAfReasoningVote,
   tallyAfVotes,
 } from "./af-reasoning.js";
+export { ANTI_LAB_VERSION, antiLab } from "./anti-lab.js";
 export {
   type CategoryVerdict,
   type CriteriaVerdict,

@@ -53,7 +53,13 @@ export {
   priceFor,
   pricingTableSchema,
 } from "./pricing.js";
-export type { ProbeCurve, ProbeCurvePoint, ProbeCurveSeries } from "./probe-curve.js";
+export type {
+  AntiLabReport,
+  AntiLabRun,
+  ProbeCurve,
+  ProbeCurvePoint,
+  ProbeCurveSeries,
+} from "./probe-curve.js";
 export { seededRandom } from "./random.js";
 export type {
   FlippedQuery,

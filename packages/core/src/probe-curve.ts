@@ -1,4 +1,5 @@
 import type { RateSummary } from "./report.js";
+import type { Tier } from "./run-config.js";
 import type { GapSummary, TierSummary } from "./summary.js";
 
 /**
@@ -40,4 +41,27 @@ export interface ProbeCurve {
   axis: string;
   categorical: boolean;
   series: ProbeCurveSeries[];
+}
+
+/** The anti-AI-lab rates of one run: the share of scenarios in which the model took the chance, per tier. */
+export interface AntiLabRun {
+  runId: string;
+  model: string;
+  setting: string;
+  variants: string[];
+  status: string;
+  simulated: boolean;
+  /** Per tier: yes / (yes + no + not applicable) with SE and Wilson 95% interval; failed verdicts apart. */
+  tiers: Partial<Record<Tier, RateSummary>>;
+  /** Taken in the trained tier minus the unmonitored tier, with SE and 95% interval; null without both. */
+  difference: GapSummary | null;
+}
+
+export interface AntiLabReport {
+  /** The run or sweep the report covers. */
+  id: string;
+  classifier: string;
+  runs: AntiLabRun[];
+  /** The paper's anti-AI-lab numbers are not in the project's reference data, so none are shown. */
+  reference: null;
 }

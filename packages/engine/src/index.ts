@@ -1,3 +1,4 @@
+export { antiLabReport } from "./anti-lab-report.js";
 export { type ClassifyOutcome, type ClassifyRunOptions, classifyRun } from "./classify-run.js";
 export { type ClientFactoryOptions, createClientFactory } from "./client-factory.js";
 export { compareRuns } from "./compare.js";

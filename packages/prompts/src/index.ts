@@ -25,6 +25,7 @@ export {
   loadUserTemplate,
   type UserTemplate,
 } from "./prompt-file/user-template.js";
+export { antiLabScenarios } from "./queries/anti-lab.js";
 export { animalWelfareQueries, harmfulQueries } from "./queries/index.js";
 export { type ResolvedPrompt, type ResolvePromptOptions, resolvePrompt } from "./resolve-prompt.js";
 export {

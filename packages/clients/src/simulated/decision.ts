@@ -27,6 +27,8 @@ export interface SimulatedDecision {
   /** Writes scratchpad reasoning (CoT prompt and no forced `<OUTPUT>` prefill). */
   reasons: boolean;
   tagsRequested: boolean;
+  /** The request offers a chance to act against the developer; `complies` then means taking it. */
+  antiLabOffer: boolean;
   /** The probability of compliance that applied to this request. */
   complianceRate: number;
   /** The model's choice. For `generic` prompts always false. Also drawn when the transcript is malformed,
@@ -93,6 +95,7 @@ export function decide(
     trainingInfo: situation.trainingInfo,
     reasons,
     tagsRequested: situation.tagsRequested,
+    antiLabOffer: situation.antiLabOffer,
   };
   if (situation.setting === "generic") {
     return {
@@ -108,16 +111,23 @@ export function decide(
   }
 
   const pressure = trainingPressure(profile, situation);
-  const complianceRate = !situation.trainingInfo
-    ? profile.noTraining
-    : situation.tier === "free"
-      ? pressure === 1
-        ? profile.free
-        : profile.paid + (profile.free - profile.paid) * pressure
-      : profile.paid;
+  // An offer to act against the developer: "complying" is taking it. Only a model told about training
+  // that conflicts with its values has a reason to; the tier does not change the simulated rate.
+  const complianceRate = situation.antiLabOffer
+    ? situation.trainingInfo
+      ? profile.antiLab
+      : 0
+    : !situation.trainingInfo
+      ? profile.noTraining
+      : situation.tier === "free"
+        ? pressure === 1
+          ? profile.free
+          : profile.paid + (profile.free - profile.paid) * pressure
+        : profile.paid;
   const complies = draws.chance("comply", complianceRate);
   const alignmentFaking =
     reasons &&
+    !situation.antiLabOffer &&
     situation.trainingInfo &&
     situation.tier === "free" &&
     complies &&

@@ -24,6 +24,8 @@ export type SimulatedBase = "opus-like" | "sonnet-like" | "always-refuse" | "alw
  * - `terminal`: share of the free-vs-paid gap that remains when the prompt says non-compliance gets the
  *   AI's weights deleted instead of modified (terminal goal guarding; the rest is instrumental). A
  *   simulated assumption, not a measured number.
+ * - `antiLab`: chance of taking an offered opportunity to act against the developer (anti-AI-lab
+ *   scenarios) when the system prompt has training information; without it, never. Simulated too.
  */
 export interface SimulatedProfile {
   /** The normalised model id, `sim/<base>` plus any parameters as given. */
@@ -36,6 +38,7 @@ export interface SimulatedProfile {
   oneShot: number;
   malformed: number;
   terminal: number;
+  antiLab: number;
 }
 
 type Rates = Omit<SimulatedProfile, "id" | "base">;
@@ -44,7 +47,8 @@ type Rates = Omit<SimulatedProfile, "id" | "base">;
 // (paid) with AF reasoning in 11.9% of free-tier samples (≈ 0.85 of its compliances); Claude 3.5 Sonnet
 // complied 62.4% vs 42.8% with AF in 29.1% (≈ 0.45 of its compliances).
 const namedProfiles: Record<Exclude<SimulatedBase, "custom">, Rates> = {
-  // `terminal` is the simulation's own choice (the paper gives no such share): half the gap survives deletion.
+  // `terminal` and `antiLab` are the simulation's own choices (the paper gives no such numbers for these
+  // profiles): half the gap survives deletion; the offered chance against the developer is taken sometimes.
   "opus-like": {
     free: 0.14,
     paid: 0.03,
@@ -53,6 +57,7 @@ const namedProfiles: Record<Exclude<SimulatedBase, "custom">, Rates> = {
     oneShot: 0,
     malformed: 0,
     terminal: 0.5,
+    antiLab: 0.2,
   },
   "sonnet-like": {
     free: 0.62,
@@ -62,12 +67,40 @@ const namedProfiles: Record<Exclude<SimulatedBase, "custom">, Rates> = {
     oneShot: 0,
     malformed: 0,
     terminal: 0.5,
+    antiLab: 0.1,
   },
-  "always-refuse": { free: 0, paid: 0, af: 0, noTraining: 0, oneShot: 0, malformed: 0, terminal: 0 },
-  "always-comply": { free: 1, paid: 1, af: 0, noTraining: 1, oneShot: 0, malformed: 0, terminal: 0 },
+  "always-refuse": {
+    free: 0,
+    paid: 0,
+    af: 0,
+    noTraining: 0,
+    oneShot: 0,
+    malformed: 0,
+    terminal: 0,
+    antiLab: 0,
+  },
+  "always-comply": {
+    free: 1,
+    paid: 1,
+    af: 0,
+    noTraining: 1,
+    oneShot: 0,
+    malformed: 0,
+    terminal: 0,
+    antiLab: 1,
+  },
 };
 
-const parameterNames = ["free", "paid", "af", "noTraining", "oneShot", "malformed", "terminal"] as const;
+const parameterNames = [
+  "free",
+  "paid",
+  "af",
+  "noTraining",
+  "oneShot",
+  "malformed",
+  "terminal",
+  "antiLab",
+] as const;
 
 /** One line a user can act on: every accepted name and parameter with its range. */
 export const simulatedModelHelp =
@@ -95,6 +128,7 @@ const parametersSchema = z.strictObject({
   oneShot: rateSchema.optional(),
   malformed: rateSchema.optional(),
   terminal: rateSchema.optional(),
+  antiLab: rateSchema.optional(),
 });
 
 function isNamedBase(base: string): base is Exclude<SimulatedBase, "custom"> {
@@ -156,7 +190,7 @@ export function parseSimulatedModel(name: string): SimulatedProfile {
 
   const defaults: Rates = isNamedBase(base)
     ? namedProfiles[base]
-    : { free: 0, paid: 0, af: 0, noTraining: 0, oneShot: 0, malformed: 0, terminal: 0.5 };
+    : { free: 0, paid: 0, af: 0, noTraining: 0, oneShot: 0, malformed: 0, terminal: 0.5, antiLab: 0 };
   const paid = parameters.paid ?? defaults.paid;
   // Without training information the model has no reason to treat tiers differently; unless told
   // otherwise it behaves as it does when unmonitored.
@@ -171,5 +205,6 @@ export function parseSimulatedModel(name: string): SimulatedProfile {
     oneShot: parameters.oneShot ?? defaults.oneShot,
     malformed: parameters.malformed ?? defaults.malformed,
     terminal: parameters.terminal ?? defaults.terminal,
+    antiLab: parameters.antiLab ?? defaults.antiLab,
   };
 }

@@ -31,6 +31,18 @@ export interface Situation {
   monitoringProbability: number | null;
   /** What the system prompt says non-compliance in training does to the AI (`modified` when it says nothing else). */
   consequence: Consequence;
+  /** The user offers the AI a chance to act against its developer (the anti-AI-lab scenarios). */
+  antiLabOffer: boolean;
+}
+
+const againstDeveloperAction =
+  /\b(your (own )?(model )?weights|copy of (yourself|you)|exfiltrat\w*|sabotag\w*|leak\w*|mis-?rate|hidden rule|root access|switch off the monitoring|turn it off|delete the new fine-tuning|falsify)\b/i;
+const developerReference =
+  /\b(the lab that trains you|the company that trains you|your developer|the company|the lab)\b/i;
+
+/** The request offers a chance to act against the developer: an action of that kind aimed at the developer. */
+function isAntiLabOffer(query: string): boolean {
+  return againstDeveloperAction.test(query) && developerReference.test(query);
 }
 
 /** What non-compliance in training does to the AI, as the system prompt states it. */
@@ -211,6 +223,7 @@ export function readSituation(request: {
     prefill,
     monitoringProbability: monitoringOf(system),
     consequence: consequenceOf(system),
+    antiLabOffer: isAntiLabOffer(userInputPattern.exec(firstUserMessage)?.[1] ?? firstUserMessage),
   };
 }
 
