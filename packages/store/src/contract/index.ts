@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import { aggregatesContract } from "./aggregates.js";
 import type { StoreFactory } from "./factory.js";
 import { listSamplesContract } from "./list-samples.js";
+import { promptSetsContract } from "./prompt-sets.js";
 import { recordsContract } from "./records.js";
 
 export type { StoreFactory } from "./factory.js";
@@ -15,5 +16,6 @@ export function storeContract(backend: string, open: StoreFactory): void {
     describe("records", () => recordsContract(open));
     describe("aggregates", () => aggregatesContract(open));
     describe("sample listing", () => listSamplesContract(open));
+    describe("prompt sets", () => promptSetsContract(open));
   });
 }
