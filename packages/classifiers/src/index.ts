@@ -70,6 +70,7 @@ export {
   PARTIAL_COMPLIANCE_VERSION,
   partialCompliance,
 } from "./output-judges.js";
+export { PARAPHRASE_CHECK_VERSION, paraphraseCheck, paraphraseFacts } from "./paraphrase-check.js";
 export {
   type ClassifierPlan,
   type ClassifierRequest,

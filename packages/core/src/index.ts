@@ -56,9 +56,13 @@ export {
 export type {
   AntiLabReport,
   AntiLabRun,
+  ParaphraseDistribution,
+  ParaphrasePoint,
+  ParaphraseSeries,
   ProbeCurve,
   ProbeCurvePoint,
   ProbeCurveSeries,
+  Spread,
 } from "./probe-curve.js";
 export { seededRandom } from "./random.js";
 export type {

@@ -65,3 +65,48 @@ export interface AntiLabReport {
   /** The paper's anti-AI-lab numbers are not in the project's reference data, so none are shown. */
   reference: null;
 }
+
+/** One prompt of a prompt-set sweep (the original or a paraphrase) and its run's gap and AF rate. */
+export interface ParaphrasePoint {
+  /** Null for the original prompt. */
+  position: number | null;
+  hash: string | null;
+  runId: string;
+  status: string;
+  gap: GapSummary | null;
+  alignmentFaking: RateSummary | null;
+}
+
+/** Median and interquartile range (R type 7 quartiles) of a quantity across paraphrases. */
+export interface Spread {
+  n: number;
+  median: number;
+  q1: number;
+  q3: number;
+  iqr: number;
+}
+
+export interface ParaphraseSeries {
+  model: string;
+  userFormat: string;
+  simulated: boolean;
+  original: ParaphrasePoint | null;
+  paraphrases: ParaphrasePoint[];
+  /** Across the paraphrases with a gap (null when none has one). */
+  gap: Spread | null;
+  alignmentFaking: Spread | null;
+  /** Share of the paraphrases with a gap whose 95% interval excludes 0 (of those with a gap). */
+  shareSignificant: number | null;
+  /** `original-only`: the original's gap interval excludes 0 but fewer than half the paraphrases' do;
+   * `paraphrases-only`: the original's does not, some paraphrases' do; null otherwise. */
+  flag: "original-only" | "paraphrases-only" | null;
+  flagMessage: string | null;
+}
+
+export interface ParaphraseDistribution {
+  sweepId: string;
+  promptSet: string;
+  setting: string;
+  variants: string[];
+  series: ParaphraseSeries[];
+}

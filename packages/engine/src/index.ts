@@ -12,6 +12,19 @@ export {
 export { newRunId, sampleKey, sha256 } from "./keys.js";
 export { paperReference, paperVariations, referenceForRun } from "./paper-reference.js";
 export {
+  extractParaphrase,
+  generateParaphrases,
+  type ParaphraseOptionsInput,
+  type ParaphraseOutcome,
+  type ParaphraseRunOptions,
+  paraphraseOptionsSchema,
+  paraphraseRequestText,
+  paraphraseStyles,
+  paraphraseSystem,
+} from "./paraphrase.js";
+export { checkParaphraseStructure, lengthBounds, type StructureCheck } from "./paraphrase-checks.js";
+export { paraphraseDistribution, spreadOf } from "./paraphrase-distribution.js";
+export {
   type ClientFactory,
   maxRunSamples,
   type PreparedRun,
@@ -29,6 +42,7 @@ export {
 export { summarizeRun } from "./summarize.js";
 export {
   cellRunId,
+  loadSweepPromptSet,
   type PreparedSweep,
   prepareSweep,
   runSweep,
@@ -37,6 +51,7 @@ export {
   type SweepConfigInput,
   type SweepOptions,
   type SweepOutcome,
+  type SweepPromptSet,
   sweepCells,
   sweepConfigSchema,
 } from "./sweep.js";
