@@ -9,6 +9,7 @@ import { registerDocsCommands } from "./commands/docs.js";
 import { registerExportCommand } from "./commands/export.js";
 import { registerFinetuneCommands } from "./commands/finetune.js";
 import { registerJudgeEvalCommand } from "./commands/judge-eval.js";
+import { registerParaphraseCommands } from "./commands/paraphrase.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerRunsCommand } from "./commands/runs.js";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program);
   registerCurveCommand(program);
   registerAntiLabCommand(program);
+  registerParaphraseCommands(program);
   registerExportCommand(program);
   registerServeCommand(program);
   registerDocsCommands(program);
