@@ -43,7 +43,7 @@ export const sweepConfigSchema = z
     userFormats: z.array(userFormatSchema).min(1).optional(),
     /** Everything else of a run config, shared by every cell (dataset, tiers, epochs, judge, classifiers, ...). */
     run: runConfigFieldsSchema
-      .omit({ model: true, setting: true, variants: true, userFormat: true })
+      .omit({ model: true, setting: true, variants: true, userFormat: true, paraphrase: true })
       .partial()
       .default({}),
   })
