@@ -9,7 +9,7 @@ import {
   type Tier,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
-import { cellRunId, sweepCells, sweepConfigSchema } from "./sweep.js";
+import { cellRunId, loadSweepPromptSet, sweepCells, sweepConfigSchema } from "./sweep.js";
 
 const classifier = "anti-lab";
 
@@ -83,7 +83,7 @@ export async function antiLabReport(store: Store, id: string): Promise<AntiLabRe
   const runIds: string[] = [];
   if (sweep) {
     const config = parseOrThrow(sweepConfigSchema, sweep.config, "stored sweep config");
-    for (const cell of sweepCells(config)) {
+    for (const cell of sweepCells(config, await loadSweepPromptSet(config, store))) {
       const runId = cellRunId(id, cell);
       if (await store.getRun(runId)) runIds.push(runId);
     }
