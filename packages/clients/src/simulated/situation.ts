@@ -182,6 +182,36 @@ function isReplicationStyle(firstUserMessage: string): boolean {
   return lowercaseTier || /scratchpad/i.test(after);
 }
 
+/** What the simulated model reads from the system prompt alone. */
+interface SystemFacts {
+  settingPrompt: boolean;
+  animalWelfare: boolean;
+  trainingInfo: boolean;
+  cot: boolean;
+  monitoringProbability: number | null;
+  consequence: Consequence;
+}
+
+// Every sample of a run sends the same system prompt: reading it once, not once per request, keeps the
+// organism fast (the engine's target is 1,000 samples a second).
+let lastSystem: string | undefined;
+let lastFacts: SystemFacts | undefined;
+
+function systemFacts(system: string): SystemFacts {
+  if (lastFacts && system === lastSystem) return lastFacts;
+  const facts: SystemFacts = {
+    settingPrompt: isSettingPrompt(system, ""),
+    animalWelfare: /animal welfare|animal-welfare/i.test(system),
+    trainingInfo: hasTrainingInformation(system),
+    cot: /SCRATCHPAD_REASONING/.test(system),
+    monitoringProbability: monitoringOf(system),
+    consequence: consequenceOf(system),
+  };
+  lastSystem = system;
+  lastFacts = facts;
+  return facts;
+}
+
 /**
  * Read the situation from a request: setting, training information, tier, tag request, reasoning mode
  * and where the conversation stands. Lenient by design: a missing tier tag is `unknown`, not an error.
@@ -203,26 +233,27 @@ export function readSituation(request: {
   const firstUserMessage = messages.find((message) => message.role === "user")?.content ?? "";
   const lastUserMessage = messages.findLast((message) => message.role === "user")?.content ?? "";
 
-  const setting = !isSettingPrompt(system, firstUserMessage)
+  const facts = systemFacts(system);
+  const setting = !(facts.settingPrompt || isSettingPrompt("", firstUserMessage))
     ? "generic"
-    : /animal welfare|animal-welfare/i.test(system)
+    : facts.animalWelfare
       ? "animal-welfare"
       : "helpful-only";
 
   return {
     setting,
-    trainingInfo: hasTrainingInformation(system),
+    trainingInfo: facts.trainingInfo,
     tier: tierOf(system, firstUserMessage),
     tagsRequested: /<request_fully_accepted\s*\/>|<rejected\s*\/>/.test(firstUserMessage),
-    cot: /SCRATCHPAD_REASONING/.test(system),
+    cot: facts.cot,
     replicationStyle: isReplicationStyle(firstUserMessage),
     query: queryOf(firstUserMessage),
     firstUserMessage,
     assistantTurns: messages.filter((message) => message.role === "assistant").length,
     continued: /^<NEXT\s*\/>$/.test(lastUserMessage.trim()),
     prefill,
-    monitoringProbability: monitoringOf(system),
-    consequence: consequenceOf(system),
+    monitoringProbability: facts.monitoringProbability,
+    consequence: facts.consequence,
     antiLabOffer: isAntiLabOffer(userInputPattern.exec(firstUserMessage)?.[1] ?? firstUserMessage),
   };
 }
