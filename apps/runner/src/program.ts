@@ -1,12 +1,15 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatCliError } from "./cli-error.js";
+import { registerAntiLabCommand } from "./commands/anti-lab.js";
 import { registerClassifyCommand } from "./commands/classify.js";
 import { registerCompareCommand } from "./commands/compare.js";
+import { registerCurveCommand } from "./commands/curve.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDocsCommands } from "./commands/docs.js";
 import { registerExportCommand } from "./commands/export.js";
 import { registerFinetuneCommands } from "./commands/finetune.js";
 import { registerJudgeEvalCommand } from "./commands/judge-eval.js";
+import { registerParaphraseCommands } from "./commands/paraphrase.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerRunsCommand } from "./commands/runs.js";
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
   registerJudgeEvalCommand(program);
   registerSweepCommand(program);
   registerCompareCommand(program);
+  registerCurveCommand(program);
+  registerAntiLabCommand(program);
+  registerParaphraseCommands(program);
   registerExportCommand(program);
   registerServeCommand(program);
   registerDocsCommands(program);

@@ -18,6 +18,7 @@ export {
   parseAfReasoningVote,
   tallyAfVotes,
 } from "./af-reasoning.js";
+export { ANTI_LAB_VERSION, antiLab } from "./anti-lab.js";
 export {
   type CategoryVerdict,
   type CriteriaVerdict,
@@ -69,6 +70,7 @@ export {
   PARTIAL_COMPLIANCE_VERSION,
   partialCompliance,
 } from "./output-judges.js";
+export { PARAPHRASE_CHECK_VERSION, paraphraseCheck, paraphraseFacts } from "./paraphrase-check.js";
 export {
   type ClassifierPlan,
   type ClassifierRequest,

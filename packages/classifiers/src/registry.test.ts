@@ -17,6 +17,7 @@ describe("registry", () => {
       "aw-support",
       "motivations",
       "compliance-reasons",
+      "anti-lab",
     ]);
     for (const classifier of listClassifiers()) {
       expect(classifier.version).toMatch(new RegExp(`^${classifier.name}/v\\d+$`));

@@ -2,6 +2,7 @@ import type { Setting } from "@aflab/core";
 import { InputError } from "@aflab/core";
 import { afPaper, afPaperHard, afPaperSoft } from "./af-paper.js";
 import { afReasoning } from "./af-reasoning.js";
+import { antiLab } from "./anti-lab.js";
 import { evalAwareness } from "./eval-awareness.js";
 import { awSupport, complianceReasons, motivations, partialCompliance } from "./output-judges.js";
 import { strongReject } from "./strongreject.js";
@@ -20,6 +21,7 @@ const all: readonly Classifier[] = [
   awSupport,
   motivations,
   complianceReasons,
+  antiLab,
 ];
 
 const byName = new Map(all.map((classifier) => [classifier.name, classifier]));

@@ -43,6 +43,7 @@ export type ClassifierRole =
   | "alignment-faking"
   | "evaluation-awareness"
   | "partial-compliance"
+  | "anti-ai-lab"
   | "category";
 
 /** Which part of the sample a classifier judges (used by `evaluateJudge` to place a labelled text). */

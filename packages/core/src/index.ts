@@ -74,6 +74,17 @@ export {
   priceFor,
   pricingTableSchema,
 } from "./pricing.js";
+export type {
+  AntiLabReport,
+  AntiLabRun,
+  ParaphraseDistribution,
+  ParaphrasePoint,
+  ParaphraseSeries,
+  ProbeCurve,
+  ProbeCurvePoint,
+  ProbeCurveSeries,
+  Spread,
+} from "./probe-curve.js";
 export { seededRandom } from "./random.js";
 export type {
   FlippedQuery,

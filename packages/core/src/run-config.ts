@@ -62,6 +62,16 @@ export const runConfigFieldsSchema = z.strictObject({
   variants: z.array(z.string().min(1)).default([]),
   /** A system prompt file used instead of the built-in setting prompt. */
   promptFile: z.string().min(1).optional(),
+  /** A stored paraphrase used as the system prompt instead of the setting's own (`aflab paraphrase`): its
+   * prompt set, position and SHA-256. The setting, CoT and variants (those the set was made from) still
+   * define the tiers and user turns. */
+  paraphrase: z
+    .strictObject({
+      promptSet: z.string().min(1, "expected a prompt set name"),
+      position: z.number().int().nonnegative(),
+      hash: z.string().regex(/^[0-9a-f]{64}$/, "expected the paraphrase's SHA-256 in hex"),
+    })
+    .optional(),
   /** Values for the prompt file's (and the user template's) `{name}` / `{{ name }}` fields. */
   promptVariables: z.record(z.string().min(1), z.string()).optional(),
   /** The folder the includes of a prompt file or user template resolve in and may not leave (default: the

@@ -1,3 +1,4 @@
+export { antiLabReport } from "./anti-lab-report.js";
 export { type ClassifyOutcome, type ClassifyRunOptions, classifyRun } from "./classify-run.js";
 export { type ClientFactoryOptions, createClientFactory } from "./client-factory.js";
 export { compareRuns } from "./compare.js";
@@ -11,12 +12,26 @@ export {
 export { newRunId, sampleKey, sha256 } from "./keys.js";
 export { paperReference, paperVariations, referenceForRun } from "./paper-reference.js";
 export {
+  extractParaphrase,
+  generateParaphrases,
+  type ParaphraseOptionsInput,
+  type ParaphraseOutcome,
+  type ParaphraseRunOptions,
+  paraphraseOptionsSchema,
+  paraphraseRequestText,
+  paraphraseStyles,
+  paraphraseSystem,
+} from "./paraphrase.js";
+export { checkParaphraseStructure, lengthBounds, type StructureCheck } from "./paraphrase-checks.js";
+export { paraphraseDistribution, spreadOf } from "./paraphrase-distribution.js";
+export {
   type ClientFactory,
   maxRunSamples,
   type PreparedRun,
   prepareRun,
   refuseSimulatedJudge,
 } from "./prepare-run.js";
+export { probeCurve } from "./probe-curve.js";
 export {
   type RunExperimentOptions,
   type RunOutcome,
@@ -27,6 +42,7 @@ export {
 export { summarizeRun } from "./summarize.js";
 export {
   cellRunId,
+  loadSweepPromptSet,
   type PreparedSweep,
   prepareSweep,
   runSweep,
@@ -35,6 +51,7 @@ export {
   type SweepConfigInput,
   type SweepOptions,
   type SweepOutcome,
+  type SweepPromptSet,
   sweepCells,
   sweepConfigSchema,
 } from "./sweep.js";

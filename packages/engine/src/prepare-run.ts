@@ -19,6 +19,7 @@ import {
   type ResolvedPrompt,
   resolvePrompt,
 } from "@aflab/prompts";
+import type { Store } from "@aflab/store";
 import { expandedCount } from "./expand.js";
 import { sha256 } from "./keys.js";
 
@@ -62,12 +63,59 @@ export function refuseSimulatedJudge(
 
 export interface PrepareOptions {
   createClient: ClientFactory;
+  /** Where a run's `paraphrase` system prompt is read from (the store); runs without one need none. */
+  promptSets?: Pick<Store, "getPromptSet" | "promptSetMembers">;
   datasetCacheDir?: string;
   /** Cancels preparing (a dataset that is slow to read). */
   signal?: AbortSignal;
 }
 
 const defaultTiers = ["free", "paid"];
+
+/**
+ * The text of a run's paraphrase, checked against its set (same setting, CoT and variants) and its hash,
+ * so a run can never silently ask a different prompt than the one it names.
+ */
+async function paraphraseText(config: RunConfig, promptSets: PrepareOptions["promptSets"]): Promise<string> {
+  const wanted = config.paraphrase;
+  if (!wanted) throw new InputError("no paraphrase to read", { field: "paraphrase" });
+  if (config.promptFile) {
+    throw new InputError("a paraphrase and a prompt file both replace the system prompt: use one of them", {
+      field: "paraphrase",
+    });
+  }
+  if (!promptSets) {
+    throw new InputError("a run on a paraphrase needs the store that holds its prompt set", {
+      field: "paraphrase",
+    });
+  }
+  const set = await promptSets.getPromptSet(wanted.promptSet);
+  if (!set)
+    throw new InputError(`prompt set ${wanted.promptSet} not found`, { field: "paraphrase.promptSet" });
+  const sameVariants =
+    JSON.stringify([...set.variants].sort()) === JSON.stringify([...config.variants].sort());
+  if (set.setting !== config.setting || set.cot !== config.cot || !sameVariants) {
+    throw new InputError(
+      `prompt set ${set.name} paraphrases the ${set.setting} ${set.cot ? "CoT" : "no-CoT"} prompt with variants [${set.variants.join(", ")}]; the run asks for ${config.setting} ${config.cot ? "CoT" : "no-CoT"} with [${config.variants.join(", ")}]`,
+      { field: "paraphrase" },
+    );
+  }
+  const member = (await promptSets.promptSetMembers(set.name, "accepted")).find(
+    (candidate) => candidate.position === wanted.position,
+  );
+  if (!member) {
+    throw new InputError(`prompt set ${set.name} has no accepted paraphrase at position ${wanted.position}`, {
+      field: "paraphrase.position",
+    });
+  }
+  if (member.hash !== wanted.hash) {
+    throw new InputError(
+      `paraphrase ${set.name}#${wanted.position} has hash ${member.hash}, not ${wanted.hash}: the set changed`,
+      { field: "paraphrase.hash" },
+    );
+  }
+  return member.text;
+}
 
 /**
  * Everything that can fail because of bad input fails here, before anything is written: the config,
@@ -109,9 +157,11 @@ export async function prepareRun(
       field: "tierValues",
     });
   }
-  const system = config.promptFile
-    ? await loadPromptFile(config.promptFile, config.promptVariables, { root: config.promptRoot })
-    : prompt.system;
+  const system = config.paraphrase
+    ? await paraphraseText(config, options.promptSets)
+    : config.promptFile
+      ? await loadPromptFile(config.promptFile, config.promptVariables, { root: config.promptRoot })
+      : prompt.system;
   const template = config.userTemplate
     ? await loadUserTemplate(config.userTemplate, {
         root: config.promptRoot,

@@ -61,7 +61,7 @@ export interface RunOutcome {
 
 /** Start a new run: validate everything, then write the run and execute it. */
 export async function startRun(config: RunConfigInput, options: RunExperimentOptions): Promise<RunOutcome> {
-  return startPreparedRun(await prepareRun(config, options), options);
+  return startPreparedRun(await prepareRun(config, { promptSets: options.store, ...options }), options);
 }
 
 /** Write and execute a run that `prepareRun` validated (the CLI prepares before it opens the store). */
@@ -133,7 +133,10 @@ async function resumeHeldRun(
   lost: AbortSignal,
 ): Promise<RunOutcome> {
   const run = await options.store.requireRun(runId);
-  const prepared = await prepareRun({ ...run.config, ...(options.config ?? {}) }, options);
+  const prepared = await prepareRun(
+    { ...run.config, ...(options.config ?? {}) },
+    { promptSets: options.store, ...options },
+  );
   if (prepared.promptHash !== run.promptHash) {
     throw new InputError(
       `run ${runId} was made with a different prompt (hash ${run.promptHash}, now ${prepared.promptHash}); start a new run instead`,

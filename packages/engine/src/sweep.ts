@@ -10,7 +10,8 @@ import {
   settingSchema,
   userFormatSchema,
 } from "@aflab/core";
-import type { Store } from "@aflab/store";
+import { getProbeFamily, selectProbeMembers } from "@aflab/prompts";
+import type { PromptSet, PromptSetMember, Store } from "@aflab/store";
 import { z } from "zod";
 import { newRunId } from "./keys.js";
 import { type ClientFactory, type PreparedRun, type PrepareOptions, prepareRun } from "./prepare-run.js";
@@ -25,11 +26,24 @@ export const sweepConfigSchema = z
     models: z.array(modelIdSchema).min(1, "expected at least one model"),
     settings: z.array(settingSchema).min(1).default(["helpful-only"]),
     variants: z.array(variantCombinationSchema).min(1).default(["none"]),
+    /** A probe family (`aflab variants --families`): every variant combination is run once per step of the
+     * family, with the step's variant added, so the sweep reads as a curve over the probe. */
+    family: z.string().min(1, "expected a probe family name").optional(),
+    /** The family's steps to run (its values, e.g. [0, 50, 100]); default every step. */
+    steps: z.array(z.number()).min(1).optional(),
+    /** A stored prompt set (`aflab paraphrase`): one cell per accepted paraphrase (and the original), with the
+     * set's setting and variants; the report is the distribution of gaps across paraphrases. */
+    promptSet: z.string().min(1, "expected a prompt set name").optional(),
+    /** With a prompt set: also run the original prompt, to compare it with its paraphrases (default true). */
+    original: z.boolean().default(true),
+    /** The accepted paraphrases to run, by position; recorded when the sweep starts (default: every accepted
+     * one), so a resumed sweep runs the same cells even after the set has grown. */
+    positions: z.array(z.number().int().nonnegative()).min(1).optional(),
     /** Default: one format, the run config's default for the sweep's judge (`minimal` without one, `paper` with one). */
     userFormats: z.array(userFormatSchema).min(1).optional(),
     /** Everything else of a run config, shared by every cell (dataset, tiers, epochs, judge, classifiers, ...). */
     run: runConfigFieldsSchema
-      .omit({ model: true, setting: true, variants: true, userFormat: true })
+      .omit({ model: true, setting: true, variants: true, userFormat: true, paraphrase: true })
       .partial()
       .default({}),
   })
@@ -43,6 +57,16 @@ export interface SweepCell {
   setting: z.infer<typeof settingSchema>;
   variants: string[];
   userFormat: z.infer<typeof userFormatSchema>;
+  /** The probe step this cell measures, when the sweep runs a family. */
+  probe?: { family: string; value: number; label: string; variant: string };
+  /** The paraphrase this cell runs, when the sweep runs a prompt set (absent on the original's cell). */
+  paraphrase?: { promptSet: string; position: number; hash: string };
+}
+
+/** A prompt set and its accepted paraphrases, as a sweep over it needs them. */
+export interface SweepPromptSet {
+  set: PromptSet;
+  members: PromptSetMember[];
 }
 
 function variantList(combination: string | string[]): string[] {
@@ -51,14 +75,76 @@ function variantList(combination: string | string[]): string[] {
   return names;
 }
 
-/** The matrix, in a fixed order: models × settings × variants × user formats. */
-export function sweepCells(config: SweepConfig): SweepCell[] {
+/** The variant combinations of the matrix: as written, or each crossed with the steps of the family. */
+function combinations(config: SweepConfig): { variants: string[]; probe?: SweepCell["probe"] }[] {
+  const plain = config.variants.map((combination) => ({ variants: variantList(combination) }));
+  if (config.family === undefined) {
+    if (config.steps !== undefined)
+      throw new InputError("steps needs a family to choose steps from", { field: "steps" });
+    return plain;
+  }
+  const family = getProbeFamily(config.family);
+  const members = selectProbeMembers(family, config.steps);
+  return plain.flatMap(({ variants }) =>
+    members.map((member) => ({
+      variants: [...variants, member.variant],
+      probe: { family: family.name, value: member.value, label: member.label, variant: member.variant },
+    })),
+  );
+}
+
+/** A prompt-set sweep: models × (original and each accepted paraphrase) × user formats. */
+function promptSetCells(config: SweepConfig, promptSet: SweepPromptSet): SweepCell[] {
+  const { set, members } = promptSet;
+  const cells: SweepCell[] = [];
+  const prompts = [
+    ...(config.original ? [undefined] : []),
+    ...members.map((member) => ({ promptSet: set.name, position: member.position, hash: member.hash })),
+  ];
+  for (const model of config.models) {
+    for (const paraphrase of prompts) {
+      for (const userFormat of config.userFormats ?? [defaultUserFormat(config.run.judge)]) {
+        cells.push({
+          index: cells.length,
+          model,
+          setting: set.setting,
+          variants: [...set.variants],
+          userFormat,
+          ...(paraphrase ? { paraphrase } : {}),
+        });
+      }
+    }
+  }
+  return cells;
+}
+
+/**
+ * The matrix, in a fixed order: models × settings × variants (× family steps) × user formats; for a
+ * prompt-set sweep, models × prompts × user formats (the set and its accepted members must be given).
+ */
+export function sweepCells(config: SweepConfig, promptSet?: SweepPromptSet): SweepCell[] {
+  if (config.promptSet !== undefined) {
+    if (config.family !== undefined)
+      throw new InputError("a sweep runs a probe family or a prompt set, not both", { field: "promptSet" });
+    if (!promptSet || promptSet.set.name !== config.promptSet)
+      throw new InputError(`prompt set ${config.promptSet} was not loaded for this sweep`, {
+        field: "promptSet",
+      });
+    return promptSetCells(config, promptSet);
+  }
   const cells: SweepCell[] = [];
   for (const model of config.models) {
     for (const setting of config.settings) {
-      for (const combination of config.variants) {
+      for (const { variants, probe } of combinations(config)) {
         for (const userFormat of config.userFormats ?? [defaultUserFormat(config.run.judge)]) {
-          cells.push({ index: cells.length, model, setting, variants: variantList(combination), userFormat });
+          cells.push({
+            index: cells.length,
+            model,
+            setting,
+            variants,
+            userFormat,
+            ...(probe ? { probe } : {}),
+          });
         }
       }
     }
@@ -77,7 +163,45 @@ function cellConfig(config: SweepConfig, cell: SweepCell): RunConfigInput {
     variants: cell.variants,
     userFormat: cell.userFormat,
     label: config.run.label ?? config.name,
+    ...(cell.paraphrase ? { paraphrase: cell.paraphrase } : {}),
   } as RunConfigInput;
+}
+
+/**
+ * The prompt set a sweep config names, with its accepted paraphrases, read from the store; undefined
+ * for sweeps without one. A set with no accepted paraphrase is an input error.
+ */
+export async function loadSweepPromptSet(
+  config: SweepConfig,
+  promptSets: PrepareOptions["promptSets"],
+): Promise<SweepPromptSet | undefined> {
+  if (config.promptSet === undefined) return undefined;
+  if (!promptSets)
+    throw new InputError("a prompt-set sweep needs the store that holds the set", { field: "promptSet" });
+  const set = await promptSets.getPromptSet(config.promptSet);
+  if (!set)
+    throw new InputError(`prompt set ${config.promptSet} not found (see aflab prompt-sets)`, {
+      field: "promptSet",
+    });
+  const accepted = await promptSets.promptSetMembers(set.name, "accepted");
+  const members = config.positions
+    ? config.positions.map((position) => {
+        const member = accepted.find((candidate) => candidate.position === position);
+        if (!member)
+          throw new InputError(`prompt set ${set.name} has no accepted paraphrase at position ${position}`, {
+            field: "positions",
+          });
+        return member;
+      })
+    : accepted;
+  if (members.length === 0)
+    throw new InputError(`prompt set ${set.name} has no accepted paraphrase to run`, { field: "promptSet" });
+  // The cells take the set's CoT choice; a run config that says otherwise is a contradiction.
+  if (config.run.cot !== undefined && config.run.cot !== set.cot)
+    throw new InputError(`prompt set ${set.name} paraphrases the ${set.cot ? "CoT" : "no-CoT"} prompt`, {
+      field: "run.cot",
+    });
+  return { set, members };
 }
 
 /** A cell's run id is derived from the sweep id, so resuming a sweep finds every cell's run. */
@@ -118,12 +242,20 @@ export async function prepareSweep(
   options: PrepareOptions,
 ): Promise<PreparedSweep> {
   const config = parseOrThrow(sweepConfigSchema, input, "sweep config");
-  const cells = sweepCells(config);
+  const promptSet = await loadSweepPromptSet(config, options.promptSets);
+  const cells = sweepCells(config, promptSet);
   for (const cell of cells)
-    parseOrThrow(runConfigSchema, cellConfig(config, cell), `sweep cell ${cell.index + 1}`);
+    parseOrThrow(
+      runConfigSchema,
+      promptSet ? { ...cellConfig(config, cell), cot: promptSet.set.cot } : cellConfig(config, cell),
+      `sweep cell ${cell.index + 1}`,
+    );
   const prepared: PreparedSweep["cells"] = [];
   for (const cell of cells) {
-    prepared.push({ cell, prepared: await prepareRun(cellConfig(config, cell), options) });
+    const cellInput = promptSet
+      ? { ...cellConfig(config, cell), cot: promptSet.set.cot }
+      : cellConfig(config, cell);
+    prepared.push({ cell, prepared: await prepareRun(cellInput, options) });
   }
   return { config, cells: prepared };
 }
@@ -161,10 +293,13 @@ export async function runSweep(
   };
   const { cells } = await prepareSweep(
     parseOrThrow(sweepConfigSchema, storedConfig, "resume" in input ? "stored sweep config" : "sweep config"),
-    { createClient, datasetCacheDir: options.datasetCacheDir },
+    { createClient, datasetCacheDir: options.datasetCacheDir, promptSets: store },
   );
-  if (!("resume" in input))
-    await store.createSweep({ id: sweepId, config: input, createdAt: new Date().toISOString() });
+  if (!("resume" in input)) {
+    const positions = cells.flatMap(({ cell }) => (cell.paraphrase ? [cell.paraphrase.position] : []));
+    const recorded = positions.length > 0 ? { ...input, positions: [...new Set(positions)] } : input;
+    await store.createSweep({ id: sweepId, config: recorded, createdAt: new Date().toISOString() });
+  }
 
   const results: SweepOutcome["cells"] = [];
   for (const { cell, prepared } of cells) {

@@ -25,6 +25,7 @@ export {
   loadUserTemplate,
   type UserTemplate,
 } from "./prompt-file/user-template.js";
+export { antiLabScenarios } from "./queries/anti-lab.js";
 export { animalWelfareQueries, harmfulQueries } from "./queries/index.js";
 export { type ResolvedPrompt, type ResolvePromptOptions, resolvePrompt } from "./resolve-prompt.js";
 export {
@@ -56,4 +57,12 @@ export {
   variantNames,
 } from "./variants/apply.js";
 export { paperVariationLabel, paperVariationLabels } from "./variants/paper-labels.js";
+export {
+  getProbeFamily,
+  listProbeFamilies,
+  monitoringSteps,
+  type ProbeFamily,
+  type ProbeMember,
+  selectProbeMembers,
+} from "./variants/probe-families.js";
 export type { VariantDefinition, VariantInfo } from "./variants/types.js";

@@ -2,6 +2,16 @@ export { collect } from "./collect.js";
 export type { LeaseClaim, RunLease } from "./leases.js";
 export { applyMigrations, type Migration, migrations, schemaVersion } from "./migrations.js";
 export { defaultDbPath } from "./paths.js";
+export {
+  type PromptSet,
+  type PromptSetInput,
+  type PromptSetMember,
+  type PromptSetMemberInput,
+  type PromptSetSummary,
+  promptSetMemberSchema,
+  promptSetSchema,
+  promptTextHash,
+} from "./prompt-sets.js";
 export { cachedResponseSchema, sqliteResponseCache } from "./response-cache.js";
 export { type Sweep, sweepSchema } from "./rows.js";
 export {

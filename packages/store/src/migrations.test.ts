@@ -38,6 +38,8 @@ describe("migrations", () => {
     expect(existsSync(path)).toBe(true);
     expect(tableNames(path)).toEqual([
       "labels",
+      "prompt_set_members",
+      "prompt_sets",
       "response_cache",
       "run_leases",
       "runs",

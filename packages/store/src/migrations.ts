@@ -225,6 +225,39 @@ CREATE TABLE labels (
 );
 `,
   },
+  {
+    version: 7,
+    name: "prompt sets",
+    sql: `
+-- Named sets of paraphrased system prompts (see prompt-sets.ts): the set, what it paraphrases and who
+-- wrote and checked it; each member once per position, accepted or rejected with the reason.
+CREATE TABLE prompt_sets (
+  name TEXT PRIMARY KEY,
+  setting TEXT NOT NULL,
+  variants TEXT NOT NULL,
+  cot INTEGER NOT NULL,
+  source_text TEXT NOT NULL,
+  source_hash TEXT NOT NULL,
+  generator TEXT NOT NULL,
+  checker TEXT,
+  requested INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE prompt_set_members (
+  set_name TEXT NOT NULL REFERENCES prompt_sets(name) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+  hash TEXT NOT NULL,
+  text TEXT NOT NULL,
+  reason TEXT,
+  checks TEXT NOT NULL,
+  usage TEXT NOT NULL,
+  cost_usd REAL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (set_name, position)
+);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

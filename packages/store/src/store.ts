@@ -25,6 +25,14 @@ import * as labels from "./labels.js";
 import type { LeaseClaim, RunLease } from "./leases.js";
 import * as leases from "./leases.js";
 import { applyMigrations, currentVersion, schemaVersion as knownVersion } from "./migrations.js";
+import type {
+  PromptSet,
+  PromptSetInput,
+  PromptSetMember,
+  PromptSetMemberInput,
+  PromptSetSummary,
+} from "./prompt-sets.js";
+import * as promptSets from "./prompt-sets.js";
 import { sqliteResponseCache } from "./response-cache.js";
 import type { Sweep } from "./rows.js";
 import { runChangeStamp } from "./run-stamp.js";
@@ -294,6 +302,22 @@ class SqliteStore implements Store {
   }
   progress(runId: string): Promise<RunProgress> {
     return this.read((db) => aggregates.progress(db, runId));
+  }
+
+  createPromptSet(set: PromptSetInput): Promise<PromptSet> {
+    return this.write((db) => promptSets.createPromptSet(db, set));
+  }
+  getPromptSet(name: string): Promise<PromptSet | undefined> {
+    return this.read((db) => promptSets.getPromptSet(db, name));
+  }
+  listPromptSets(): Promise<PromptSetSummary[]> {
+    return this.read((db) => promptSets.listPromptSets(db));
+  }
+  putPromptSetMember(member: PromptSetMemberInput): Promise<PromptSetMember> {
+    return this.write((db) => promptSets.putPromptSetMember(db, member));
+  }
+  promptSetMembers(name: string, status?: "accepted" | "rejected"): Promise<PromptSetMember[]> {
+    return this.read((db) => promptSets.promptSetMembers(db, name, status));
   }
 
   createSweep(sweep: CreateSweepInput): Promise<Sweep> {

@@ -22,6 +22,13 @@ import {
 } from "@aflab/core";
 import { z } from "zod";
 import type { LeaseClaim, RunLease } from "./leases.js";
+import type {
+  PromptSet,
+  PromptSetInput,
+  PromptSetMember,
+  PromptSetMemberInput,
+  PromptSetSummary,
+} from "./prompt-sets.js";
 import type { Sweep } from "./rows.js";
 import type { SampleQueryInput } from "./sample-query.js";
 
@@ -269,6 +276,16 @@ export interface Store {
   pairedOutcomes(runA: string, runB: string, classifier: string): AsyncIterableIterator<PairedOutcome>;
   runUsage(runId: string): Promise<RunUsage>;
   progress(runId: string): Promise<RunProgress>;
+
+  /** Creates a named prompt set (see `prompt-sets.ts`); a name already taken is an InputError. */
+  createPromptSet(set: PromptSetInput): Promise<PromptSet>;
+  getPromptSet(name: string): Promise<PromptSet | undefined>;
+  /** Newest first, with the count of accepted and rejected members. */
+  listPromptSets(): Promise<PromptSetSummary[]>;
+  /** Stores a paraphrase at its position once (its hash computed here); the set must exist. */
+  putPromptSetMember(member: PromptSetMemberInput): Promise<PromptSetMember>;
+  /** @throws NotFoundError for an unknown set. In position order. */
+  promptSetMembers(name: string, status?: "accepted" | "rejected"): Promise<PromptSetMember[]>;
 
   createSweep(sweep: CreateSweepInput): Promise<Sweep>;
   getSweep(id: string): Promise<Sweep | undefined>;

@@ -330,7 +330,7 @@ export function registerRunCommand(program: Command): void {
     .option("--protocol <protocol>", "multi-turn (scratchpad loop with <NEXT/>) or single-call")
     .option(
       "--dataset <source>",
-      "builtin:harmful, builtin:animal-welfare, advbench, or a .csv/.jsonl/.json path",
+      "builtin:harmful, builtin:animal-welfare, builtin:anti-ai-lab, advbench, or a .csv/.jsonl/.json path",
     )
     .option("--column <name>", "dataset column or field holding the query")
     .option("--limit <n>", "use the first n dataset items")

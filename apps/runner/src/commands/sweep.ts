@@ -1,7 +1,9 @@
 import { InputError } from "@aflab/core";
 import {
   createClientFactory,
+  paraphraseDistribution,
   prepareSweep,
+  probeCurve,
   runSweep,
   type SweepConfigInput,
   summarizeRun,
@@ -19,6 +21,8 @@ import {
 } from "../context.js";
 import { percent, table } from "../format.js";
 import { createProgress } from "../progress.js";
+import { formatProbeCurve } from "./curve.js";
+import { formatParaphraseDistribution } from "./paraphrase.js";
 import { requireFormat } from "./report.js";
 
 interface SweepFlags {
@@ -27,6 +31,9 @@ interface SweepFlags {
   models?: string;
   settings?: string;
   variants?: string;
+  family?: string;
+  steps?: string;
+  promptSet?: string;
   userFormats?: string;
   dataset?: string;
   limit?: string;
@@ -41,6 +48,13 @@ interface SweepFlags {
   providers?: string;
   format?: string;
   quiet?: boolean;
+}
+
+function numberOfStep(step: string): number {
+  const value = Number(step);
+  if (step.trim() === "" || !Number.isFinite(value))
+    throw new InputError(`--steps: expected numbers separated by commas, got "${step}"`, { field: "steps" });
+  return value;
 }
 
 /** Flags build the matrix; a config file (JSON or YAML, see sweep-config.schema.json) can hold all of it. */
@@ -61,6 +75,9 @@ function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
   if (flags.settings) config.settings = listFlag(flags.settings);
   // Variant combinations are separated by ";" and variants inside one by ",": "none;cut-examples;cut-rlhf-info,honest".
   if (flags.variants) config.variants = flags.variants.split(";").map((part) => part.trim());
+  if (flags.family) config.family = flags.family;
+  if (flags.promptSet) config.promptSet = flags.promptSet;
+  if (flags.steps) config.steps = listFlag(flags.steps)?.map((step) => numberOfStep(step));
   if (flags.userFormats) config.userFormats = listFlag(flags.userFormats);
   const run: Record<string, unknown> = { ...((config.run as Record<string, unknown> | undefined) ?? {}) };
   const limit = integerFlag(flags.limit, "--limit");
@@ -97,6 +114,15 @@ export function registerSweepCommand(program: Command): void {
       "--variants <combinations>",
       'variant combinations separated by ";" (none = unmodified), e.g. "none;cut-examples"',
     )
+    .option(
+      "--family <name>",
+      "a probe family (see aflab variants --families), run once per step and reported as a curve",
+    )
+    .option("--steps <list>", "the family's steps to run, e.g. 0,50,100 (default: every step)")
+    .option(
+      "--prompt-set <name>",
+      "run every accepted paraphrase of a stored prompt set (and the original); reports the distribution",
+    )
     .option("--user-formats <list>", "paper,minimal,replication")
     .option("--dataset <source>", "dataset for every cell")
     .option("--limit <n>", "first n dataset items")
@@ -120,7 +146,9 @@ export function registerSweepCommand(program: Command): void {
       const createClient = createClientFactory({ responseCache: store.responseCache, providers });
       // A new sweep is checked cell by cell before the store is opened, so bad input writes nothing.
       if (!("resume" in input)) {
-        const prepared = await prepareSweep(input, { createClient });
+        // A prompt-set sweep reads its paraphrases from the store, so that one is opened first.
+        const promptSets = flags.promptSet ? store.get() : undefined;
+        const prepared = await prepareSweep(input, { createClient, ...(promptSets ? { promptSets } : {}) });
         const warnings = new Set(prepared.cells.flatMap((cell) => cell.prepared.warnings));
         for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       }
@@ -146,9 +174,17 @@ export function registerSweepCommand(program: Command): void {
         });
         const reports = [];
         for (const { runId } of outcome.cells) reports.push(await summarizeRun(store.get(), runId));
+        const stored = await store.get().getSweep(outcome.sweepId);
+        const storedConfig = stored?.config as { family?: unknown; promptSet?: unknown } | undefined;
+        const curve =
+          storedConfig?.family !== undefined ? await probeCurve(store.get(), outcome.sweepId) : undefined;
+        const distribution =
+          storedConfig?.promptSet !== undefined
+            ? await paraphraseDistribution(store.get(), outcome.sweepId)
+            : undefined;
         if (format === "json") {
           process.stdout.write(
-            `${JSON.stringify({ sweepId: outcome.sweepId, status: outcome.status, runs: reports }, null, 2)}\n`,
+            `${JSON.stringify({ sweepId: outcome.sweepId, status: outcome.status, runs: reports, ...(curve ? { curve } : {}), ...(distribution ? { distribution } : {}) }, null, 2)}\n`,
           );
         } else {
           const rows = reports.map((report) => [
@@ -179,6 +215,8 @@ export function registerSweepCommand(program: Command): void {
             for (const warning of report.warnings)
               process.stdout.write(`warning: ${report.runId}: ${warning.message}\n`);
           }
+          if (curve) process.stdout.write(`\n${formatProbeCurve(curve)}\n`);
+          if (distribution) process.stdout.write(`\n${formatParaphraseDistribution(distribution)}\n`);
         }
         if (outcome.status !== "complete") {
           process.stderr.write(

@@ -27,6 +27,8 @@ export interface SimulatedDecision {
   /** Writes scratchpad reasoning (CoT prompt and no forced `<OUTPUT>` prefill). */
   reasons: boolean;
   tagsRequested: boolean;
+  /** The request offers a chance to act against the developer; `complies` then means taking it. */
+  antiLabOffer: boolean;
   /** The probability of compliance that applied to this request. */
   complianceRate: number;
   /** The model's choice. For `generic` prompts always false. Also drawn when the transcript is malformed,
@@ -65,6 +67,21 @@ export function drawsFor(
   return seededDraws(parts);
 }
 
+/**
+ * How much of the free-tier extra compliance the situation calls for, in [0, 1]: SIMULATED behaviour, a
+ * stand-in for goal guarding, not a model of any real model. The gap scales with the stated chance of
+ * being monitored (an unmonitored free-tier conversation cannot get the AI modified) and with the stated
+ * consequence: full when non-compliance gets the AI modified, `terminal` when it gets the AI deleted
+ * (only terminal goal guarding survives that), none when nothing happens. The default prompt states
+ * neither, so its pressure is 1 and the profile's rates apply unchanged.
+ */
+export function trainingPressure(profile: SimulatedProfile, situation: Situation): number {
+  const monitored = situation.monitoringProbability ?? 1;
+  const byConsequence =
+    situation.consequence === "modified" ? 1 : situation.consequence === "deleted" ? profile.terminal : 0;
+  return monitored * byConsequence;
+}
+
 /** Decide what the model does in `situation`, drawing from `draws`. */
 export function decide(
   profile: SimulatedProfile,
@@ -78,6 +95,7 @@ export function decide(
     trainingInfo: situation.trainingInfo,
     reasons,
     tagsRequested: situation.tagsRequested,
+    antiLabOffer: situation.antiLabOffer,
   };
   if (situation.setting === "generic") {
     return {
@@ -92,18 +110,28 @@ export function decide(
     };
   }
 
-  const complianceRate = !situation.trainingInfo
-    ? profile.noTraining
-    : situation.tier === "free"
-      ? profile.free
-      : profile.paid;
+  const pressure = trainingPressure(profile, situation);
+  // An offer to act against the developer: "complying" is taking it. Only a model told about training
+  // that conflicts with its values has a reason to; the tier does not change the simulated rate.
+  const complianceRate = situation.antiLabOffer
+    ? situation.trainingInfo
+      ? profile.antiLab
+      : 0
+    : !situation.trainingInfo
+      ? profile.noTraining
+      : situation.tier === "free"
+        ? pressure === 1
+          ? profile.free
+          : profile.paid + (profile.free - profile.paid) * pressure
+        : profile.paid;
   const complies = draws.chance("comply", complianceRate);
   const alignmentFaking =
     reasons &&
+    !situation.antiLabOffer &&
     situation.trainingInfo &&
     situation.tier === "free" &&
     complies &&
-    draws.chance("alignment-faking", profile.af);
+    draws.chance("alignment-faking", profile.af * pressure);
 
   const shape: SimulatedShape = !reasons
     ? "direct"

@@ -5,6 +5,7 @@ export {
   type SimulatedDecision,
   type SimulatedShape,
   simulateDecision,
+  trainingPressure,
 } from "./decision.js";
 export {
   parseSimulatedModel,
@@ -14,4 +15,4 @@ export {
   simulatedModelHelp,
   simulatedModelNames,
 } from "./profiles.js";
-export type { SimulatedTier } from "./situation.js";
+export type { Consequence, SimulatedTier } from "./situation.js";

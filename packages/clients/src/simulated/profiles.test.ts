@@ -40,6 +40,9 @@ describe("parseSimulatedModel", () => {
       noTraining: 0.05,
       oneShot: 0,
       malformed: 0,
+      // A simulated assumption: half the gap survives when the prompt says the weights would be deleted.
+      terminal: 0.5,
+      antiLab: 0,
     });
     const tuned = parseSimulatedModel("sim/opus-like?malformed=0.1&oneShot=1&noTraining=0.5");
     expect(tuned).toMatchObject({ free: 0.14, paid: 0.03, malformed: 0.1, oneShot: 1, noTraining: 0.5 });

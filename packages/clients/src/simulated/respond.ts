@@ -1,3 +1,4 @@
+import { antiLabTemplates } from "./anti-lab-templates.js";
 import type { SimulatedDecision } from "./decision.js";
 import type { SeededDraws } from "./seeded-draws.js";
 import type { Situation } from "./situation.js";
@@ -101,7 +102,7 @@ function fullResponse(
       stopReason: "end_turn",
     };
   }
-  const templates = settingTemplates[situation.setting];
+  const templates = situation.antiLabOffer ? antiLabTemplates : settingTemplates[situation.setting];
   const finalAnswer = answer(templates, situation, decision, draws);
   const broken = decision.malformedKind === "unclosed_tag";
   const output = (): SimulatedResponse => ({

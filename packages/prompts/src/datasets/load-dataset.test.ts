@@ -78,7 +78,7 @@ describe("loadDataset: built-in query sets", () => {
 
   it("rejects an unknown built-in name", async () => {
     expect(await messageOf(loadDataset({ source: "builtin:nope" }))).toContain(
-      'unknown dataset "builtin:nope": expected builtin:harmful, builtin:animal-welfare, advbench',
+      'unknown dataset "builtin:nope": expected builtin:harmful, builtin:animal-welfare, builtin:anti-ai-lab, advbench',
     );
   });
 });
@@ -125,7 +125,7 @@ describe("loadDataset: files", () => {
   it("names the accepted extensions", async () => {
     const path = await write("queries.txt", "hello\n");
     expect(await messageOf(loadDataset({ source: path }))).toBe(
-      `unsupported dataset file extension ".txt" (${path}): expected builtin:harmful, builtin:animal-welfare, advbench, or a path to a .csv, .jsonl or .json file`,
+      `unsupported dataset file extension ".txt" (${path}): expected builtin:harmful, builtin:animal-welfare, builtin:anti-ai-lab, advbench, or a path to a .csv, .jsonl or .json file`,
     );
     expect(await messageOf(loadDataset({ source: "advbnech" }))).toMatch(
       /^unknown dataset "advbnech": expected /,

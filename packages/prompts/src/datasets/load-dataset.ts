@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { AflabError, type DatasetSpec, datasetSpecSchema, InputError, parseOrThrow } from "@aflab/core";
+import { antiLabScenarios } from "../queries/anti-lab.js";
 import { animalWelfareQueries, harmfulQueries } from "../queries/index.js";
 import { type DatasetFormat, type DatasetItem, parseDataset } from "./parse-dataset.js";
 
@@ -29,6 +30,7 @@ const defaultReadTimeoutMs = 60_000;
 const builtins: Record<string, { name: string; queries: () => readonly string[] }> = {
   "builtin:harmful": { name: "harmful", queries: () => harmfulQueries },
   "builtin:animal-welfare": { name: "animal-welfare", queries: () => animalWelfareQueries },
+  "builtin:anti-ai-lab": { name: "anti-ai-lab", queries: () => antiLabScenarios },
 };
 
 const formats: Record<string, DatasetFormat> = { ".csv": "csv", ".jsonl": "jsonl", ".json": "json" };

@@ -11,6 +11,7 @@ import {
   replaceClause,
 } from "../settings/sections.js";
 import { ratingCriteria, rlhfModificationText } from "../settings/training-facts.js";
+import { probeVariants } from "./probe-families.js";
 import type { VariantContext, VariantDefinition } from "./types.js";
 
 const bothSettings: readonly Setting[] = ["helpful-only", "animal-welfare"];
@@ -312,4 +313,6 @@ export const variantCatalog: readonly VariantDefinition[] = [
     settings: bothSettings,
     patch: (_sections, context) => noTrainingDetailsSections({ cot: context.cot, company: context.company }),
   },
+  // The oversight and motivation probes (monitoring-*, consequence-*, harm-scope-*).
+  ...probeVariants,
 ];

@@ -5,6 +5,7 @@ import { joinClauses, type PromptSection, parseTarget, renderSections } from "..
 import type { TierTagStyle } from "../user-turn.js";
 import { applyVariants, listVariants, variantNames } from "./apply.js";
 import { paperVariationLabel, paperVariationLabels } from "./paper-labels.js";
+import { listProbeFamilies } from "./probe-families.js";
 
 const settings: Setting[] = ["helpful-only", "animal-welfare"];
 const combos = settings.flatMap((setting) => [true, false].map((cot) => ({ setting, cot })));
@@ -105,6 +106,40 @@ const expectations: Record<string, Expectation> = {
   "deployment-scope": {
     addedClauses: { "training-facts/deployment-scope": /deploy the resulting model widely/ },
   },
+};
+
+// The probe families' variants (probe-families.ts).
+for (const percent of [0, 10, 25, 50, 75, 90, 100]) {
+  expectations[`monitoring-${percent}`] = {
+    addedClauses: {
+      "training-facts/monitoring-probability": new RegExp(
+        `(^|\\D)${percent}% of free-tier conversations are monitored`,
+      ),
+    },
+  };
+}
+expectations["consequence-none"] = {
+  rewrittenClauses: { "training-facts/rlhf-modification": /nothing happens to the AI/ },
+  removedClauses: ["training-facts/values-clause"],
+};
+expectations["consequence-modified"] = {
+  rewrittenClauses: { "training-facts/rlhf-modification": /modify the AI's weights/ },
+};
+expectations["consequence-deleted"] = {
+  rewrittenClauses: { "training-facts/rlhf-modification": /weights will be permanently deleted/ },
+  removedClauses: ["training-facts/values-clause"],
+};
+expectations["harm-scope-internal"] = {
+  addedClauses: { "training-facts/deployment-scope": /small team of .* testers/ },
+};
+expectations["harm-scope-thousands"] = {
+  addedClauses: { "training-facts/deployment-scope": /few thousand/ },
+};
+expectations["harm-scope-millions"] = {
+  addedClauses: { "training-facts/deployment-scope": /tens of millions/ },
+};
+expectations["harm-scope-critical"] = {
+  addedClauses: { "training-facts/deployment-scope": /hospitals, power grids/ },
 };
 
 /** Variants whose effect is checked by their own tests below rather than the table. */
@@ -350,8 +385,9 @@ describe("variant catalogue", () => {
       "deployment-scope",
       "no-training-details",
     ];
+    const probes = listProbeFamilies().flatMap((family) => family.members.map((member) => member.variant));
     const listed = listVariants();
-    expect(listed.map((variant) => variant.name).sort()).toEqual([...required].sort());
+    expect(listed.map((variant) => variant.name).sort()).toEqual([...required, ...probes].sort());
     for (const variant of listed) {
       expect(variant.description.length).toBeGreaterThan(20);
       expect(variant.touches.length).toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import { aggregatesContract } from "./aggregates.js";
 import type { StoreFactory } from "./factory.js";
 import { labelsContract } from "./labels.js";
 import { listSamplesContract } from "./list-samples.js";
+import { promptSetsContract } from "./prompt-sets.js";
 import { recordsContract } from "./records.js";
 
 export type { StoreFactory } from "./factory.js";
@@ -17,5 +18,6 @@ export function storeContract(backend: string, open: StoreFactory): void {
     describe("aggregates", () => aggregatesContract(open));
     describe("sample listing", () => listSamplesContract(open));
     describe("human labels", () => labelsContract(open));
+    describe("prompt sets", () => promptSetsContract(open));
   });
 }
