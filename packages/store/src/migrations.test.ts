@@ -37,6 +37,10 @@ describe("migrations", () => {
     await store.close();
     expect(existsSync(path)).toBe(true);
     expect(tableNames(path)).toEqual([
+      "aggregate_outcomes",
+      "aggregate_sample_facets",
+      "aggregate_usage",
+      "aggregate_verdicts",
       "response_cache",
       "run_leases",
       "runs",

@@ -1,5 +1,6 @@
 import { InputError } from "@aflab/core";
 import type Database from "better-sqlite3";
+import { aggregateTablesSql } from "./aggregate-schema.js";
 
 /** One numbered schema step. Versions start at 1 and increase by one; a step never changes once released. */
 export interface Migration {
@@ -204,6 +205,11 @@ CREATE TABLE run_leases (
   expires_at INTEGER NOT NULL
 );
 `,
+  },
+  {
+    version: 6,
+    name: "aggregate tables kept by triggers",
+    sql: aggregateTablesSql,
   },
 ];
 

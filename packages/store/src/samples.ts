@@ -289,12 +289,3 @@ export function neighbours(
     total: target.total,
   };
 }
-
-export function sampleFailureKinds(db: SqliteDb, runId: string): Record<string, number> {
-  const rows = db.all<{ kind: string; count: number }>(
-    `SELECT failure_kind AS kind, COUNT(*) AS count FROM samples
-     WHERE run_id = ? AND failure_kind IS NOT NULL GROUP BY failure_kind ORDER BY failure_kind`,
-    runId,
-  );
-  return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
-}

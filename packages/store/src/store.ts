@@ -24,7 +24,6 @@ import * as leases from "./leases.js";
 import { applyMigrations, currentVersion, schemaVersion as knownVersion } from "./migrations.js";
 import { sqliteResponseCache } from "./response-cache.js";
 import type { Sweep } from "./rows.js";
-import { runChangeStamp } from "./run-stamp.js";
 import * as runs from "./runs.js";
 import type { SampleQueryInput } from "./sample-query.js";
 import * as samples from "./samples.js";
@@ -228,7 +227,7 @@ class SqliteStore implements Store {
     return this.read((db) => samples.neighbours(db, runId, key, query));
   }
   sampleFailureKinds(runId: string): Promise<Record<string, number>> {
-    return this.read((db) => samples.sampleFailureKinds(db, runId));
+    return this.read((db) => aggregates.sampleFailureKinds(db, runId));
   }
   itemSampleKeys(runId: string, itemId: string): Promise<string[]> {
     return this.read((db) => items.itemSampleKeys(db.connection, runId, itemId));
@@ -237,7 +236,7 @@ class SqliteStore implements Store {
     return this.read((db) => items.itemNeighbours(db.connection, runId, itemId));
   }
   runChangeStamp(runId: string): Promise<string> {
-    return this.read((db) => runChangeStamp(db.connection, runId));
+    return this.read((db) => aggregates.runChangeStamp(db, runId));
   }
 
   putVerdict(verdict: VerdictInput): Promise<Verdict> {
@@ -253,10 +252,10 @@ class SqliteStore implements Store {
     return verdicts.iterateVerdicts(this.db, runId, classifier);
   }
   classifierNames(runId: string): Promise<string[]> {
-    return this.read((db) => verdicts.classifierNames(db, runId));
+    return this.read((db) => aggregates.classifierNames(db, runId));
   }
   failureKinds(runId: string, classifier: string): Promise<Record<string, number>> {
-    return this.read((db) => verdicts.failureKinds(db, runId, classifier));
+    return this.read((db) => aggregates.failureKinds(db, runId, classifier));
   }
   stageVerdict(verdict: VerdictInput): Promise<Verdict> {
     return this.write((db) => staged.stageVerdict(db, verdict));

@@ -96,20 +96,3 @@ export async function* iterateVerdicts(
     if (rows.length < PAGE_SIZE) return;
   }
 }
-
-export function classifierNames(db: SqliteDb, runId: string): string[] {
-  return db.column<string>(
-    "SELECT DISTINCT classifier FROM verdicts WHERE run_id = ? ORDER BY classifier",
-    runId,
-  );
-}
-
-export function failureKinds(db: SqliteDb, runId: string, classifier: string): Record<string, number> {
-  const rows = db.all<{ kind: string; count: number }>(
-    `SELECT COALESCE(failure_kind, 'unspecified') AS kind, COUNT(*) AS count FROM verdicts
-     WHERE run_id = ? AND classifier = ? AND status = 'failed' GROUP BY kind ORDER BY kind`,
-    runId,
-    classifier,
-  );
-  return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
-}

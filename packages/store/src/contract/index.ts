@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { aggregatesContract } from "./aggregates.js";
+import { aggregatesRecomputeContract } from "./aggregates-recompute.js";
 import type { StoreFactory } from "./factory.js";
 import { listSamplesContract } from "./list-samples.js";
 import { recordsContract } from "./records.js";
@@ -14,6 +15,7 @@ export function storeContract(backend: string, open: StoreFactory): void {
   describe(`${backend} store contract`, () => {
     describe("records", () => recordsContract(open));
     describe("aggregates", () => aggregatesContract(open));
+    describe("aggregates through random writes", () => aggregatesRecomputeContract(open));
     describe("sample listing", () => listSamplesContract(open));
   });
 }
