@@ -3,7 +3,7 @@ import { z } from "zod";
 import { outcomeSql } from "./aggregates-scan.js";
 import { usageOf } from "./rows.js";
 import { requireRun, requireRunExists } from "./runs.js";
-import { PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
+import { betweenPages, PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
 import type {
   DecisionCounts,
   JointOutcome,
@@ -323,6 +323,7 @@ export async function* pairedOutcomes(
     }));
     const last = rows[rows.length - 1];
     if (!last || rows.length < PAGE_SIZE) return;
+    await betweenPages();
     after = [last.page_index, last.page_id, last.page_pair];
   }
 }

@@ -1,7 +1,7 @@
 import { NotFoundError, parseOrThrow, type Verdict, type VerdictInput, verdictSchema } from "@aflab/core";
 import { z } from "zod";
 import { rowToVerdict, type VerdictRow, verdictToRow } from "./rows.js";
-import { PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
+import { betweenPages, PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
 
 export const classifierSchema = z.string().min(1, "expected a classifier name");
 
@@ -94,5 +94,6 @@ export async function* iterateVerdicts(
     afterId = last.page_id;
     afterClassifier = last.classifier;
     if (rows.length < PAGE_SIZE) return;
+    await betweenPages();
   }
 }

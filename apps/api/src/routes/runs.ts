@@ -7,6 +7,7 @@ import {
   parseOrThrow,
   type RunDetail,
   type RunList,
+  type RunReport,
   runStatusSchema,
   scrubSecrets,
   settingSchema,
@@ -27,6 +28,7 @@ import { clientOf } from "../middleware/job-start-limit.js";
 import { searchOf, singleParams } from "../query-params.js";
 import { classifyRequestSchema, parseRunRequest } from "../run-request.js";
 import { runResultsCache } from "../run-results.js";
+import { stampedCache } from "../stamped-cache.js";
 
 const wholeNumber = z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number);
 
@@ -84,7 +86,9 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
     const run = await store.requireRun(id);
     return send(context, api, {
       run,
-      summary: await summarizeRun(store, id),
+      summary: await stampedCache<RunReport>(store, "report", 1000).get(store, id, [id], () =>
+        summarizeRun(store, id),
+      ),
       progress: await store.progress(id),
       classifiers: await store.classifierNames(id),
       failureKinds: await store.sampleFailureKinds(id),

@@ -211,6 +211,22 @@ export function aggregatesRecomputeContract(open: StoreFactory): void {
       errored: byStatus.errored ?? 0,
     });
 
+    // Listing totals may be kept between writes; they must follow every write.
+    expect((await store.listSamples(runId, { limit: 1 })).total, `${context}: listing total`).toBe(
+      list.length,
+    );
+    expect((await store.listSamples(runId, { status: "complete", tier: "free", limit: 1 })).total).toBe(
+      list.filter((sample) => sample.status === "complete" && sample.tier === "free").length,
+    );
+    expect(
+      (
+        await store.listSamples(runId, {
+          verdict: { classifier: "tag-compliance", decision: "refused" },
+          limit: 1,
+        })
+      ).total,
+    ).toBe(list.filter((sample) => outcome(runId, sample.key, "tag-compliance") === "refused").length);
+
     for (const classifier of classifiers) {
       const expectedTiers: Record<string, unknown> = {};
       for (const tier of tiers) {
