@@ -136,7 +136,12 @@ function columnsOf(db, table) {
 /** Copies the seed run's samples, turns and verdicts into `runId` as samples `offset`.. `offset + 999`. */
 function copySeed(db, runId, offset) {
   const sampleColumns = columnsOf(db, "samples").filter((name) => !["id", "outcomes"].includes(name));
-  const renamed = { run_id: "@run", key: "'s-' || (sample_index + @offset)", sample_index: "sample_index + @offset", item_id: "'item-' || ((sample_index + @offset) / 2)" };
+  const renamed = {
+    run_id: "@run",
+    key: "'s-' || (sample_index + @offset)",
+    sample_index: "sample_index + @offset",
+    item_id: "'item-' || ((sample_index + @offset) / 2)",
+  };
   db.prepare(
     `INSERT INTO samples (${sampleColumns.join(", ")})
      SELECT ${sampleColumns.map((name) => renamed[name] ?? name).join(", ")} FROM samples WHERE run_id = 'bench-seed' ORDER BY sample_index`,
@@ -174,7 +179,8 @@ export async function writeBenchFixture(file, total, runs) {
   db.pragma("foreign_keys = ON");
   db.pragma("synchronous = NORMAL");
   for (const runId of Object.keys(runs)) {
-    for (let offset = 0; offset < total; offset += seedSize) db.transaction(() => copySeed(db, runId, offset))();
+    for (let offset = 0; offset < total; offset += seedSize)
+      db.transaction(() => copySeed(db, runId, offset))();
   }
   db.prepare("DELETE FROM runs WHERE id = 'bench-seed'").run();
   db.close();

@@ -141,17 +141,23 @@ async function load(route) {
       }
     }),
   );
-  if (failures.length > 0) throw new Error(`${route}: ${failures.length} answers were not 200 (${failures[0]})`);
+  if (failures.length > 0)
+    throw new Error(`${route}: ${failures.length} answers were not 200 (${failures[0]})`);
   return latencies;
 }
 
-console.log(`\n(a) ${clients} concurrent clients, ${seconds} s per route, runs of ${samples.toLocaleString("en")} samples`);
+console.log(
+  `\n(a) ${clients} concurrent clients, ${seconds} s per route, runs of ${samples.toLocaleString("en")} samples`,
+);
 const routes = [
   ["run summary   GET /api/runs/bench-a", "/api/runs/bench-a"],
   ["compare       GET /api/compare", "/api/compare?a=bench-a&b=bench-b"],
   ["samples page  first 50", "/api/runs/bench-a/samples?limit=50"],
   ["samples page  50 at the middle", `/api/runs/bench-a/samples?limit=50&offset=${samples / 2}`],
-  ["samples page  tier + verdict filter", "/api/runs/bench-a/samples?limit=50&tier=free&verdict=tag-compliance:refused"],
+  [
+    "samples page  tier + verdict filter",
+    "/api/runs/bench-a/samples?limit=50&tier=free&verdict=tag-compliance:refused",
+  ],
 ];
 for (const [label, route] of routes) {
   const [status, coldMs] = await get(route);
@@ -172,7 +178,8 @@ await Promise.all(
     () =>
       new Promise((resolve, reject) => {
         const request = http.get(`${url}/api/runs/bench-live/events`, { agent }, (response) => {
-          if (response.statusCode !== 200) return reject(new Error(`event stream answered ${response.statusCode}`));
+          if (response.statusCode !== 200)
+            return reject(new Error(`event stream answered ${response.statusCode}`));
           streamsOpen++;
           let first = true;
           response.setEncoding("utf8");
