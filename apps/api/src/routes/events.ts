@@ -5,6 +5,9 @@ import type { ApiContext, ApiEnv } from "../api-context.js";
 import { clientOf } from "../middleware/job-start-limit.js";
 import type { ProgressUpdate } from "../progress-hub.js";
 
+/** The text of each update already sent to one stream of its run, for the others. */
+const serialised = new WeakMap<object, string>();
+
 /** Events worth forwarding one by one; per-sample events only nudge the next progress message. */
 const forwardedEvents = new Set<RunEvent["type"]>(["run-start", "run-end", "sample-error", "retry"]);
 
@@ -34,12 +37,15 @@ export function eventRoutes(api: ApiContext): Hono<ApiEnv> {
         });
         let writing: Promise<void> = Promise.resolve();
         const write = (event: string, data: unknown) => {
+          // A progress update goes to every stream of the run: it is scrubbed and serialised once.
+          let text = typeof data === "object" && data !== null ? serialised.get(data) : undefined;
+          if (text === undefined) {
+            text = JSON.stringify(scrubDeep(data, api.secrets));
+            if (typeof data === "object" && data !== null) serialised.set(data, text);
+          }
+          const line = text;
           writing = writing
-            .then(() =>
-              open
-                ? stream.writeSSE({ event, data: JSON.stringify(scrubDeep(data, api.secrets)) })
-                : undefined,
-            )
+            .then(() => (open ? stream.writeSSE({ event, data: line }) : undefined))
             .catch(() => {
               open = false;
               finish();
