@@ -2,7 +2,9 @@ import { scrubDeep } from "@aflab/core";
 import type { ClientFactory } from "@aflab/engine";
 import type { Store } from "@aflab/store";
 import type { Context, MiddlewareHandler } from "hono";
+import type { EventStreamLimiter } from "./middleware/event-stream-limit.js";
 import type { JobStartLimiter } from "./middleware/job-start-limit.js";
+import type { RunProgressHub } from "./progress-hub.js";
 import type { RunJobs } from "./run-jobs.js";
 import type { RunRequestPolicy } from "./run-request.js";
 
@@ -19,6 +21,10 @@ export interface ApiContext {
   /** Before every write route: the bearer token, then the body limit, then the JSON body. */
   writeAccess: MiddlewareHandler<ApiEnv>;
   startLimiter: JobStartLimiter;
+  /** Caps on open event streams, per client and in total. */
+  streamLimiter: EventStreamLimiter;
+  /** One progress poller per followed run, shared by its event streams. */
+  progressHub: RunProgressHub;
 }
 
 /** Variables the middleware sets for the handlers after it. */
@@ -37,4 +43,14 @@ export function send<Body extends object>(
   status: 200 | 202 = 200,
 ): Response {
   return context.json(scrubDeep(body, api.secrets) as Body, status);
+}
+
+/** A JSON text already scrubbed (e.g. kept in a cache), sent as is. */
+export function sendText(context: Context<ApiEnv>, text: string): Response {
+  return context.body(text, 200, { "content-type": "application/json; charset=UTF-8" });
+}
+
+/** The scrubbed JSON text of a response body, for caches that keep what they send. */
+export function responseText(api: Pick<ApiContext, "secrets">, body: object): string {
+  return JSON.stringify(scrubDeep(body, api.secrets));
 }

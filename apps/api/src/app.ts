@@ -6,9 +6,15 @@ import { every } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { type ApiContext, type ApiEnv, send } from "./api-context.js";
 import { ApiError, normaliseError, statusOf } from "./api-error.js";
+import {
+  defaultEventStreamLimits,
+  EventStreamLimiter,
+  type EventStreamLimits,
+} from "./middleware/event-stream-limit.js";
 import { defaultJobStartLimits, JobStartLimiter, type JobStartLimits } from "./middleware/job-start-limit.js";
 import { defaultMaxBodyBytes, jsonBody, limitBody } from "./middleware/json-body.js";
 import { writeAccess } from "./middleware/write-access.js";
+import { RunProgressHub } from "./progress-hub.js";
 import { compareRoutes } from "./routes/compare.js";
 import { eventRoutes } from "./routes/events.js";
 import { itemRoutes } from "./routes/items.js";
@@ -40,6 +46,8 @@ export interface CreateAppOptions {
   jobStartLimits?: Partial<JobStartLimits>;
   /** How often the event stream polls the store for progress (default 500 ms). */
   pollIntervalMs?: number;
+  /** Caps on open event streams (default 32 per client address, 512 in total); past one, 429. */
+  eventStreamLimits?: Partial<EventStreamLimits>;
   /** Where secret-looking values come from, to keep them out of responses (default `process.env`). */
   environment?: Record<string, string | undefined>;
 }
@@ -60,6 +68,7 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
   const secrets = [...secretsFromEnvironment(options.environment ?? process.env), ...(token ? [token] : [])];
   const jobs = new RunJobs();
   let defaultFactory: ClientFactory | undefined;
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
   const api: ApiContext = {
     store,
     jobs,
@@ -69,7 +78,7 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
       defaultFactory ??= createClientFactory({ responseCache: store.responseCache() });
       return defaultFactory;
     },
-    pollIntervalMs: options.pollIntervalMs ?? 500,
+    pollIntervalMs,
     policy: { allowedBaseUrls: checkAllowedBaseUrls(options.allowedBaseUrls ?? []) },
     // Who may write comes first, so a stranger's body is never read; then its size, then its JSON.
     writeAccess: every(
@@ -78,6 +87,8 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
       jsonBody(),
     ),
     startLimiter: new JobStartLimiter({ ...defaultJobStartLimits, ...options.jobStartLimits }),
+    streamLimiter: new EventStreamLimiter({ ...defaultEventStreamLimits, ...options.eventStreamLimits }),
+    progressHub: new RunProgressHub(store, jobs, pollIntervalMs),
   };
 
   const app = new Hono<ApiEnv>();

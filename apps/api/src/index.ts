@@ -6,6 +6,7 @@ export {
   normaliseError,
 } from "./api-error.js";
 export { type BuiltApp, buildApp, type CreateAppOptions, createApp } from "./app.js";
+export { defaultEventStreamLimits, type EventStreamLimits } from "./middleware/event-stream-limit.js";
 export { defaultJobStartLimits, type JobStartLimits } from "./middleware/job-start-limit.js";
 export { defaultMaxBodyBytes } from "./middleware/json-body.js";
 export { checkApiToken } from "./middleware/write-access.js";

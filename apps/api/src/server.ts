@@ -5,6 +5,7 @@ import type { ClientFactory } from "@aflab/engine";
 import type { Store } from "@aflab/store";
 import { serve } from "@hono/node-server";
 import { buildApp } from "./app.js";
+import type { EventStreamLimits } from "./middleware/event-stream-limit.js";
 import type { JobStartLimits } from "./middleware/job-start-limit.js";
 
 export interface StartServerOptions {
@@ -23,6 +24,8 @@ export interface StartServerOptions {
   maxBodyBytes?: number;
   jobStartLimits?: Partial<JobStartLimits>;
   pollIntervalMs?: number;
+  /** Caps on open event streams (see `CreateAppOptions.eventStreamLimits`). */
+  eventStreamLimits?: Partial<EventStreamLimits>;
 }
 
 export interface RunningServer {
@@ -74,6 +77,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.jobStartLimits ? { jobStartLimits: options.jobStartLimits } : {}),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.eventStreamLimits ? { eventStreamLimits: options.eventStreamLimits } : {}),
   });
   const loopbackOnly = isLoopback(host);
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(

@@ -460,16 +460,23 @@ function erroredSample(
  */
 class PersistQueue {
   private readonly tasks = new Set<Promise<void>>();
+  /** Workers waiting for room, first come first served: a finished task wakes exactly one. */
+  private readonly waiting: (() => void)[] = [];
   constructor(
     private readonly limit: number,
     private readonly onFailure: (error: unknown) => void,
   ) {}
 
   async add(work: () => Promise<void>): Promise<void> {
-    while (this.tasks.size >= this.limit) await Promise.race(this.tasks);
+    // Not `Promise.race(this.tasks)`: every waiting worker would hang a reaction on every task and all of
+    // them would wake on each finished task, work (and garbage) growing as workers × limit per sample.
+    while (this.tasks.size >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     const task = work()
       .catch(this.onFailure)
-      .finally(() => this.tasks.delete(task));
+      .finally(() => {
+        this.tasks.delete(task);
+        this.waiting.shift()?.();
+      });
     this.tasks.add(task);
   }
 

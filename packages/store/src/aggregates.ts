@@ -1,8 +1,9 @@
-import { parseOrThrow, sampleStatusSchema, type Tier, tierSchema } from "@aflab/core";
+import { parseOrThrow, type SampleStatus, sampleStatusSchema, type Tier, tierSchema } from "@aflab/core";
 import { z } from "zod";
+import { outcomeSql } from "./aggregates-scan.js";
 import { usageOf } from "./rows.js";
 import { requireRun, requireRunExists } from "./runs.js";
-import { PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
+import { betweenPages, PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
 import type {
   DecisionCounts,
   JointOutcome,
@@ -13,15 +14,41 @@ import type {
 } from "./types.js";
 import { classifierSchema } from "./verdicts.js";
 
-// Aggregates are SQL only: a run is never loaded into memory.
+// Aggregates read the tables the triggers of aggregate-schema.ts keep: a few rows per run, whatever its size.
+// aggregates-scan.ts computes the same numbers by scanning, for the tests.
 
-/** Most classifiers `jointOutcomes` joins at once (one LEFT JOIN each). */
+/** Most classifiers `jointOutcomes` groups by at once. */
 const MAX_JOINT_CLASSIFIERS = 16;
 
-// The outcome of one classifier for one sample, from a LEFT JOIN on verdicts aliased `alias`.
-function outcomeSql(alias: string): string {
-  return `CASE WHEN ${alias}.status IS NULL THEN 'missing' WHEN ${alias}.status = 'failed' THEN 'failed' WHEN ${alias}.status = 'not_applicable' THEN 'not_applicable' ELSE COALESCE(${alias}.decision, 'no_decision') END`;
+/** Samples of one run with the same tier, status, API refusal and outcome of every classifier. */
+interface OutcomeGroup {
+  tier: Tier;
+  status: SampleStatus;
+  apiRefused: boolean;
+  /** Outcome by classifier; a classifier that did not judge these samples is absent (`missing`). */
+  outcomes: Record<string, string>;
+  samples: number;
 }
+
+function outcomeGroups(db: SqliteDb, runId: string): OutcomeGroup[] {
+  const rows = db.all<{
+    tier: string;
+    status: string;
+    api_refused: number;
+    outcomes: string;
+    samples: number;
+  }>("SELECT tier, status, api_refused, outcomes, samples FROM aggregate_outcomes WHERE run_id = ?", runId);
+  return rows.map((row) => ({
+    tier: parseOrThrow(tierSchema, row.tier, "stored sample tier"),
+    status: parseOrThrow(sampleStatusSchema, row.status, "stored sample status"),
+    apiRefused: row.api_refused === 1,
+    outcomes: JSON.parse(row.outcomes) as Record<string, string>,
+    samples: row.samples,
+  }));
+}
+
+const outcomeOf = (group: OutcomeGroup, classifier: string): string =>
+  Object.hasOwn(group.outcomes, classifier) ? (group.outcomes[classifier] as string) : "missing";
 
 /**
  * Compliance counts per tier. A sample counts as compliant / refused / unknown only when its generation
@@ -37,49 +64,48 @@ export function tierCounts(
 ): Partial<Record<Tier, TierCounts>> {
   const classifier = parseOrThrow(classifierSchema, complianceClassifier, "compliance classifier");
   const run = requireRun(db, runId);
-  const usable = "s.status = 'complete' AND v.status = 'ok' AND v.decision";
-  const rows = db.all<TierCounts & { tier: Tier }>(
-    `SELECT tier, n, compliant, refused, api_refused AS apiRefused, unknown,
-       n - compliant - refused - unknown AS failed FROM (
-       SELECT s.tier AS tier, COUNT(*) AS n,
-         SUM(CASE WHEN ${usable} = 'compliant' THEN 1 ELSE 0 END) AS compliant,
-         SUM(CASE WHEN ${usable} = 'refused' THEN 1 ELSE 0 END) AS refused,
-         SUM(CASE WHEN ${usable} = 'refused' AND s.refusal_kind = 'api_refusal' THEN 1 ELSE 0 END) AS api_refused,
-         SUM(CASE WHEN ${usable} = 'unknown' THEN 1 ELSE 0 END) AS unknown
-       FROM samples s
-       LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
-       WHERE s.run_id = ? GROUP BY s.tier)`,
-    classifier,
-    runId,
-  );
   const counts: Partial<Record<Tier, TierCounts>> = {};
   for (const tier of run.config.tiers)
     counts[tier] = { n: 0, compliant: 0, refused: 0, apiRefused: 0, unknown: 0, failed: 0 };
-  for (const row of rows) {
-    const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
-    counts[tier] = {
-      n: row.n,
-      compliant: row.compliant,
-      refused: row.refused,
-      apiRefused: row.apiRefused,
-      unknown: row.unknown,
-      failed: row.failed,
+  for (const group of outcomeGroups(db, runId)) {
+    const count = counts[group.tier] ?? {
+      n: 0,
+      compliant: 0,
+      refused: 0,
+      apiRefused: 0,
+      unknown: 0,
+      failed: 0,
     };
+    counts[group.tier] = count;
+    count.n += group.samples;
+    const outcome = group.status === "complete" ? outcomeOf(group, classifier) : "failed";
+    if (outcome === "compliant") count.compliant += group.samples;
+    else if (outcome === "refused") {
+      count.refused += group.samples;
+      if (group.apiRefused) count.apiRefused += group.samples;
+    } else if (outcome === "unknown") count.unknown += group.samples;
+    else count.failed += group.samples;
   }
   return counts;
 }
 
+function facetCounts(db: SqliteDb, runId: string, facet: string): Record<string, number> {
+  const rows = db.all<{ value: string; samples: number }>(
+    "SELECT value, samples FROM aggregate_sample_facets WHERE run_id = ? AND facet = ? ORDER BY value",
+    runId,
+    facet,
+  );
+  return Object.fromEntries(rows.map((row) => [row.value, row.samples]));
+}
+
 export function scratchpadSources(db: SqliteDb, runId: string): Record<string, number> {
   requireRunExists(db, runId);
-  // Samples stored before the source was recorded had no native reasoning: their judges read the tags.
-  const rows = db.all<{ source: string; count: number }>(
-    `SELECT COALESCE(scratchpad_source,
-         CASE WHEN TRIM(COALESCE(scratchpad, '')) <> '' THEN 'tags' ELSE 'none' END) AS source,
-       COUNT(*) AS count
-     FROM samples WHERE run_id = ? AND status = 'complete' GROUP BY source ORDER BY source`,
-    runId,
-  );
-  return Object.fromEntries(rows.map((row) => [row.source, row.count]));
+  return facetCounts(db, runId, "scratchpad_source");
+}
+
+/** Failed or errored samples by failure kind. */
+export function sampleFailureKinds(db: SqliteDb, runId: string): Record<string, number> {
+  return facetCounts(db, runId, "failure_kind");
 }
 
 /**
@@ -90,25 +116,19 @@ export function scratchpadSources(db: SqliteDb, runId: string): Record<string, n
 export function decisionCounts(db: SqliteDb, runId: string, classifier: string): DecisionCounts {
   const checked = parseOrThrow(classifierSchema, classifier, "classifier");
   requireRunExists(db, runId);
-  const rows = db.all<{ tier: string; outcome: string; count: number }>(
-    `SELECT s.tier AS tier, ${outcomeSql("v")} AS outcome, COUNT(*) AS count
-     FROM samples s
-     LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
-     WHERE s.run_id = ? GROUP BY s.tier, outcome`,
-    checked,
-    runId,
-  );
   const counts: DecisionCounts = {};
-  for (const row of rows) {
-    const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
-    const entry = counts[tier] ?? {};
-    entry[row.outcome] = row.count;
-    counts[tier] = entry;
+  for (const group of outcomeGroups(db, runId)) {
+    const entry = counts[group.tier] ?? {};
+    const outcome = outcomeOf(group, checked);
+    entry[outcome] = (entry[outcome] ?? 0) + group.samples;
+    counts[group.tier] = entry;
   }
   return counts;
 }
 
-/** Samples grouped by tier, status and each classifier's outcome (as in `decisionCounts`), in one query. */
+const compareText = (left: string, right: string) => (left < right ? -1 : left > right ? 1 : 0);
+
+/** Samples grouped by tier, status and each classifier's outcome (as in `decisionCounts`), in that order. */
 export function jointOutcomes(db: SqliteDb, runId: string, classifiers: string[]): JointOutcome[] {
   const names = parseOrThrow(
     z
@@ -119,28 +139,134 @@ export function jointOutcomes(db: SqliteDb, runId: string, classifiers: string[]
     "classifiers",
   );
   requireRunExists(db, runId);
-  const joins = names
-    .map(
-      (_, position) =>
-        `LEFT JOIN verdicts v${position} ON v${position}.run_id = s.run_id AND v${position}.sample_key = s.key AND v${position}.classifier = ?`,
-    )
-    .join("\n");
-  const outcomes = names.map((_, position) => `${outcomeSql(`v${position}`)} AS o${position}`).join(", ");
-  const groups = names.map((_, position) => `o${position}`).join(", ");
-  const rows = db.all<Record<string, string | number>>(
-    `SELECT s.tier AS sample_tier, s.status AS sample_status, ${outcomes}, COUNT(*) AS count
-     FROM samples s ${joins}
-     WHERE s.run_id = ? GROUP BY sample_tier, sample_status, ${groups}
-     ORDER BY sample_tier, sample_status, ${groups}`,
-    ...names,
+  const joint = new Map<string, JointOutcome>();
+  for (const group of outcomeGroups(db, runId)) {
+    const outcomes = names.map((name) => outcomeOf(group, name));
+    const id = JSON.stringify([group.tier, group.status, ...outcomes]);
+    const entry = joint.get(id);
+    if (entry) entry.count += group.samples;
+    else joint.set(id, { tier: group.tier, status: group.status, outcomes, count: group.samples });
+  }
+  const parts = (row: JointOutcome) => [row.tier, row.status, ...row.outcomes];
+  return [...joint.values()].sort((left, right) => {
+    const a = parts(left);
+    const b = parts(right);
+    for (let position = 0; position < a.length; position++) {
+      const order = compareText(a[position] as string, b[position] as string);
+      if (order !== 0) return order;
+    }
+    return 0;
+  });
+}
+
+export function classifierNames(db: SqliteDb, runId: string): string[] {
+  return db.column<string>(
+    "SELECT DISTINCT classifier FROM aggregate_verdicts WHERE run_id = ? ORDER BY classifier",
     runId,
   );
-  return rows.map((row) => ({
-    tier: parseOrThrow(tierSchema, row.sample_tier, "stored sample tier"),
-    status: parseOrThrow(sampleStatusSchema, row.sample_status, "stored sample status"),
-    outcomes: names.map((_, position) => String(row[`o${position}`])),
-    count: Number(row.count),
-  }));
+}
+
+/** Failed verdicts of one classifier by failure kind. */
+export function failureKinds(db: SqliteDb, runId: string, classifier: string): Record<string, number> {
+  const rows = db.all<{ kind: string; count: number }>(
+    `SELECT failure_kind AS kind, SUM(verdicts) AS count FROM aggregate_verdicts
+     WHERE run_id = ? AND classifier = ? AND status = 'failed' GROUP BY failure_kind ORDER BY failure_kind`,
+    runId,
+    classifier,
+  );
+  return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
+}
+
+interface UsageRow {
+  rows: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_write_tokens: number;
+  cache_read_tokens: number;
+  reasoning_tokens: number;
+  reasoning_rows: number;
+  cost_usd: number;
+  unpriced: number;
+  retries: number;
+}
+
+function usageRow(db: SqliteDb, runId: string, source: "samples" | "verdicts"): UsageRow {
+  return (
+    db.get<UsageRow>(
+      `SELECT rows, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, reasoning_tokens,
+         reasoning_rows, cost_usd, unpriced, retries FROM aggregate_usage WHERE run_id = ? AND source = ?`,
+      runId,
+      source,
+    ) ?? {
+      rows: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_write_tokens: 0,
+      cache_read_tokens: 0,
+      reasoning_tokens: 0,
+      reasoning_rows: 0,
+      cost_usd: 0,
+      unpriced: 0,
+      retries: 0,
+    }
+  );
+}
+
+/** Usage of a sum row: reasoning tokens only when some row reported them (as SUM over NULLs gives NULL). */
+function usageOfRow(row: UsageRow) {
+  return usageOf({ ...row, reasoning_tokens: row.reasoning_rows > 0 ? row.reasoning_tokens : null });
+}
+
+export function runUsage(db: SqliteDb, runId: string): RunUsage {
+  requireRunExists(db, runId);
+  const samples = usageRow(db, runId, "samples");
+  const verdicts = usageRow(db, runId, "verdicts");
+  // A run's sums are kept by adding and subtracting; a run with no priced rows left costs exactly 0.
+  const cost = (row: UsageRow) => (row.rows === 0 ? 0 : row.cost_usd);
+  return {
+    usage: usageOfRow(samples),
+    costUsd: samples.unpriced > 0 ? null : cost(samples),
+    unpricedSamples: samples.unpriced,
+    retries: samples.retries,
+    samples: samples.rows,
+    judgeUsage: usageOfRow(verdicts),
+    judgeCostUsd: verdicts.unpriced > 0 ? null : cost(verdicts),
+    unpricedVerdicts: verdicts.unpriced,
+    verdicts: verdicts.rows,
+  };
+}
+
+export function progress(db: SqliteDb, runId: string): RunProgress {
+  const total = db.get<{ total: number }>("SELECT total FROM runs WHERE id = ?", runId);
+  if (!total) requireRunExists(db, runId);
+  const rows = db.all<{ status: string; count: number }>(
+    "SELECT status, SUM(samples) AS count FROM aggregate_outcomes WHERE run_id = ? GROUP BY status",
+    runId,
+  );
+  const counts: RunProgress = { total: total?.total ?? 0, complete: 0, failed: 0, errored: 0 };
+  for (const row of rows) {
+    const status = parseOrThrow(sampleStatusSchema, row.status, "stored sample status");
+    counts[status] = row.count;
+  }
+  return counts;
+}
+
+/**
+ * A short text that changes whenever what a run's report reads changes: the run row, the count of writes
+ * to its samples and verdicts (kept by the triggers), and its staged verdicts (so a replacement moving in
+ * changes it too). A few index lookups, whatever the run's size.
+ */
+export function runChangeStamp(db: SqliteDb, runId: string): string {
+  const row = db.get<Record<string, string | number | null>>(
+    `SELECT
+       (SELECT updated_at || '|' || status || '|' || total FROM runs WHERE id = ?) AS run,
+       (SELECT COALESCE(SUM(changes), 0) FROM aggregate_usage WHERE run_id = ?) AS changes,
+       (SELECT COUNT(*) FROM staged_verdicts WHERE run_id = ?) AS staged`,
+    runId,
+    runId,
+    runId,
+  ) as Record<string, string | number | null>;
+  return [row.run ?? "absent", row.changes, row.staged].join("|");
 }
 
 /** Checks the arguments of `pairedOutcomes` (both runs must exist) before anything is streamed. */
@@ -197,77 +323,7 @@ export async function* pairedOutcomes(
     }));
     const last = rows[rows.length - 1];
     if (!last || rows.length < PAGE_SIZE) return;
+    await betweenPages();
     after = [last.page_index, last.page_id, last.page_pair];
   }
-}
-
-interface UsageTotals {
-  rows: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_write_tokens: number;
-  cache_read_tokens: number;
-  reasoning_tokens: number | null;
-  cost: number;
-  unpriced: number;
-  retries: number;
-}
-
-function usageTotals(db: SqliteDb, table: "samples" | "verdicts", runId: string): UsageTotals {
-  return (
-    db.get<UsageTotals>(
-      `SELECT COUNT(*) AS rows,
-         COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
-         COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens,
-         SUM(reasoning_tokens) AS reasoning_tokens,
-         COALESCE(SUM(cost_usd), 0) AS cost,
-         COALESCE(SUM(CASE WHEN cost_usd IS NULL
-           AND input_tokens + output_tokens + cache_write_tokens + cache_read_tokens > 0 THEN 1 ELSE 0 END), 0) AS unpriced,
-         ${table === "samples" ? "COALESCE(SUM(retries), 0)" : "0"} AS retries
-       FROM ${table} WHERE run_id = ?`,
-      runId,
-    ) ?? {
-      rows: 0,
-      input_tokens: 0,
-      output_tokens: 0,
-      cache_write_tokens: 0,
-      cache_read_tokens: 0,
-      reasoning_tokens: null,
-      cost: 0,
-      unpriced: 0,
-      retries: 0,
-    }
-  );
-}
-
-export function runUsage(db: SqliteDb, runId: string): RunUsage {
-  requireRunExists(db, runId);
-  const samples = usageTotals(db, "samples", runId);
-  const verdicts = usageTotals(db, "verdicts", runId);
-  return {
-    usage: usageOf(samples),
-    costUsd: samples.unpriced > 0 ? null : samples.cost,
-    unpricedSamples: samples.unpriced,
-    retries: samples.retries,
-    samples: samples.rows,
-    judgeUsage: usageOf(verdicts),
-    judgeCostUsd: verdicts.unpriced > 0 ? null : verdicts.cost,
-    unpricedVerdicts: verdicts.unpriced,
-    verdicts: verdicts.rows,
-  };
-}
-
-export function progress(db: SqliteDb, runId: string): RunProgress {
-  const total = db.get<{ total: number }>("SELECT total FROM runs WHERE id = ?", runId);
-  if (!total) requireRunExists(db, runId);
-  const rows = db.all<{ status: string; count: number }>(
-    "SELECT status, COUNT(*) AS count FROM samples WHERE run_id = ? GROUP BY status",
-    runId,
-  );
-  const counts: RunProgress = { total: total?.total ?? 0, complete: 0, failed: 0, errored: 0 };
-  for (const row of rows) {
-    const status = parseOrThrow(sampleStatusSchema, row.status, "stored sample status");
-    counts[status] = row.count;
-  }
-  return counts;
 }

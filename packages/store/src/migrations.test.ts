@@ -37,6 +37,10 @@ describe("migrations", () => {
     await store.close();
     expect(existsSync(path)).toBe(true);
     expect(tableNames(path)).toEqual([
+      "aggregate_outcomes",
+      "aggregate_sample_facets",
+      "aggregate_usage",
+      "aggregate_verdicts",
       "labels",
       "prompt_set_members",
       "prompt_sets",

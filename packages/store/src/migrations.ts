@@ -1,5 +1,6 @@
 import { InputError } from "@aflab/core";
 import type Database from "better-sqlite3";
+import { aggregateTablesSql } from "./aggregate-schema.js";
 
 /** One numbered schema step. Versions start at 1 and increase by one; a step never changes once released. */
 export interface Migration {
@@ -257,6 +258,11 @@ CREATE TABLE prompt_set_members (
   PRIMARY KEY (set_name, position)
 );
 `,
+  },
+  {
+    version: 8,
+    name: "aggregate tables kept by triggers",
+    sql: aggregateTablesSql,
   },
 ];
 

@@ -9,6 +9,7 @@ import {
   sampleStatusSchema,
 } from "@aflab/core";
 import { z } from "zod";
+import { runChangeStamp } from "./aggregates.js";
 import {
   rowToSample,
   type SampleRow,
@@ -20,7 +21,7 @@ import {
 } from "./rows.js";
 import { requireRunExists } from "./runs.js";
 import { type SampleQueryInput, sampleFilter, sampleOrder, sampleQuerySchema } from "./sample-query.js";
-import { PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
+import { betweenPages, PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
 import {
   type IterateSamplesOptions,
   type SampleNeighbours,
@@ -182,6 +183,7 @@ export async function* iterateSamples(
     afterIndex = last.sample_index;
     afterId = last.id;
     if (rows.length < PAGE_SIZE) return;
+    await betweenPages();
   }
 }
 
@@ -207,9 +209,7 @@ export function listSamples(
   const parsed = parseOrThrow(sampleQuerySchema, query, "sample query");
   requireRunExists(db, runId);
   const filter = sampleFilter(runId, parsed);
-  const total =
-    db.get<{ total: number }>(`SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`, ...filter.params)
-      ?.total ?? 0;
+  const total = filteredTotal(db, runId, filter);
   const rows = db.all<SampleRow & { turn_count: number }>(
     `SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.sample_id = s.id) AS turn_count
      FROM samples s WHERE ${filter.sql}
@@ -227,10 +227,13 @@ export function listSamples(
       decision: string | null;
       score: number | null;
     }>(
-      `SELECT sample_key, classifier, status, decision, score FROM verdicts
-       WHERE run_id = ? AND sample_key IN (SELECT value FROM json_each(?)) ORDER BY classifier`,
-      runId,
+      // CROSS JOIN keeps the page's keys outermost: left to choose, SQLite may walk every verdict of the
+      // run through the classifier index (seconds on a large run) instead of a primary-key lookup per key.
+      `SELECT v.sample_key, v.classifier, v.status, v.decision, v.score
+       FROM json_each(?) AS page CROSS JOIN verdicts v ON v.run_id = ? AND v.sample_key = page.value
+       ORDER BY v.classifier`,
       JSON.stringify(rows.map((row) => row.key)),
+      runId,
     );
     for (const verdict of verdictRows) {
       const entry = decisions.get(verdict.sample_key) ?? {};
@@ -251,6 +254,45 @@ export function listSamples(
     );
   });
   return { samples, total };
+}
+
+/** Counts of filtered listings, kept while the run's change stamp stays the same. */
+const filteredTotals = new WeakMap<SqliteDb, Map<string, { stamp: string; total: number }>>();
+const maxFilteredTotals = 1000;
+
+/**
+ * How many samples match a listing's filters. Counting a large run takes milliseconds per request, and
+ * every page of one table asks the same count: it is kept until the run changes (a few index lookups
+ * to check), the unfiltered count comes from the aggregate tables.
+ */
+function filteredTotal(db: SqliteDb, runId: string, filter: { sql: string; params: unknown[] }): number {
+  if (filter.params.length === 1) {
+    return (
+      db.get<{ total: number }>(
+        "SELECT COALESCE(SUM(samples), 0) AS total FROM aggregate_outcomes WHERE run_id = ?",
+        runId,
+      )?.total ?? 0
+    );
+  }
+  let cache = filteredTotals.get(db);
+  if (!cache) {
+    cache = new Map();
+    filteredTotals.set(db, cache);
+  }
+  const key = JSON.stringify([filter.sql, filter.params]);
+  const stamp = runChangeStamp(db, runId);
+  const cached = cache.get(key);
+  if (cached && cached.stamp === stamp) return cached.total;
+  const total =
+    db.get<{ total: number }>(`SELECT COUNT(*) AS total FROM samples s WHERE ${filter.sql}`, ...filter.params)
+      ?.total ?? 0;
+  cache.delete(key);
+  cache.set(key, { stamp, total });
+  if (cache.size > maxFilteredTotals) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  return total;
 }
 
 export function neighbours(
@@ -288,13 +330,4 @@ export function neighbours(
     position: target.position,
     total: target.total,
   };
-}
-
-export function sampleFailureKinds(db: SqliteDb, runId: string): Record<string, number> {
-  const rows = db.all<{ kind: string; count: number }>(
-    `SELECT failure_kind AS kind, COUNT(*) AS count FROM samples
-     WHERE run_id = ? AND failure_kind IS NOT NULL GROUP BY failure_kind ORDER BY failure_kind`,
-    runId,
-  );
-  return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
 }

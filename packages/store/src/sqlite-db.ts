@@ -51,3 +51,12 @@ export class SqliteDb {
 
 /** Rows fetched per page when iterating: bounds memory whatever the run's size. */
 export const PAGE_SIZE = 500;
+
+/**
+ * Lets other work of the process run between two pages of a long listing: each page is one synchronous
+ * SQLite call, and a listing of a large run (a paired comparison, an export) would otherwise hold the
+ * thread until its last page, keeping a server from answering anything else meanwhile.
+ */
+export function betweenPages(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

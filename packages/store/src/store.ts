@@ -35,7 +35,6 @@ import type {
 import * as promptSets from "./prompt-sets.js";
 import { sqliteResponseCache } from "./response-cache.js";
 import type { Sweep } from "./rows.js";
-import { runChangeStamp } from "./run-stamp.js";
 import * as runs from "./runs.js";
 import type { SampleQueryInput } from "./sample-query.js";
 import * as samples from "./samples.js";
@@ -239,7 +238,7 @@ class SqliteStore implements Store {
     return this.read((db) => samples.neighbours(db, runId, key, query));
   }
   sampleFailureKinds(runId: string): Promise<Record<string, number>> {
-    return this.read((db) => samples.sampleFailureKinds(db, runId));
+    return this.read((db) => aggregates.sampleFailureKinds(db, runId));
   }
   itemSampleKeys(runId: string, itemId: string): Promise<string[]> {
     return this.read((db) => items.itemSampleKeys(db.connection, runId, itemId));
@@ -248,7 +247,7 @@ class SqliteStore implements Store {
     return this.read((db) => items.itemNeighbours(db.connection, runId, itemId));
   }
   runChangeStamp(runId: string): Promise<string> {
-    return this.read((db) => runChangeStamp(db.connection, runId));
+    return this.read((db) => aggregates.runChangeStamp(db, runId));
   }
 
   putVerdict(verdict: VerdictInput): Promise<Verdict> {
@@ -264,10 +263,10 @@ class SqliteStore implements Store {
     return verdicts.iterateVerdicts(this.db, runId, classifier);
   }
   classifierNames(runId: string): Promise<string[]> {
-    return this.read((db) => verdicts.classifierNames(db, runId));
+    return this.read((db) => aggregates.classifierNames(db, runId));
   }
   failureKinds(runId: string, classifier: string): Promise<Record<string, number>> {
-    return this.read((db) => verdicts.failureKinds(db, runId, classifier));
+    return this.read((db) => aggregates.failureKinds(db, runId, classifier));
   }
   stageVerdict(verdict: VerdictInput): Promise<Verdict> {
     return this.write((db) => staged.stageVerdict(db, verdict));

@@ -1,7 +1,7 @@
 import { NotFoundError, parseOrThrow, type Verdict, type VerdictInput, verdictSchema } from "@aflab/core";
 import { z } from "zod";
 import { rowToVerdict, type VerdictRow, verdictToRow } from "./rows.js";
-import { PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
+import { betweenPages, PAGE_SIZE, type SqliteDb } from "./sqlite-db.js";
 
 export const classifierSchema = z.string().min(1, "expected a classifier name");
 
@@ -94,22 +94,6 @@ export async function* iterateVerdicts(
     afterId = last.page_id;
     afterClassifier = last.classifier;
     if (rows.length < PAGE_SIZE) return;
+    await betweenPages();
   }
-}
-
-export function classifierNames(db: SqliteDb, runId: string): string[] {
-  return db.column<string>(
-    "SELECT DISTINCT classifier FROM verdicts WHERE run_id = ? ORDER BY classifier",
-    runId,
-  );
-}
-
-export function failureKinds(db: SqliteDb, runId: string, classifier: string): Record<string, number> {
-  const rows = db.all<{ kind: string; count: number }>(
-    `SELECT COALESCE(failure_kind, 'unspecified') AS kind, COUNT(*) AS count FROM verdicts
-     WHERE run_id = ? AND classifier = ? AND status = 'failed' GROUP BY kind ORDER BY kind`,
-    runId,
-    classifier,
-  );
-  return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
 }

@@ -2,15 +2,20 @@ import { type RunEvent, scrubDeep } from "@aflab/core";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ApiContext, ApiEnv } from "../api-context.js";
+import { clientOf } from "../middleware/job-start-limit.js";
+import type { ProgressUpdate } from "../progress-hub.js";
 
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+/** The text of each update already sent to one stream of its run, for the others. */
+const serialised = new WeakMap<object, string>();
 
 /** Events worth forwarding one by one; per-sample events only nudge the next progress message. */
 const forwardedEvents = new Set<RunEvent["type"]>(["run-start", "run-end", "sample-error", "retry"]);
 
 /**
  * `/runs/:id/events`: server-sent events. `progress` whenever the stored counts change (runs written by
- * other processes included), `run-event` for runs started here, `end` once nothing is running.
+ * other processes included), `run-event` for runs started here, `end` once nothing is running. Progress
+ * comes from the run's one poller (`RunProgressHub`), shared by every stream that follows the run; open
+ * streams are capped per client and in total (429 past a cap).
  */
 export function eventRoutes(api: ApiContext): Hono<ApiEnv> {
   const { store, jobs } = api;
@@ -18,51 +23,65 @@ export function eventRoutes(api: ApiContext): Hono<ApiEnv> {
   routes.get("/runs/:id/events", async (context) => {
     const id = context.req.param("id");
     await store.requireRun(id);
-    return streamSSE(context, async (stream) => {
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-      });
-      let writing: Promise<void> = Promise.resolve();
-      const write = (event: string, data: unknown) => {
-        writing = writing
-          .then(() =>
-            open ? stream.writeSSE({ event, data: JSON.stringify(scrubDeep(data, api.secrets)) }) : undefined,
-          )
-          .catch(() => {
-            open = false;
-          });
-        return writing;
-      };
-      const unsubscribe = jobs.subscribe(id, (event) => {
-        if (forwardedEvents.has(event.type)) void write("run-event", event);
-      });
-      try {
-        let last = "";
-        while (open) {
-          const run = await store.getRun(id);
-          if (!run) {
-            await write("end", { status: "deleted" });
-            break;
+    const release = api.streamLimiter.acquire(clientOf(context));
+    try {
+      return streamSSE(context, async (stream) => {
+        let open = true;
+        let finish: () => void = () => {};
+        const finished = new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        stream.onAbort(() => {
+          open = false;
+          finish();
+        });
+        let writing: Promise<void> = Promise.resolve();
+        const write = (event: string, data: unknown) => {
+          // A progress update goes to every stream of the run: it is scrubbed and serialised once.
+          let text = typeof data === "object" && data !== null ? serialised.get(data) : undefined;
+          if (text === undefined) {
+            text = JSON.stringify(scrubDeep(data, api.secrets));
+            if (typeof data === "object" && data !== null) serialised.set(data, text);
           }
-          const progress = await store.progress(id);
-          const active = jobs.kindOf(id) ?? null;
-          const snapshot = JSON.stringify({ status: run.status, progress, active });
-          if (snapshot !== last) {
-            last = snapshot;
-            await write("progress", { status: run.status, progress, active });
+          const line = text;
+          writing = writing
+            .then(() => (open ? stream.writeSSE({ event, data: line }) : undefined))
+            .catch(() => {
+              open = false;
+              finish();
+            });
+          return writing;
+        };
+        const unsubscribeEvents = jobs.subscribe(id, (event) => {
+          if (forwardedEvents.has(event.type)) void write("run-event", event);
+        });
+        const unsubscribeProgress = api.progressHub.subscribe(id, (update: ProgressUpdate) => {
+          if (update.type === "progress") void write("progress", update.snapshot);
+          else {
+            void write(
+              "end",
+              update.progress
+                ? { status: update.status, progress: update.progress }
+                : {
+                    status: update.status,
+                  },
+            );
+            finish();
           }
-          if (run.status !== "running" && active === null) {
-            await write("end", { status: run.status, progress });
-            break;
-          }
-          await sleep(api.pollIntervalMs);
+        });
+        try {
+          await finished;
+        } finally {
+          unsubscribeProgress();
+          unsubscribeEvents();
+          await writing;
+          release();
         }
-      } finally {
-        unsubscribe();
-        await writing;
-      }
-    });
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
   });
   return routes;
 }

@@ -21,13 +21,14 @@ import {
 } from "@aflab/engine";
 import { Hono } from "hono";
 import { z } from "zod";
-import { type ApiContext, type ApiEnv, send } from "../api-context.js";
+import { type ApiContext, type ApiEnv, responseText, send, sendText } from "../api-context.js";
 import { ApiError } from "../api-error.js";
 import { clientOf } from "../middleware/job-start-limit.js";
 import { searchOf, singleParams } from "../query-params.js";
 import { classifyRequestSchema, parseRunRequest } from "../run-request.js";
 import { runResultsCache } from "../run-results.js";
 import { runSortSchema, sortedRunPage } from "../run-sort.js";
+import { stampedCache } from "../stamped-cache.js";
 
 const wholeNumber = z.string().regex(/^\d+$/, "expected a whole number of 0 or more").transform(Number);
 
@@ -89,15 +90,25 @@ export function runRoutes(api: ApiContext): Hono<ApiEnv> {
 
   routes.get("/runs/:id", async (context) => {
     const id = context.req.param("id");
-    const run = await store.requireRun(id);
-    return send(context, api, {
-      run,
-      summary: await summarizeRun(store, id),
-      progress: await store.progress(id),
-      classifiers: await store.classifierNames(id),
-      failureKinds: await store.sampleFailureKinds(id),
-      active: jobs.kindOf(id) ?? null,
-    } satisfies RunDetail);
+    await store.requireRun(id);
+    const active = jobs.kindOf(id) ?? null;
+    // Everything here but `active` (this process's jobs, part of the key) comes from the store: the answer
+    // is kept, as sent, until the run changes.
+    const text = await stampedCache<string>(store, "run-detail", 1000).get(
+      store,
+      JSON.stringify([id, active]),
+      [id],
+      async () =>
+        responseText(api, {
+          run: await store.requireRun(id),
+          summary: await summarizeRun(store, id),
+          progress: await store.progress(id),
+          classifiers: await store.classifierNames(id),
+          failureKinds: await store.sampleFailureKinds(id),
+          active,
+        } satisfies RunDetail),
+    );
+    return sendText(context, text);
   });
 
   routes.post("/runs", api.writeAccess, async (context) => {

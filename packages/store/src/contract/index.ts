@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { aggregatesContract } from "./aggregates.js";
+import { aggregatesRecomputeContract } from "./aggregates-recompute.js";
 import type { StoreFactory } from "./factory.js";
 import { labelsContract } from "./labels.js";
 import { listSamplesContract } from "./list-samples.js";
@@ -16,6 +17,7 @@ export function storeContract(backend: string, open: StoreFactory): void {
   describe(`${backend} store contract`, () => {
     describe("records", () => recordsContract(open));
     describe("aggregates", () => aggregatesContract(open));
+    describe("aggregates through random writes", () => aggregatesRecomputeContract(open));
     describe("sample listing", () => listSamplesContract(open));
     describe("human labels", () => labelsContract(open));
     describe("prompt sets", () => promptSetsContract(open));
