@@ -12,6 +12,15 @@ export {
   sampleQuerySchema,
   sampleSortSchema,
 } from "./sample-query.js";
+export { type OpenStoreUrlOptions, openStoreUrl, storeAt } from "./open-store-url.js";
+export { isPostgresUrl, parsePostgresUrl } from "./postgres/connection.js";
+export { postgresMigrations, postgresSchemaVersion } from "./postgres/migrations.js";
+export {
+  createPostgresStore,
+  openPostgresStore,
+  PostgresStore,
+  type PostgresStoreOptions,
+} from "./postgres/store.js";
 export { openStore } from "./store.js";
 export {
   type CreateSweepInput,

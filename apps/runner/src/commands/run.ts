@@ -2,6 +2,7 @@ import { InputError, type RunConfigInput } from "@aflab/core";
 import { createClientFactory, prepareRun, resumeRun, startPreparedRun, summarizeRun } from "@aflab/engine";
 import type { Command } from "commander";
 import {
+  displayDb,
   commandController,
   integerFlag,
   lazyStore,
@@ -284,7 +285,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
     else process.stdout.write(`${formatReportText(report)}\n`);
     if (outcome.status !== "complete") {
       process.stderr.write(
-        `run ${outcome.runId} ${outcome.status}: ${outcome.reason ?? ""}\nresume with: aflab run --resume ${outcome.runId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+        `run ${outcome.runId} ${outcome.status}: ${outcome.reason ?? ""}\nresume with: aflab run --resume ${outcome.runId}${flags.db ? ` --db ${displayDb(flags.db)}` : ""}\n`,
       );
       return { code: 1, runId: outcome.runId };
     }
@@ -300,7 +301,7 @@ export function registerRunCommand(program: Command): void {
   program
     .command("run")
     .description("run an experiment (default: the simulated organism, offline)")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option(
       "--model <id>",
       "model under test: anthropic/<model>, openai/<model>, openai-compatible/<model>, sim/<name>",

@@ -9,6 +9,7 @@ import {
 import type { Command } from "commander";
 import {
   commandController,
+  displayDb,
   integerFlag,
   lazyStore,
   listFlag,
@@ -86,7 +87,7 @@ export function registerSweepCommand(program: Command): void {
   program
     .command("sweep")
     .description("run a matrix of models × settings × variants × user formats; resumable as a whole")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option(
       "--config <file>",
       "sweep config, JSON or YAML (schema: packages/engine/sweep-config.schema.json)",
@@ -182,7 +183,7 @@ export function registerSweepCommand(program: Command): void {
         }
         if (outcome.status !== "complete") {
           process.stderr.write(
-            `resume with: aflab sweep --resume ${outcome.sweepId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+            `resume with: aflab sweep --resume ${outcome.sweepId}${flags.db ? ` --db ${displayDb(flags.db)}` : ""}\n`,
           );
           process.exitCode = 1;
         }
