@@ -11,6 +11,7 @@ import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerStoreCommands } from "./commands/store.js";
 import { registerSweepCommand } from "./commands/sweep.js";
 import { registerVariantsCommand } from "./commands/variants.js";
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program);
   registerExportCommand(program);
   registerServeCommand(program);
+  registerStoreCommands(program);
   registerDocsCommands(program);
   registerFinetuneCommands(program);
   // Every level throws instead of exiting, so main() maps usage errors to exit code 2.

@@ -1,4 +1,5 @@
 export { collect } from "./collect.js";
+export { type CopyOptions, type CopyProgress, type CopySummary, copyStore } from "./copy.js";
 export type { LeaseClaim, RunLease } from "./leases.js";
 export { applyMigrations, type Migration, migrations, schemaVersion } from "./migrations.js";
 export { defaultDbPath } from "./paths.js";

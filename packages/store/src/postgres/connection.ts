@@ -14,6 +14,8 @@ export interface PostgresTarget {
   database: string;
   /** The user from the URL, else PGUSER, else the login name (as psql does). */
   user: string;
+  /** `?schema=NAME`: the schema to keep aflab's tables in (taken out of the URL the driver sees). */
+  schema: string | undefined;
   /** The URL without its password: what logs, errors and `Store.path` show. */
   display: string;
 }
@@ -31,12 +33,15 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "postgres";
   const host = decodeURIComponent(parsed.hostname) || "localhost";
   const port = parsed.port || "5432";
+  const schema = parsed.searchParams.get("schema") ?? undefined;
+  parsed.searchParams.delete("schema");
   const user = decodeURIComponent(parsed.username) || process.env.PGUSER || userInfo().username;
   // The driver reads a user-less URL as "no user" rather than falling back to the login name: name it.
   if (!parsed.username) parsed.username = encodeURIComponent(user);
   const display = new URL(parsed.toString());
   display.password = "";
-  return { connectionString: parsed.toString(), host, port, database, user, display: display.toString() };
+  if (schema !== undefined) display.searchParams.set("schema", schema);
+  return { connectionString: parsed.toString(), host, port, database, user, schema, display: display.toString() };
 }
 
 const reasons: Record<string, string> = {
@@ -54,7 +59,7 @@ const reasons: Record<string, string> = {
 export function connectionError(target: PostgresTarget, error: unknown): InputError {
   const code = (error as { code?: string }).code ?? "";
   // The server's own words for authentication failures name the user, never the password.
-  const reason = reasons[code] ?? (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const reason = reasons[code] ?? (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
   const safeReason = reason.split(target.connectionString).join(target.display);
   return new InputError(
     `cannot open PostgreSQL store at ${target.host}:${target.port} database ${target.database}: ${safeReason}`,

@@ -53,7 +53,8 @@ export interface PostgresStoreOptions {
   readOnly?: boolean;
   /**
    * A schema (namespace) inside the database to keep the tables in, created if missing: several stores
-   * (or test files) can share one database. Default: the connection's search path (usually `public`).
+   * (or test files) can share one database. Default: the URL's `?schema=`, else the connection's search
+   * path (usually `public`).
    */
   schema?: string;
   /** Connections in the pool. Default 10. */
@@ -90,7 +91,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
  */
 export function createPostgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
   const target = parsePostgresUrl(url);
-  const checked = parseOrThrow(optionsSchema, options, "PostgreSQL store options");
+  const checked = parseOrThrow(
+    optionsSchema,
+    { ...options, schema: options.schema ?? target.schema },
+    "PostgreSQL store options",
+  );
   return new PostgresStore(target, checked);
 }
 

@@ -14,6 +14,8 @@ export interface TestPostgres {
   openStore(options?: PostgresStoreOptions): Promise<Store>;
   /** A new schema name, for processes that open the store themselves (`?` not in URLs: pass `schema`). */
   newSchema(): string;
+  /** The server's URL with `?schema=` naming a new schema: for CLI processes. */
+  schemaUrl(): string;
   /** Drops every schema made here. */
   cleanUp(): Promise<void>;
 }
@@ -45,6 +47,9 @@ export async function findTestPostgres(env: NodeJS.ProcessEnv = process.env): Pr
       url: undefined,
       openStore: () => Promise.reject(new Error("no PostgreSQL server for tests")),
       newSchema,
+      schemaUrl: () => {
+        throw new Error("no PostgreSQL server for tests");
+      },
       cleanUp: async () => undefined,
     };
   }
@@ -52,6 +57,11 @@ export async function findTestPostgres(env: NodeJS.ProcessEnv = process.env): Pr
     url,
     openStore: (options = {}) => openPostgresStore(url, { ...options, schema: options.schema ?? newSchema() }),
     newSchema,
+    schemaUrl() {
+      const withSchema = new URL(url);
+      withSchema.searchParams.set("schema", newSchema());
+      return withSchema.toString();
+    },
     async cleanUp() {
       if (schemas.length === 0) return;
       const client = new pg.Client({ connectionString: target.connectionString });
