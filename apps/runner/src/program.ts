@@ -14,6 +14,7 @@ import { registerServeCommand } from "./commands/serve.js";
 import { registerStoreCommands } from "./commands/store.js";
 import { registerSweepCommand } from "./commands/sweep.js";
 import { registerVariantsCommand } from "./commands/variants.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 
 export function buildProgram(): Command {
   const program = new Command("aflab")
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerServeCommand(program);
   registerStoreCommands(program);
+  registerWorkerCommand(program);
   registerDocsCommands(program);
   registerFinetuneCommands(program);
   // Every level throws instead of exiting, so main() maps usage errors to exit code 2.

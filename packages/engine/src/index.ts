@@ -24,6 +24,11 @@ export {
   startPreparedRun,
   startRun,
 } from "./run-experiment.js";
+export { ProviderSlots } from "./queue/provider-slots.js";
+export { type QueueRunOptions, queueRun } from "./queue/queue-run.js";
+export { type SampleJob, SampleQueue, type SampleQueueOptions, sampleQueueName } from "./queue/sample-queue.js";
+export { type QueueWorkerOptions, runQueueWorker, type WorkerProgress } from "./queue/worker.js";
+export type { WorkersStatus } from "./queue/worker-registry.js";
 export { summarizeRun } from "./summarize.js";
 export {
   cellRunId,

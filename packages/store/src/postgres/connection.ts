@@ -36,10 +36,10 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   const schema = parsed.searchParams.get("schema") ?? undefined;
   parsed.searchParams.delete("schema");
   const user = decodeURIComponent(parsed.username) || process.env.PGUSER || userInfo().username;
-  // The driver reads a user-less URL as "no user" rather than falling back to the login name: name it.
-  if (!parsed.username) parsed.username = encodeURIComponent(user);
   const display = new URL(parsed.toString());
   display.password = "";
+  // The driver reads a user-less URL as "no user" rather than falling back to the login name: name it.
+  if (!parsed.username) parsed.username = encodeURIComponent(user);
   if (schema !== undefined) display.searchParams.set("schema", schema);
   return { connectionString: parsed.toString(), host, port, database, user, schema, display: display.toString() };
 }

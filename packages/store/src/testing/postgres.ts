@@ -67,7 +67,11 @@ export async function findTestPostgres(env: NodeJS.ProcessEnv = process.env): Pr
       const client = new pg.Client({ connectionString: target.connectionString });
       await client.connect();
       try {
-        for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        for (const schema of schemas.splice(0)) {
+          // A queue (pg-boss, worker heartbeats) keeps its tables in a schema beside the store's.
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          await client.query(`DROP SCHEMA IF EXISTS ${schema}_queue CASCADE`);
+        }
       } finally {
         await client.end();
       }
