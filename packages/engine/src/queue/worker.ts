@@ -23,7 +23,8 @@ export interface QueueWorkerOptions {
    */
   providerLimit?: number;
   signal?: AbortSignal;
-  /** Stop once the queue has been empty this long (default: keep waiting for work). */
+  /** Stop once the queue has held no job at all (none waiting, none held by any worker) this long
+   * (default: keep waiting for work). */
   exitWhenIdleMs?: number;
   /** Called every `progressIntervalMs` and at the end. */
   onProgress?: (progress: WorkerProgress) => void;
@@ -168,7 +169,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
       await classifyMissing(runId, outcome.sample, prepared);
       return true;
     }
-    await classifyMissing(runId, outcome.sample, prepared);
+    // Freshly stored: it has no verdicts yet (a replaced sample's went with it).
+    if (sample.status === "complete") await classifyAll(runId, sample, prepared, store, emit, signal, secrets);
     done++;
     finishTimes.push(Date.now());
     return true;
@@ -233,9 +235,13 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     while (!signal.aborted) {
       const [job] = await queue.take(1);
       if (!job) {
-        idleSince ??= Date.now();
         await finishRuns();
-        if (options.exitWhenIdleMs !== undefined && Date.now() - idleSince >= options.exitWhenIdleMs) return;
+        if (options.exitWhenIdleMs !== undefined) {
+          // Idle means no job left at all: jobs a killed worker holds come back when their lease expires.
+          if ((await queue.pending()) > 0) idleSince = undefined;
+          else idleSince ??= Date.now();
+          if (idleSince !== undefined && Date.now() - idleSince >= options.exitWhenIdleMs) return;
+        }
         await new Promise((resolve) => setTimeout(resolve, 250));
         continue;
       }

@@ -83,31 +83,59 @@ const turnColumns = [
   "refusal",
 ] as const;
 
+// Parameters in a VALUES list have no column to take their type from: each gets its column's type.
+const turnTypes: Record<string, string> = {
+  turn_index: "int",
+  input_tokens: "bigint",
+  output_tokens: "bigint",
+  cache_write_tokens: "bigint",
+  cache_read_tokens: "bigint",
+  reasoning_tokens: "bigint",
+  latency_ms: "double precision",
+  cached: "int",
+};
+
 /** `(?, ?, ...)` for one row of `count` values. */
 export function placeholders(count: number): string {
   return `(${Array.from({ length: count }, () => "?").join(", ")})`;
 }
 
-/** Writes an already parsed sample; the caller holds the transaction and the sample's key lock. */
-async function writeSample(db: PgDb, parsed: Sample): Promise<void> {
-  if (!(await db.get("SELECT 1 FROM runs WHERE id = ?", parsed.runId))) {
-    throw new NotFoundError(`run ${parsed.runId} not found`);
-  }
+/**
+ * Writes an already parsed sample; the caller holds the transaction and the sample's key lock. `stored` is
+ * what the caller knows of a stored sample with this key (undefined: look it up). The sample and its turns
+ * go in one statement: a worker writes many samples a second, and each round trip to the server counts.
+ */
+async function writeSample(db: PgDb, parsed: Sample, stored?: { exists: boolean }): Promise<void> {
+  const exists =
+    stored?.exists ??
+    (await db.get("SELECT 1 FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key)) !== undefined;
   // Replace, not update: the old turns and verdicts described the old transcript, and the foreign keys
   // cascade them away with the old row.
-  await db.run("DELETE FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key);
+  if (exists) await db.run("DELETE FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key);
   const row = sampleToRow(parsed);
-  const inserted = await db.get<{ id: number }>(
-    `INSERT INTO samples (${sampleColumns.join(", ")}) VALUES ${placeholders(sampleColumns.length)} RETURNING id`,
-    ...sampleColumns.map((column) => row[column]),
-  );
-  const sampleId = Number(inserted?.id);
-  if (parsed.turns.length === 0) return;
-  const turnRows = parsed.turns.map((turn) => turnToRow(sampleId, turn));
-  await db.run(
-    `INSERT INTO turns (${turnColumns.join(", ")}) VALUES ${turnRows.map(() => placeholders(turnColumns.length)).join(", ")}`,
-    ...turnRows.flatMap((turn) => turnColumns.map((column) => turn[column])),
-  );
+  const sampleValues = sampleColumns.map((column) => row[column]);
+  const turnRows = parsed.turns.map((turn) => turnToRow(0, turn));
+  const turnValues = turnColumns.filter((column) => column !== "sample_id");
+  const insertSample = `INSERT INTO samples (${sampleColumns.join(", ")}) VALUES ${placeholders(sampleColumns.length)} RETURNING id`;
+  try {
+    if (turnRows.length === 0) {
+      await db.run(insertSample, ...sampleValues);
+      return;
+    }
+    await db.run(
+      `WITH inserted AS (${insertSample})
+       INSERT INTO turns (${turnColumns.join(", ")})
+       SELECT inserted.id, turn.* FROM inserted, (VALUES ${turnRows
+         .map(() => `(${turnValues.map((column) => `?::${turnTypes[column] ?? "text"}`).join(", ")})`)
+         .join(", ")}) AS turn (${turnValues.join(", ")})`,
+      ...sampleValues,
+      ...turnRows.flatMap((turn) => turnValues.map((column) => turn[column])),
+    );
+  } catch (error) {
+    // The foreign key on run_id: the run is not there.
+    if ((error as { code?: string }).code === "23503") throw new NotFoundError(`run ${parsed.runId} not found`);
+    throw error;
+  }
 }
 
 async function lockSample(db: PgDb, sample: Sample): Promise<void> {
@@ -147,9 +175,16 @@ export async function putSampleUnlessFinished(
   const parsed = parseSample(sample);
   return db.transaction(async (tx) => {
     await lockSample(tx, parsed);
-    const existing = await finishedSample(tx, parsed.runId, parsed.key);
-    if (existing) return { stored: false, sample: existing };
-    await writeSample(tx, parsed);
+    const status = await tx.get<{ status: string }>(
+      "SELECT status FROM samples WHERE run_id = ? AND key = ?",
+      parsed.runId,
+      parsed.key,
+    );
+    if (status && status.status !== "errored") {
+      const existing = await getSample(tx, parsed.runId, parsed.key);
+      if (existing) return { stored: false, sample: existing };
+    }
+    await writeSample(tx, parsed, { exists: status !== undefined });
     return { stored: true, sample: parsed };
   });
 }

@@ -28,15 +28,22 @@ export async function requireSample(db: PgDb, runId: string, sampleKey: string):
   }
 }
 
+/** Upserts a verdict in one statement; its sample must exist (the foreign key says when it does not). */
 async function writeVerdict(db: PgDb, parsed: Verdict): Promise<void> {
-  await requireSample(db, parsed.runId, parsed.sampleKey);
   const insert = verdictInsert("verdicts", parsed);
-  await db.run(`${insert.sql} ON CONFLICT (run_id, sample_key, classifier) ${replaceOnConflict}`, ...insert.params);
+  try {
+    await db.run(`${insert.sql} ON CONFLICT (run_id, sample_key, classifier) ${replaceOnConflict}`, ...insert.params);
+  } catch (error) {
+    if ((error as { code?: string }).code === "23503") {
+      throw new NotFoundError(`sample ${parsed.sampleKey} of run ${parsed.runId} not found`);
+    }
+    throw error;
+  }
 }
 
 export async function putVerdict(db: PgDb, verdict: VerdictInput): Promise<Verdict> {
   const parsed = parseOrThrow(verdictSchema, verdict, "verdict");
-  await db.transaction((tx) => writeVerdict(tx, parsed));
+  await writeVerdict(db, parsed);
   return parsed;
 }
 
