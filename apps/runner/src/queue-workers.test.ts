@@ -155,4 +155,30 @@ describe.skipIf(!server.url)("queued runs drained by worker processes", () => {
       await store.close();
     }
   }, 240_000);
+
+  it("queues a whole sweep; one worker drains every cell's run to its own report", async () => {
+    const directory = scratchDirectory("aflab-queue-sweep-");
+    const db = server.schemaUrl();
+    const queued = await runCli(
+      [
+        "sweep", "--db", db, "--queue", "--models", "sim/opus-like", "--settings", "helpful-only",
+        "--variants", "none;cut-examples", "--dataset", "builtin:harmful", "--limit", "5", "--epochs", "1", "--classifiers", "tag-compliance",
+      ],
+      directory,
+    );
+    expect(queued.code, queued.stderr).toBe(0);
+    const sweepId = /^sweep (\S+) queued: 2 runs, 20 samples/m.exec(queued.stdout)?.[1] ?? "";
+    expect(sweepId).not.toBe("");
+    const worker = await runCli(["worker", "--db", db, "--exit-when-idle", "1", "--quiet"], directory);
+    expect(worker.code, worker.stderr).toBe(0);
+    expect(worker.stdout).toContain("worker done: 20 samples");
+    const store = await openStoreUrl(db);
+    try {
+      const { runs } = await store.listRuns({ sweepId });
+      expect(runs.map((run) => run.status)).toEqual(["complete", "complete"]);
+      for (const run of runs) expect((await store.progress(run.id)).complete).toBe(10);
+    } finally {
+      await store.close();
+    }
+  });
 });

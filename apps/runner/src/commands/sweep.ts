@@ -2,6 +2,8 @@ import { InputError } from "@aflab/core";
 import {
   createClientFactory,
   prepareSweep,
+  queueSweep,
+  SampleQueue,
   runSweep,
   type SweepConfigInput,
   summarizeRun,
@@ -18,6 +20,7 @@ import {
   requireExistingStore,
   resolveDbPath,
 } from "../context.js";
+import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import { percent, table } from "../format.js";
 import { createProgress } from "../progress.js";
 import { requireFormat } from "./report.js";
@@ -42,6 +45,8 @@ interface SweepFlags {
   providers?: string;
   format?: string;
   quiet?: boolean;
+  queue?: boolean;
+  lease?: string;
 }
 
 /** Flags build the matrix; a config file (JSON or YAML, see sweep-config.schema.json) can hold all of it. */
@@ -83,6 +88,40 @@ function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
   return config as SweepConfigInput;
 }
 
+/** `sweep --queue`: writes the sweep and its runs, enqueues every sample, and exits; workers do the rest. */
+async function queueSweepCommand(flags: SweepFlags, providers: ReturnType<typeof loadEnvironment>): Promise<void> {
+  const dbPath = resolveDbPath(flags);
+  if (!isPostgresUrl(dbPath)) {
+    throw new InputError("--queue: needs a PostgreSQL store (--db postgres://... or AFLAB_DB), where workers meet", {
+      field: "queue",
+    });
+  }
+  if (flags.resume) {
+    throw new InputError("--queue: cannot be combined with --resume; start workers on the queued sweep instead", {
+      field: "queue",
+    });
+  }
+  const leaseSeconds = integerFlag(flags.lease, "--lease") ?? 600;
+  if (leaseSeconds < 5 || leaseSeconds > 86_400) {
+    throw new InputError(`--lease: expected 5 to 86400 seconds, got ${flags.lease}`, { field: "lease" });
+  }
+  const store = await openStoreUrl(dbPath);
+  let queue: SampleQueue | undefined;
+  try {
+    queue = await SampleQueue.open({ url: dbPath });
+    const createClient = createClientFactory({ responseCache: store.responseCache(), providers });
+    const { sweepId, runs } = await queueSweep(sweepConfigFromFlags(flags), { store, queue, createClient, leaseSeconds });
+    const total = runs.reduce((sum, run) => sum + run.queued, 0);
+    process.stdout.write(
+      `sweep ${sweepId} queued: ${runs.length} runs, ${total} samples\n${runs.map((run) => `  ${run.runId}: ${run.queued}`).join("\n")}\n` +
+        `start workers (any number, on any machine): aflab worker --db ${displayDb(dbPath)}\n`,
+    );
+  } finally {
+    await queue?.close();
+    await store.close();
+  }
+}
+
 export function registerSweepCommand(program: Command): void {
   program
     .command("sweep")
@@ -112,9 +151,15 @@ export function registerSweepCommand(program: Command): void {
     .option("--resume <sweepId>", "resume a stored sweep")
     .option("--format <format>", "table or json", "table")
     .option("--quiet", "no progress display")
+    .option("--queue", "write the sweep and enqueue every cell's samples for aflab worker processes (PostgreSQL store)")
+    .option("--lease <seconds>", "with --queue: how long a worker may hold a sample before another takes it over (default 600)")
     .action(async (flags: SweepFlags) => {
       const format = requireFormat(flags.format);
       const providers = loadEnvironment({ providers: flags.providers });
+      if (flags.queue) {
+        await queueSweepCommand(flags, providers);
+        return;
+      }
       const input = flags.resume ? { resume: flags.resume } : sweepConfigFromFlags(flags);
       if (flags.resume) requireExistingStore(resolveDbPath(flags));
       const store = lazyStore(resolveDbPath(flags));
