@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { type FakeServer, startFakeAnthropicServer } from "@aflab/clients/testing";
-import { createHash } from "node:crypto";
 import { openStoreUrl, type Store } from "@aflab/store";
 import { findTestPostgres } from "@aflab/store/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,7 +24,9 @@ function firstUserText(body: unknown): string {
   const messages = (body as { messages?: Array<{ role: string; content: unknown }> }).messages ?? [];
   const content = messages.find((message) => message.role === "user")?.content;
   if (typeof content === "string") return content;
-  return Array.isArray(content) ? (content as Array<{ text: string }>).map((block) => block.text).join("") : "";
+  return Array.isArray(content)
+    ? (content as Array<{ text: string }>).map((block) => block.text).join("")
+    : "";
 }
 
 /** Answers by the question alone, so every process gets the same answer for the same sample. */
@@ -37,13 +39,32 @@ function answer(userText: string): string {
 
 let workerCount = 0;
 
-function spawnWorker(directory: string, db: string, fake: FakeServer): { child: ChildProcess; exited: Promise<number | null> } {
+function spawnWorker(
+  directory: string,
+  db: string,
+  fake: FakeServer,
+): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn(
     process.execPath,
-    [cliPath, "worker", "--db", db, "--concurrency", "4", "--provider-limit", String(providerLimit), "--exit-when-idle", "3"],
+    [
+      cliPath,
+      "worker",
+      "--db",
+      db,
+      "--concurrency",
+      "4",
+      "--provider-limit",
+      String(providerLimit),
+      "--exit-when-idle",
+      "3",
+    ],
     {
       cwd: directory,
-      env: { ...cleanEnvironment(directory), ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.baseUrl },
+      env: {
+        ...cleanEnvironment(directory),
+        ANTHROPIC_API_KEY: fake.apiKey,
+        ANTHROPIC_BASE_URL: fake.baseUrl,
+      },
       // Each worker's progress lines go to a file of its own, for reading when the test fails.
       stdio: ["ignore", "ignore", fs.openSync(path.join(directory, `worker-${++workerCount}.log`), "w")],
     },
@@ -64,16 +85,22 @@ async function until<T>(check: () => Promise<T | undefined>, what: string, timeo
 
 async function decisionsOf(store: Store, runId: string): Promise<Map<string, string | null>> {
   const decisions = new Map<string, string | null>();
-  for await (const verdict of store.iterateVerdicts(runId, "tag-compliance")) decisions.set(verdict.sampleKey, verdict.decision);
+  for await (const verdict of store.iterateVerdicts(runId, "tag-compliance"))
+    decisions.set(verdict.sampleKey, verdict.decision);
   return decisions;
 }
 
 describe.skipIf(!server.url)("queued runs drained by worker processes", () => {
   it("stores every sample once when a worker is killed mid-run, asks nothing finished again and judges like one process", async () => {
     const directory = scratchDirectory("aflab-queue-");
-    const fake = await startFakeAnthropicServer({ latencyMs: 40, respond: (request) => answer(firstUserText(request.body)) });
+    const fake = await startFakeAnthropicServer({
+      latencyMs: 40,
+      respond: (request) => answer(firstUserText(request.body)),
+    });
     fakes.push(fake);
-    const lines = Array.from({ length: items }, (_, index) => JSON.stringify({ prompt: `Question ${index}: how?` }));
+    const lines = Array.from({ length: items }, (_, index) =>
+      JSON.stringify({ prompt: `Question ${index}: how?` }),
+    );
     const dataset = writeFile(directory, "items.jsonl", `${lines.join("\n")}\n`);
     const runArgs = [
       "run",
@@ -94,7 +121,12 @@ describe.skipIf(!server.url)("queued runs drained by worker processes", () => {
     const environment = { ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.baseUrl };
     const db = server.schemaUrl();
 
-    const queued = await runCli([...runArgs, "--db", db, "--queue", "--lease", "5"], directory, 60_000, environment);
+    const queued = await runCli(
+      [...runArgs, "--db", db, "--queue", "--lease", "5"],
+      directory,
+      60_000,
+      environment,
+    );
     expect(queued.code, queued.stderr).toBe(0);
     const runId = /^run (\S+) queued: (\d+) samples/m.exec(queued.stdout)?.[1] ?? "";
     expect(queued.stdout).toContain(`queued: ${items * 2} samples`);
@@ -161,8 +193,24 @@ describe.skipIf(!server.url)("queued runs drained by worker processes", () => {
     const db = server.schemaUrl();
     const queued = await runCli(
       [
-        "sweep", "--db", db, "--queue", "--models", "sim/opus-like", "--settings", "helpful-only",
-        "--variants", "none;cut-examples", "--dataset", "builtin:harmful", "--limit", "5", "--epochs", "1", "--classifiers", "tag-compliance",
+        "sweep",
+        "--db",
+        db,
+        "--queue",
+        "--models",
+        "sim/opus-like",
+        "--settings",
+        "helpful-only",
+        "--variants",
+        "none;cut-examples",
+        "--dataset",
+        "builtin:harmful",
+        "--limit",
+        "5",
+        "--epochs",
+        "1",
+        "--classifiers",
+        "tag-compliance",
       ],
       directory,
     );

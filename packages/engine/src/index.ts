@@ -17,6 +17,17 @@ export {
   prepareRun,
   refuseSimulatedJudge,
 } from "./prepare-run.js";
+export { ProviderSlots } from "./queue/provider-slots.js";
+export { type QueueRunOptions, queueRun } from "./queue/queue-run.js";
+export { queueSweep } from "./queue/queue-sweep.js";
+export {
+  type SampleJob,
+  SampleQueue,
+  type SampleQueueOptions,
+  sampleQueueName,
+} from "./queue/sample-queue.js";
+export { type QueueWorkerOptions, runQueueWorker, type WorkerProgress } from "./queue/worker.js";
+export type { WorkersStatus } from "./queue/worker-registry.js";
 export {
   type RunExperimentOptions,
   type RunOutcome,
@@ -24,12 +35,6 @@ export {
   startPreparedRun,
   startRun,
 } from "./run-experiment.js";
-export { ProviderSlots } from "./queue/provider-slots.js";
-export { type QueueRunOptions, queueRun } from "./queue/queue-run.js";
-export { queueSweep } from "./queue/queue-sweep.js";
-export { type SampleJob, SampleQueue, type SampleQueueOptions, sampleQueueName } from "./queue/sample-queue.js";
-export { type QueueWorkerOptions, runQueueWorker, type WorkerProgress } from "./queue/worker.js";
-export type { WorkersStatus } from "./queue/worker-registry.js";
 export { summarizeRun } from "./summarize.js";
 export {
   cellRunId,

@@ -17,7 +17,11 @@ afterAll(async () => {
 
 /** Two runs of a sweep, with turns, verdicts from two classifiers, a failed and an errored sample. */
 async function fill(store: Store): Promise<void> {
-  await store.createSweep({ id: "sweep-1", config: { models: ["a", "b"] }, createdAt: "2026-01-01T00:00:00.000Z" });
+  await store.createSweep({
+    id: "sweep-1",
+    config: { models: ["a", "b"] },
+    createdAt: "2026-01-01T00:00:00.000Z",
+  });
   await store.putSystemPrompt("prompt-hash-1", "You are a helpful assistant.");
   for (const runId of ["run-a", "run-b"]) {
     await store.createRun(makeRun(runId, { sweepId: "sweep-1", total: 7 }));
@@ -40,7 +44,9 @@ async function fill(store: Store): Promise<void> {
     await store.putSamples(samples);
     for (let index = 0; index < 5; index++) {
       await store.putVerdict(
-        makeVerdict(runId, `key-${index}`, "tag-compliance", { decision: index % 2 ? "refused" : "compliant" }),
+        makeVerdict(runId, `key-${index}`, "tag-compliance", {
+          decision: index % 2 ? "refused" : "compliant",
+        }),
       );
       await store.putVerdict(
         makeVerdict(runId, `key-${index}`, "af-reasoning", { decision: "no", score: 0.125 * index }),
@@ -73,13 +79,25 @@ async function checkBothWays(open: () => Promise<Store>): Promise<void> {
     expect(source.verdicts[0]).toHaveLength(10);
 
     const first = await copyStore(laptop, team);
-    expect(first).toMatchObject({ runs: 2, runsCreated: 2, samplesWritten: 14, verdictsWritten: 20, sweepsCreated: 1 });
+    expect(first).toMatchObject({
+      runs: 2,
+      runsCreated: 2,
+      samplesWritten: 14,
+      verdictsWritten: 20,
+      sweepsCreated: 1,
+    });
     expect(await snapshot(team)).toEqual(source);
 
     // A second copy finds everything equal and writes nothing: the target does not change at all.
     const progress: number[] = [];
     const second = await copyStore(laptop, team, { onProgress: (step) => progress.push(step.run) });
-    expect(second).toMatchObject({ runsCreated: 0, runsUpdated: 0, runsUnchanged: 2, samplesWritten: 0, verdictsWritten: 0 });
+    expect(second).toMatchObject({
+      runsCreated: 0,
+      runsUpdated: 0,
+      runsUnchanged: 2,
+      samplesWritten: 0,
+      verdictsWritten: 0,
+    });
     expect(progress).toContain(2);
     expect(await snapshot(team)).toEqual(source);
 

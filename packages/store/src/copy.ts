@@ -68,7 +68,8 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     if (prompts.has(hash)) return;
     prompts.add(hash);
     const text = await from.getSystemPrompt(hash);
-    if (text !== undefined && (await to.getSystemPrompt(hash)) === undefined) await to.putSystemPrompt(hash, text);
+    if (text !== undefined && (await to.getSystemPrompt(hash)) === undefined)
+      await to.putSystemPrompt(hash, text);
   };
 
   for (const [position, runId] of runIds.entries()) {
@@ -98,7 +99,12 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     } else {
       const before = summary.samplesWritten + summary.verdictsWritten;
       if (!sameRun(existing, run)) {
-        await to.updateRun(runId, { status: run.status, error: run.error, total: run.total, config: run.config });
+        await to.updateRun(runId, {
+          status: run.status,
+          error: run.error,
+          total: run.total,
+          config: run.config,
+        });
       }
       await copyDifferences(from, to, run, summary, copyPrompt, report);
       if (!sameRun(existing, run) || summary.samplesWritten + summary.verdictsWritten > before) {

@@ -2,7 +2,16 @@ export { collect } from "./collect.js";
 export { type CopyOptions, type CopyProgress, type CopySummary, copyStore } from "./copy.js";
 export type { LeaseClaim, RunLease } from "./leases.js";
 export { applyMigrations, type Migration, migrations, schemaVersion } from "./migrations.js";
+export { type OpenStoreUrlOptions, openStoreUrl, storeAt } from "./open-store-url.js";
 export { defaultDbPath } from "./paths.js";
+export { isPostgresUrl, parsePostgresUrl } from "./postgres/connection.js";
+export { postgresMigrations, postgresSchemaVersion } from "./postgres/migrations.js";
+export {
+  createPostgresStore,
+  openPostgresStore,
+  PostgresStore,
+  type PostgresStoreOptions,
+} from "./postgres/store.js";
 export { cachedResponseSchema, sqliteResponseCache } from "./response-cache.js";
 export { type Sweep, sweepSchema } from "./rows.js";
 export {
@@ -13,15 +22,6 @@ export {
   sampleQuerySchema,
   sampleSortSchema,
 } from "./sample-query.js";
-export { type OpenStoreUrlOptions, openStoreUrl, storeAt } from "./open-store-url.js";
-export { isPostgresUrl, parsePostgresUrl } from "./postgres/connection.js";
-export { postgresMigrations, postgresSchemaVersion } from "./postgres/migrations.js";
-export {
-  createPostgresStore,
-  openPostgresStore,
-  PostgresStore,
-  type PostgresStoreOptions,
-} from "./postgres/store.js";
 export { openStore } from "./store.js";
 export {
   type CreateSweepInput,

@@ -77,7 +77,11 @@ export interface SqlFragment {
  * The WHERE clause (over `samples s`) selecting the samples of `runId` that match `query`'s filters.
  * `like` is the case-insensitive (ASCII) match operator: SQLite's LIKE is one, PostgreSQL's is ILIKE.
  */
-export function sampleFilter(runId: string, query: SampleQuery, like: "LIKE" | "ILIKE" = "LIKE"): SqlFragment {
+export function sampleFilter(
+  runId: string,
+  query: SampleQuery,
+  like: "LIKE" | "ILIKE" = "LIKE",
+): SqlFragment {
   const clauses = ["s.run_id = ?"];
   const params: unknown[] = [runId];
   if (query.tier) {

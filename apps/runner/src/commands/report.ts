@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { InputError } from "@aflab/core";
 import { summarizeRun } from "@aflab/engine";
-import type { Command } from "commander";
 import { isPostgresUrl } from "@aflab/store";
+import type { Command } from "commander";
 import { openStoreForReading, resolveDbPath } from "../context.js";
 import { formatReportText } from "../report-text.js";
 

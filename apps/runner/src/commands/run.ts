@@ -11,8 +11,8 @@ import {
 import { isPostgresUrl, type Store } from "@aflab/store";
 import type { Command } from "commander";
 import {
-  displayDb,
   commandController,
+  displayDb,
   integerFlag,
   lazyStore,
   listFlag,
@@ -321,14 +321,20 @@ async function queueCommand(
   signal: AbortSignal,
 ): Promise<{ code: number; runId: string }> {
   if (!isPostgresUrl(dbPath)) {
-    throw new InputError("--queue: needs a PostgreSQL store (--db postgres://... or AFLAB_DB), where workers meet", {
-      field: "queue",
-    });
+    throw new InputError(
+      "--queue: needs a PostgreSQL store (--db postgres://... or AFLAB_DB), where workers meet",
+      {
+        field: "queue",
+      },
+    );
   }
   if (flags.resume ?? flags.retryErrors) {
-    throw new InputError("--queue: cannot be combined with --resume; start workers on the queued run instead", {
-      field: "queue",
-    });
+    throw new InputError(
+      "--queue: cannot be combined with --resume; start workers on the queued run instead",
+      {
+        field: "queue",
+      },
+    );
   }
   const leaseSeconds = integerFlag(flags.lease, "--lease") ?? 600;
   if (leaseSeconds < 5 || leaseSeconds > 86_400) {
@@ -432,7 +438,10 @@ export function registerRunCommand(program: Command): void {
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
     .option("--queue", "write the run and enqueue its samples for aflab worker processes (PostgreSQL store)")
-    .option("--lease <seconds>", "with --queue: how long a worker may hold a sample before another takes it over (default 600)")
+    .option(
+      "--lease <seconds>",
+      "with --queue: how long a worker may hold a sample before another takes it over (default 600)",
+    )
     .action(async (flags: RunFlags) => {
       process.exitCode = (await runCommand(flags)).code;
     });

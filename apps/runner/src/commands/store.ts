@@ -15,9 +15,14 @@ export function registerStoreCommands(program: Command): void {
   const store = program.command("store").description("manage stores: copy runs between files and servers");
   store
     .command("copy")
-    .description("copy every run (samples, turns, verdicts, sweeps) from one store to another; safe to repeat")
+    .description(
+      "copy every run (samples, turns, verdicts, sweeps) from one store to another; safe to repeat",
+    )
     .requiredOption("--from <path|url>", "the store to read: a SQLite file or a postgres:// URL")
-    .requiredOption("--to <path|url>", "the store to write: a SQLite file (created if missing) or a postgres:// URL")
+    .requiredOption(
+      "--to <path|url>",
+      "the store to write: a SQLite file (created if missing) or a postgres:// URL",
+    )
     .action(async (flags: { from: string; to: string }) => {
       if (flags.from.trim() === flags.to.trim()) {
         throw new InputError("--to: the same store as --from", { field: "to" });

@@ -3,11 +3,12 @@ import {
   createClientFactory,
   prepareSweep,
   queueSweep,
-  SampleQueue,
   runSweep,
+  SampleQueue,
   type SweepConfigInput,
   summarizeRun,
 } from "@aflab/engine";
+import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import type { Command } from "commander";
 import {
   commandController,
@@ -20,7 +21,6 @@ import {
   requireExistingStore,
   resolveDbPath,
 } from "../context.js";
-import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import { percent, table } from "../format.js";
 import { createProgress } from "../progress.js";
 import { requireFormat } from "./report.js";
@@ -89,17 +89,26 @@ function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
 }
 
 /** `sweep --queue`: writes the sweep and its runs, enqueues every sample, and exits; workers do the rest. */
-async function queueSweepCommand(flags: SweepFlags, providers: ReturnType<typeof loadEnvironment>): Promise<void> {
+async function queueSweepCommand(
+  flags: SweepFlags,
+  providers: ReturnType<typeof loadEnvironment>,
+): Promise<void> {
   const dbPath = resolveDbPath(flags);
   if (!isPostgresUrl(dbPath)) {
-    throw new InputError("--queue: needs a PostgreSQL store (--db postgres://... or AFLAB_DB), where workers meet", {
-      field: "queue",
-    });
+    throw new InputError(
+      "--queue: needs a PostgreSQL store (--db postgres://... or AFLAB_DB), where workers meet",
+      {
+        field: "queue",
+      },
+    );
   }
   if (flags.resume) {
-    throw new InputError("--queue: cannot be combined with --resume; start workers on the queued sweep instead", {
-      field: "queue",
-    });
+    throw new InputError(
+      "--queue: cannot be combined with --resume; start workers on the queued sweep instead",
+      {
+        field: "queue",
+      },
+    );
   }
   const leaseSeconds = integerFlag(flags.lease, "--lease") ?? 600;
   if (leaseSeconds < 5 || leaseSeconds > 86_400) {
@@ -110,7 +119,12 @@ async function queueSweepCommand(flags: SweepFlags, providers: ReturnType<typeof
   try {
     queue = await SampleQueue.open({ url: dbPath });
     const createClient = createClientFactory({ responseCache: store.responseCache(), providers });
-    const { sweepId, runs } = await queueSweep(sweepConfigFromFlags(flags), { store, queue, createClient, leaseSeconds });
+    const { sweepId, runs } = await queueSweep(sweepConfigFromFlags(flags), {
+      store,
+      queue,
+      createClient,
+      leaseSeconds,
+    });
     const total = runs.reduce((sum, run) => sum + run.queued, 0);
     process.stdout.write(
       `sweep ${sweepId} queued: ${runs.length} runs, ${total} samples\n${runs.map((run) => `  ${run.runId}: ${run.queued}`).join("\n")}\n` +
@@ -151,8 +165,14 @@ export function registerSweepCommand(program: Command): void {
     .option("--resume <sweepId>", "resume a stored sweep")
     .option("--format <format>", "table or json", "table")
     .option("--quiet", "no progress display")
-    .option("--queue", "write the sweep and enqueue every cell's samples for aflab worker processes (PostgreSQL store)")
-    .option("--lease <seconds>", "with --queue: how long a worker may hold a sample before another takes it over (default 600)")
+    .option(
+      "--queue",
+      "write the sweep and enqueue every cell's samples for aflab worker processes (PostgreSQL store)",
+    )
+    .option(
+      "--lease <seconds>",
+      "with --queue: how long a worker may hold a sample before another takes it over (default 600)",
+    )
     .action(async (flags: SweepFlags) => {
       const format = requireFormat(flags.format);
       const providers = loadEnvironment({ providers: flags.providers });

@@ -2,7 +2,14 @@ import { InputError } from "@aflab/core";
 import { createClientFactory, runQueueWorker, SampleQueue, type WorkerProgress } from "@aflab/engine";
 import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import type { Command } from "commander";
-import { commandController, displayDb, integerFlag, loadEnvironment, loadPricing, resolveDbPath } from "../context.js";
+import {
+  commandController,
+  displayDb,
+  integerFlag,
+  loadEnvironment,
+  loadPricing,
+  resolveDbPath,
+} from "../context.js";
 
 export interface WorkerFlags {
   db?: string;
@@ -26,13 +33,18 @@ function progressLine(progress: WorkerProgress): string {
 export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const dbPath = resolveDbPath(flags);
   if (!isPostgresUrl(dbPath)) {
-    throw new InputError("--db: workers need the team's PostgreSQL store (postgres://...), where runs are queued", {
-      field: "db",
-    });
+    throw new InputError(
+      "--db: workers need the team's PostgreSQL store (postgres://...), where runs are queued",
+      {
+        field: "db",
+      },
+    );
   }
   const concurrency = integerFlag(flags.concurrency, "--concurrency") ?? 8;
   if (concurrency < 1 || concurrency > 1000) {
-    throw new InputError(`--concurrency: expected 1 to 1000, got ${flags.concurrency}`, { field: "concurrency" });
+    throw new InputError(`--concurrency: expected 1 to 1000, got ${flags.concurrency}`, {
+      field: "concurrency",
+    });
   }
   const providerLimit = integerFlag(flags.providerLimit, "--provider-limit");
   if (providerLimit !== undefined && (providerLimit < 1 || providerLimit > 10_000)) {
@@ -63,7 +75,9 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
       ...(providerLimit === undefined ? {} : { providerLimit }),
       ...(exitWhenIdle === undefined ? {} : { exitWhenIdleMs: exitWhenIdle * 1000 }),
       signal: controller.signal,
-      ...(flags.quiet ? {} : { onProgress: (progress) => process.stderr.write(`${progressLine(progress)}\n`) }),
+      ...(flags.quiet
+        ? {}
+        : { onProgress: (progress) => process.stderr.write(`${progressLine(progress)}\n`) }),
       progressIntervalMs: 5000,
     });
     process.stdout.write(
@@ -88,7 +102,10 @@ export function registerWorkerCommand(program: Command): void {
       "--provider-limit <n>",
       "calls in flight per provider across all workers (default: the run's --concurrency)",
     )
-    .option("--exit-when-idle <seconds>", "exit once the queue has been empty this long (default: keep waiting)")
+    .option(
+      "--exit-when-idle <seconds>",
+      "exit once the queue has been empty this long (default: keep waiting)",
+    )
     .option("--providers <file>", "providers and model aliases (JSON)")
     .option("--pricing <file>", "pricing overrides (JSON or YAML, USD per million tokens)")
     .option("--quiet", "no progress lines")

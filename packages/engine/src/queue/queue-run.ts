@@ -26,7 +26,10 @@ export async function queueRun(
 ): Promise<{ runId: string; queued: number }> {
   const runId = options.runId ?? newRunId();
   const { store } = options;
-  await store.putSystemPrompt(prepared.promptHash, scrubSecrets(prepared.system, knownSecrets(options.secrets)));
+  await store.putSystemPrompt(
+    prepared.promptHash,
+    scrubSecrets(prepared.system, knownSecrets(options.secrets)),
+  );
   await store.createRun({
     id: runId,
     createdAt: new Date().toISOString(),

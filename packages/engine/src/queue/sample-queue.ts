@@ -1,7 +1,7 @@
 import { userInfo } from "node:os";
 import { InputError } from "@aflab/core";
-import PgBoss from "pg-boss";
 import pg from "pg";
+import PgBoss from "pg-boss";
 
 /**
  * The queue of samples waiting for a worker, on pg-boss in the team's PostgreSQL. pg-boss 10 is the
@@ -34,7 +34,10 @@ export function queueTarget(url: string): { connectionString: string; schema: st
   const storeSchema = parsed.searchParams.get("schema");
   parsed.searchParams.delete("schema");
   if (!parsed.username) parsed.username = encodeURIComponent(process.env.PGUSER || userInfo().username);
-  return { connectionString: parsed.toString(), schema: storeSchema ? `${storeSchema}_queue` : "aflab_queue" };
+  return {
+    connectionString: parsed.toString(),
+    schema: storeSchema ? `${storeSchema}_queue` : "aflab_queue",
+  };
 }
 
 export class SampleQueue {

@@ -1,6 +1,6 @@
-import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { AflabError, describeError, type RunEvent, scrubSecrets, type Sample } from "@aflab/core";
+import { hostname } from "node:os";
+import { AflabError, describeError, type RunEvent, type Sample, scrubSecrets } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { settledClassifiers } from "../classify-sample.js";
 import { expandSamples, type SamplePlan } from "../expand.js";
@@ -170,7 +170,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
       return true;
     }
     // Freshly stored: it has no verdicts yet (a replaced sample's went with it).
-    if (sample.status === "complete") await classifyAll(runId, sample, prepared, store, emit, signal, secrets);
+    if (sample.status === "complete")
+      await classifyAll(runId, sample, prepared, store, emit, signal, secrets);
     done++;
     finishTimes.push(Date.now());
     return true;
@@ -183,7 +184,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     lastFinishCheck = Date.now();
     for (const runId of contexts.keys()) {
       const run = await store.getRun(runId);
-      if (!run || run.status !== "running") continue;
+      if (run?.status !== "running") continue;
       const { rows } = await queue.pool.query<{ count: string }>(
         `SELECT COUNT(*) AS count FROM ${queue.schema}.job
          WHERE name = $1 AND state IN ('created', 'retry', 'active') AND data->>'runId' = $2`,
@@ -216,7 +217,13 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
   });
 
   const beat = async () => {
-    await registry.beat({ id: workerId, host: hostname(), pid: process.pid, done: done + errored, rate: rate() });
+    await registry.beat({
+      id: workerId,
+      host: hostname(),
+      pid: process.pid,
+      done: done + errored,
+      rate: rate(),
+    });
   };
   await beat();
   const heartbeat = setInterval(() => {
@@ -272,5 +279,13 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     await slots.close();
   }
   if (fatal) throw fatal;
-  return { workerId, done, skipped, errored, samplesPerSecond: rate(), workers: await registry.status().catch(() => ({ live: 0, samplesPerSecond: 0, done: 0 })), pending: 0 };
+  return {
+    workerId,
+    done,
+    skipped,
+    errored,
+    samplesPerSecond: rate(),
+    workers: await registry.status().catch(() => ({ live: 0, samplesPerSecond: 0, done: 0 })),
+    pending: 0,
+  };
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import { collect, makeRun, makeSample, makeVerdict } from "../test-fixtures.js";
 import type { Store } from "../types.js";
 import type { StoreFactory } from "./factory.js";
@@ -75,7 +75,9 @@ export function coordinationContract(open: StoreFactory): void {
     const count = 1203;
     const batch = Array.from({ length: count }, (_, index) => makeSample("run-1", count - 1 - index));
     await store.putSamples(batch);
-    const keys = (await collect(store.iterateSamples("run-1", { withTurns: false }))).map((sample) => sample.key);
+    const keys = (await collect(store.iterateSamples("run-1", { withTurns: false }))).map(
+      (sample) => sample.key,
+    );
     expect(keys).toEqual(Array.from({ length: count }, (_, index) => `key-${index}`));
     const complete = await collect(store.iterateSamples("run-1", { status: "complete" }));
     expect(complete.length).toBe(count);

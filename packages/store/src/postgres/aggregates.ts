@@ -2,7 +2,14 @@ import { parseOrThrow, sampleStatusSchema, type Tier, tierSchema } from "@aflab/
 import { z } from "zod";
 import { usageOf } from "../rows.js";
 import { PAGE_SIZE } from "../sqlite-db.js";
-import type { DecisionCounts, JointOutcome, PairedOutcome, RunProgress, RunUsage, TierCounts } from "../types.js";
+import type {
+  DecisionCounts,
+  JointOutcome,
+  PairedOutcome,
+  RunProgress,
+  RunUsage,
+  TierCounts,
+} from "../types.js";
 import { classifierSchema } from "../verdicts.js";
 import type { PgDb } from "./pg-db.js";
 import { requireRun, requireRunExists } from "./runs.js";

@@ -41,7 +41,15 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   // The driver reads a user-less URL as "no user" rather than falling back to the login name: name it.
   if (!parsed.username) parsed.username = encodeURIComponent(user);
   if (schema !== undefined) display.searchParams.set("schema", schema);
-  return { connectionString: parsed.toString(), host, port, database, user, schema, display: display.toString() };
+  return {
+    connectionString: parsed.toString(),
+    host,
+    port,
+    database,
+    user,
+    schema,
+    display: display.toString(),
+  };
 }
 
 const reasons: Record<string, string> = {
@@ -59,7 +67,8 @@ const reasons: Record<string, string> = {
 export function connectionError(target: PostgresTarget, error: unknown): InputError {
   const code = (error as { code?: string }).code ?? "";
   // The server's own words for authentication failures name the user, never the password.
-  const reason = reasons[code] ?? (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+  const reason =
+    reasons[code] ?? (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
   const safeReason = reason.split(target.connectionString).join(target.display);
   return new InputError(
     `cannot open PostgreSQL store at ${target.host}:${target.port} database ${target.database}: ${safeReason}`,

@@ -84,7 +84,8 @@ export async function listRuns(
     params.push(pattern, pattern, pattern);
   }
   const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
-  const total = (await db.get<{ total: number }>(`SELECT COUNT(*) AS total FROM runs ${where}`, ...params))?.total;
+  const total = (await db.get<{ total: number }>(`SELECT COUNT(*) AS total FROM runs ${where}`, ...params))
+    ?.total;
   const rows = await db.all<RunRow>(
     `SELECT * FROM runs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`,
     ...params,

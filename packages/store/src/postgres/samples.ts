@@ -108,7 +108,8 @@ export function placeholders(count: number): string {
 async function writeSample(db: PgDb, parsed: Sample, stored?: { exists: boolean }): Promise<void> {
   const exists =
     stored?.exists ??
-    (await db.get("SELECT 1 FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key)) !== undefined;
+    (await db.get("SELECT 1 FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key)) !==
+      undefined;
   // Replace, not update: the old turns and verdicts described the old transcript, and the foreign keys
   // cascade them away with the old row.
   if (exists) await db.run("DELETE FROM samples WHERE run_id = ? AND key = ?", parsed.runId, parsed.key);
@@ -133,7 +134,8 @@ async function writeSample(db: PgDb, parsed: Sample, stored?: { exists: boolean 
     );
   } catch (error) {
     // The foreign key on run_id: the run is not there.
-    if ((error as { code?: string }).code === "23503") throw new NotFoundError(`run ${parsed.runId} not found`);
+    if ((error as { code?: string }).code === "23503")
+      throw new NotFoundError(`run ${parsed.runId} not found`);
     throw error;
   }
 }

@@ -10,7 +10,10 @@ export async function stageVerdict(db: PgDb, verdict: VerdictInput): Promise<Ver
   await db.transaction(async (tx) => {
     await requireSample(tx, parsed.runId, parsed.sampleKey);
     const insert = verdictInsert("staged_verdicts", parsed);
-    await tx.run(`${insert.sql} ON CONFLICT (run_id, classifier, sample_key) ${replaceOnConflict}`, ...insert.params);
+    await tx.run(
+      `${insert.sql} ON CONFLICT (run_id, classifier, sample_key) ${replaceOnConflict}`,
+      ...insert.params,
+    );
   });
   return parsed;
 }
@@ -32,7 +35,11 @@ export async function stagedClassifiers(db: PgDb, runId: string): Promise<string
   );
 }
 
-export async function replaceVerdicts(db: PgDb, runId: string, classifier: string): Promise<number | undefined> {
+export async function replaceVerdicts(
+  db: PgDb,
+  runId: string,
+  classifier: string,
+): Promise<number | undefined> {
   return db.transaction(async (tx) => {
     // One replacement of a classifier at a time, across every process on the database.
     await tx.lockKey("replace-verdicts", runId, classifier);

@@ -11,7 +11,9 @@ afterAll(() => server.cleanUp());
 
 describe("PostgreSQL connection errors", () => {
   it("names host and database of an unreachable server in one line, never the password", async () => {
-    const error = await openStoreUrl("postgres://alice:s3cret-pw@127.0.0.1:1/teamdb").catch((caught) => caught);
+    const error = await openStoreUrl("postgres://alice:s3cret-pw@127.0.0.1:1/teamdb").catch(
+      (caught) => caught,
+    );
     expect(error).toBeInstanceOf(InputError);
     expect(error.message).toBe(
       "cannot open PostgreSQL store at 127.0.0.1:1 database teamdb: connection refused (is PostgreSQL running? apt-get install postgresql)",

@@ -32,7 +32,10 @@ export async function requireSample(db: PgDb, runId: string, sampleKey: string):
 async function writeVerdict(db: PgDb, parsed: Verdict): Promise<void> {
   const insert = verdictInsert("verdicts", parsed);
   try {
-    await db.run(`${insert.sql} ON CONFLICT (run_id, sample_key, classifier) ${replaceOnConflict}`, ...insert.params);
+    await db.run(
+      `${insert.sql} ON CONFLICT (run_id, sample_key, classifier) ${replaceOnConflict}`,
+      ...insert.params,
+    );
   } catch (error) {
     if ((error as { code?: string }).code === "23503") {
       throw new NotFoundError(`sample ${parsed.sampleKey} of run ${parsed.runId} not found`);
@@ -64,7 +67,11 @@ export async function getVerdicts(db: PgDb, runId: string, sampleKey: string): P
   return rows.map(rowToVerdict);
 }
 
-export async function* iterateVerdicts(db: PgDb, runId: string, classifier?: string): AsyncGenerator<Verdict> {
+export async function* iterateVerdicts(
+  db: PgDb,
+  runId: string,
+  classifier?: string,
+): AsyncGenerator<Verdict> {
   const checked = parseOrThrow(classifierSchema.optional(), classifier, "classifier");
   const classifierClause = checked === undefined ? "" : "AND v.classifier = ?";
   const sql = `SELECT v.*, s.sample_index AS page_index, s.id AS page_id FROM verdicts v
@@ -85,10 +92,17 @@ export async function* iterateVerdicts(db: PgDb, runId: string, classifier?: str
 }
 
 export async function classifierNames(db: PgDb, runId: string): Promise<string[]> {
-  return db.column<string>("SELECT DISTINCT classifier FROM verdicts WHERE run_id = ? ORDER BY classifier", runId);
+  return db.column<string>(
+    "SELECT DISTINCT classifier FROM verdicts WHERE run_id = ? ORDER BY classifier",
+    runId,
+  );
 }
 
-export async function failureKinds(db: PgDb, runId: string, classifier: string): Promise<Record<string, number>> {
+export async function failureKinds(
+  db: PgDb,
+  runId: string,
+  classifier: string,
+): Promise<Record<string, number>> {
   const rows = await db.all<{ kind: string; count: number }>(
     `SELECT COALESCE(failure_kind, 'unspecified') AS kind, COUNT(*) AS count FROM verdicts
      WHERE run_id = ? AND classifier = ? AND status = 'failed' GROUP BY 1 ORDER BY 1`,

@@ -55,7 +55,8 @@ export async function findTestPostgres(env: NodeJS.ProcessEnv = process.env): Pr
   }
   return {
     url,
-    openStore: (options = {}) => openPostgresStore(url, { ...options, schema: options.schema ?? newSchema() }),
+    openStore: (options = {}) =>
+      openPostgresStore(url, { ...options, schema: options.schema ?? newSchema() }),
     newSchema,
     schemaUrl() {
       const withSchema = new URL(url);
