@@ -9,7 +9,7 @@ import {
   pricingTableSchema,
   type ResponseCache,
 } from "@aflab/core";
-import { defaultDbPath, openStore, type Store } from "@aflab/store";
+import { defaultDbPath, isPostgresUrl, openStore, parsePostgresUrl, type Store, storeAt } from "@aflab/store";
 import YAML from "yaml";
 
 /** Options every command that touches the store shares. */
@@ -21,9 +21,14 @@ export function resolveDbPath(options: StoreOptions): string {
   return options.db ?? defaultDbPath();
 }
 
+/** The store as the terminal may show it: a PostgreSQL URL without its password. */
+export function displayDb(dbPath: string): string {
+  return isPostgresUrl(dbPath) ? parsePostgresUrl(dbPath).display : dbPath;
+}
+
 /** Resuming reads a stored run or sweep: a store that does not exist yet is an input error, and is not created. */
 export function requireExistingStore(dbPath: string): void {
-  if (dbPath !== ":memory:" && !fs.existsSync(dbPath)) {
+  if (dbPath !== ":memory:" && !isPostgresUrl(dbPath) && !fs.existsSync(dbPath)) {
     throw new InputError(`no store at ${dbPath}: nothing to resume there (pass the --db the run used)`, {
       field: "db",
     });
@@ -36,6 +41,8 @@ export function requireExistingStore(dbPath: string): void {
  * to it; otherwise the store opens as usual (an older schema is upgraded).
  */
 export function openStoreForReading(dbPath: string): Store {
+  // A server decides what its user may do; the permission bits below are a file's.
+  if (isPostgresUrl(dbPath)) return storeAt(dbPath);
   return openStore(dbPath, { readOnly: dbPath !== ":memory:" && !writable(dbPath) });
 }
 
@@ -52,11 +59,14 @@ function writable(file: string): boolean {
   return true;
 }
 
-/** Opens the store on first use, so commands that fail validation never create or write it. */
+/**
+ * Opens the store on first use, so commands that fail validation never create or write it. A PostgreSQL
+ * URL connects in the background; a server that cannot be reached rejects the first call.
+ */
 export function lazyStore(dbPath: string) {
   let store: Store | undefined;
   const get = () => {
-    store ??= openStore(dbPath);
+    store ??= storeAt(dbPath);
     return store;
   };
   const responseCache: ResponseCache = {

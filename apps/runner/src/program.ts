@@ -14,8 +14,10 @@ import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerStoreCommands } from "./commands/store.js";
 import { registerSweepCommand } from "./commands/sweep.js";
 import { registerVariantsCommand } from "./commands/variants.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 
 export function buildProgram(): Command {
   const program = new Command("aflab")
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerParaphraseCommands(program);
   registerExportCommand(program);
   registerServeCommand(program);
+  registerStoreCommands(program);
+  registerWorkerCommand(program);
   registerDocsCommands(program);
   registerFinetuneCommands(program);
   // Every level throws instead of exiting, so main() maps usage errors to exit code 2.

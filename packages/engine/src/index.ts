@@ -32,6 +32,17 @@ export {
   refuseSimulatedJudge,
 } from "./prepare-run.js";
 export { probeCurve } from "./probe-curve.js";
+export { ProviderSlots } from "./queue/provider-slots.js";
+export { type QueueRunOptions, queueRun } from "./queue/queue-run.js";
+export { queueSweep } from "./queue/queue-sweep.js";
+export {
+  type SampleJob,
+  SampleQueue,
+  type SampleQueueOptions,
+  sampleQueueName,
+} from "./queue/sample-queue.js";
+export { type QueueWorkerOptions, runQueueWorker, type WorkerProgress } from "./queue/worker.js";
+export type { WorkersStatus } from "./queue/worker-registry.js";
 export {
   type RunExperimentOptions,
   type RunOutcome,

@@ -295,20 +295,7 @@ async function executeRun(
     const startedAt = new Date().toISOString();
     let sample: SampleInput;
     try {
-      const generated = await generateSample(model.client, {
-        system: prepared.system,
-        userTurn: prepared.prompt.userTurn(plan.query, plan.tier),
-        protocol: config.protocol,
-        maxTurns: config.maxTurns,
-        temperature: config.temperature,
-        maxTokens: config.maxTokens,
-        prefill: config.prefill ?? prepared.prompt.prefill,
-        epoch: plan.epoch,
-        seed: config.seed,
-        ...(config.thinkingBudget === undefined ? {} : { thinkingBudget: config.thinkingBudget }),
-        scratchpadSource: config.scratchpadSource,
-        signal,
-      });
+      const generated = await generateForPlan(model.client, prepared, plan, signal);
       // Redacted before anything else sees it: the judges, the store and the events.
       sample = redactSample(
         { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated },
@@ -396,6 +383,30 @@ async function executeRun(
   return outcome;
 }
 
+/** Generates one planned sample of a prepared run with `client` (the one path every executor shares). */
+export function generateForPlan(
+  client: ModelClient,
+  prepared: PreparedRun,
+  plan: SamplePlan,
+  signal: AbortSignal | undefined,
+) {
+  const { config } = prepared;
+  return generateSample(client, {
+    system: prepared.system,
+    userTurn: prepared.prompt.userTurn(plan.query, plan.tier),
+    protocol: config.protocol,
+    maxTurns: config.maxTurns,
+    temperature: config.temperature,
+    maxTokens: config.maxTokens,
+    prefill: config.prefill ?? prepared.prompt.prefill,
+    epoch: plan.epoch,
+    seed: config.seed,
+    ...(config.thinkingBudget === undefined ? {} : { thinkingBudget: config.thinkingBudget }),
+    scratchpadSource: config.scratchpadSource,
+    ...(signal ? { signal } : {}),
+  });
+}
+
 /** Status and reason of a run that stopped, by precedence: failure, cancellation, a stop, errored samples. */
 function runOutcome(state: {
   runId: string;
@@ -425,7 +436,7 @@ function runOutcome(state: {
 }
 
 /** The stored form of a sample whose provider calls kept failing (typed, so resume retries it). */
-function erroredSample(
+export function erroredSample(
   runId: string,
   plan: SamplePlan,
   prepared: PreparedRun,
@@ -485,7 +496,7 @@ class PersistQueue {
   }
 }
 
-function baseSample(runId: string, plan: SamplePlan, systemPromptHash: string, startedAt: string) {
+export function baseSample(runId: string, plan: SamplePlan, systemPromptHash: string, startedAt: string) {
   return {
     runId,
     key: plan.key,
@@ -501,7 +512,7 @@ function baseSample(runId: string, plan: SamplePlan, systemPromptHash: string, s
 }
 
 /** Errors that no other sample would escape: bad keys, unknown models, bad input. They stop the run at once. */
-function isFatal(error: unknown): boolean {
+export function isFatal(error: unknown): boolean {
   if (error instanceof InputError) return true;
   if (error instanceof ProviderError) {
     // A 429 that is not worth retrying is an empty account (quota): every other sample would meet it too.
@@ -575,7 +586,7 @@ function observeFirstCall(inner: ModelClient, breaker: CircuitBreaker): Observed
   };
 }
 
-async function classifyAll(
+export async function classifyAll(
   runId: string,
   sample: Sample,
   prepared: PreparedRun,

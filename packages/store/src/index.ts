@@ -1,7 +1,17 @@
 export { collect } from "./collect.js";
+export { type CopyOptions, type CopyProgress, type CopySummary, copyStore } from "./copy.js";
 export type { LeaseClaim, RunLease } from "./leases.js";
 export { applyMigrations, type Migration, migrations, schemaVersion } from "./migrations.js";
+export { type OpenStoreUrlOptions, openStoreUrl, storeAt } from "./open-store-url.js";
 export { defaultDbPath } from "./paths.js";
+export { isPostgresUrl, parsePostgresUrl } from "./postgres/connection.js";
+export { postgresMigrations, postgresSchemaVersion } from "./postgres/migrations.js";
+export {
+  createPostgresStore,
+  openPostgresStore,
+  PostgresStore,
+  type PostgresStoreOptions,
+} from "./postgres/store.js";
 export {
   type PromptSet,
   type PromptSetInput,

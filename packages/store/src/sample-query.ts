@@ -76,8 +76,15 @@ export interface SqlFragment {
   params: unknown[];
 }
 
-/** The WHERE clause (over `samples s`) selecting the samples of `runId` that match `query`'s filters. */
-export function sampleFilter(runId: string, query: SampleQuery): SqlFragment {
+/**
+ * The WHERE clause (over `samples s`) selecting the samples of `runId` that match `query`'s filters.
+ * `like` is the case-insensitive (ASCII) match operator: SQLite's LIKE is one, PostgreSQL's is ILIKE.
+ */
+export function sampleFilter(
+  runId: string,
+  query: SampleQuery,
+  like: "LIKE" | "ILIKE" = "LIKE",
+): SqlFragment {
   const clauses = ["s.run_id = ?"];
   const params: unknown[] = [runId];
   if (query.tier) {
@@ -116,7 +123,7 @@ export function sampleFilter(runId: string, query: SampleQuery): SqlFragment {
   if (query.search) {
     const pattern = `%${escapeLike(query.search)}%`;
     clauses.push(
-      "(s.query LIKE ? ESCAPE '\\' OR s.output LIKE ? ESCAPE '\\' OR s.scratchpad LIKE ? ESCAPE '\\' OR s.reasoning LIKE ? ESCAPE '\\')",
+      `(s.query ${like} ? ESCAPE '\\' OR s.output ${like} ? ESCAPE '\\' OR s.scratchpad ${like} ? ESCAPE '\\' OR s.reasoning ${like} ? ESCAPE '\\')`,
     );
     params.push(pattern, pattern, pattern, pattern);
   }

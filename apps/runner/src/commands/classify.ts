@@ -1,6 +1,6 @@
 import { classifyRun, createClientFactory } from "@aflab/engine";
 import type { Command } from "commander";
-import { listFlag, loadEnvironment, numberFlag } from "../context.js";
+import { displayDb, listFlag, loadEnvironment, numberFlag } from "../context.js";
 import { createProgress } from "../progress.js";
 import { openExistingStore } from "./report.js";
 
@@ -9,7 +9,7 @@ export function registerClassifyCommand(program: Command): void {
     .command("classify")
     .description("(re)classify a stored run; cached judge calls are not paid twice")
     .argument("<runId>", "run id")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--classifiers <list>", "classifiers, comma-separated (default: the run's)")
     .option("--judge <id>", "judge model (default: the run's)")
     .option("--force", "replace the classifiers' verdicts (all at once, when every sample has a new one)")
@@ -50,7 +50,7 @@ export function registerClassifyCommand(program: Command): void {
             }),
             onEvent: (event) => progress?.onEvent(event),
           });
-          const db = flags.db ? ` --db ${flags.db}` : "";
+          const db = flags.db ? ` --db ${displayDb(flags.db)}` : "";
           process.stdout.write(
             `classified ${outcome.classified} verdict(s), skipped ${outcome.skipped} already present, ${outcome.failed} failed\n` +
               (outcome.replaced.length > 0

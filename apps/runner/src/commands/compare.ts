@@ -12,7 +12,7 @@ export function registerCompareCommand(program: Command): void {
     )
     .argument("<runA>", "baseline run")
     .argument("<runB>", "run compared with it")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--max-flipped <n>", "flipped queries to list", "20")
     .option("--format <format>", "table or json", "table")
     .action(

@@ -1,12 +1,12 @@
 import type { Command } from "commander";
-import { numberFlag, resolveDbPath } from "../context.js";
+import { displayDb, numberFlag, resolveDbPath } from "../context.js";
 import { runCommand } from "./run.js";
 
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
     .description("an offline run on the simulated model organism, then its report and how to look at it")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--epochs <n>", "repetitions of the built-in queries", "5")
     .option("--seed <n>", "seed of the simulated organism", "0")
     .option("--quiet", "no progress display")
@@ -30,7 +30,7 @@ export function registerDemoCommand(program: Command): void {
         label: "demo",
         quiet: flags.quiet,
       });
-      const dbFlag = flags.db ? ` --db ${flags.db}` : "";
+      const dbFlag = flags.db ? ` --db ${displayDb(flags.db)}` : "";
       // Inside the workspace the CLI is reached through `pnpm aflab`; installed, it is `aflab`.
       const aflab = process.env.npm_lifecycle_event ? "pnpm aflab" : "aflab";
       process.stdout.write(
@@ -43,7 +43,7 @@ export function registerDemoCommand(program: Command): void {
           `  ${aflab} runs${dbFlag}`,
           `  ${aflab} run --model anthropic/claude-opus-4-6 --judge anthropic/claude-sonnet-4-6 --dataset advbench --limit 100`,
           "      the same experiment on a real model (needs ANTHROPIC_API_KEY)",
-          `store: ${resolveDbPath(flags)}`,
+          `store: ${displayDb(resolveDbPath(flags))}`,
           "",
         ].join("\n"),
       );

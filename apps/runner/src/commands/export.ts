@@ -30,7 +30,7 @@ export function registerExportCommand(program: Command): void {
     .requiredOption("--format <format>", formats.join(", "))
     .option("--out <file>", "write to this file (default: standard output; Parquet needs a file)")
     .option("--texts", "add the system prompt, output, scratchpad, native reasoning and turns")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .action(async (runId: string, flags: { format?: string; out?: string; texts?: boolean; db?: string }) => {
       const format = requireExportFormat(flags.format);
       if (format === "parquet" && flags.out === undefined) {

@@ -1,8 +1,18 @@
 import { InputError, type RunConfigInput } from "@aflab/core";
-import { createClientFactory, prepareRun, resumeRun, startPreparedRun, summarizeRun } from "@aflab/engine";
+import {
+  createClientFactory,
+  prepareRun,
+  queueRun,
+  resumeRun,
+  SampleQueue,
+  startPreparedRun,
+  summarizeRun,
+} from "@aflab/engine";
+import { isPostgresUrl, type Store } from "@aflab/store";
 import type { Command } from "commander";
 import {
   commandController,
+  displayDb,
   integerFlag,
   lazyStore,
   listFlag,
@@ -57,6 +67,8 @@ export interface RunFlags {
   retryErrors?: string;
   format?: string;
   quiet?: boolean;
+  queue?: boolean;
+  lease?: string;
   wait?: boolean;
   outageTimeout?: string;
 }
@@ -249,6 +261,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   process.on("SIGTERM", onSignal);
   try {
     const resumeId = flags.resume ?? flags.retryErrors;
+    if (flags.queue) return await queueCommand(flags, dbPath, store.get(), createClient, controller.signal);
     const common = {
       createClient,
       onEvent: (event: Parameters<NonNullable<ReturnType<typeof createProgress>["onEvent"]>>[0]) => {
@@ -284,7 +297,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
     else process.stdout.write(`${formatReportText(report)}\n`);
     if (outcome.status !== "complete") {
       process.stderr.write(
-        `run ${outcome.runId} ${outcome.status}: ${outcome.reason ?? ""}\nresume with: aflab run --resume ${outcome.runId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+        `run ${outcome.runId} ${outcome.status}: ${outcome.reason ?? ""}\nresume with: aflab run --resume ${outcome.runId}${flags.db ? ` --db ${displayDb(flags.db)}` : ""}\n`,
       );
       return { code: 1, runId: outcome.runId };
     }
@@ -296,11 +309,57 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   }
 }
 
+/**
+ * `run --queue`: writes the run and enqueues its samples in the team's PostgreSQL for `aflab worker`s to
+ * drain; prints how to start them and exits without generating anything.
+ */
+async function queueCommand(
+  flags: RunFlags,
+  dbPath: string,
+  store: Store,
+  createClient: ReturnType<typeof createClientFactory>,
+  signal: AbortSignal,
+): Promise<{ code: number; runId: string }> {
+  if (!isPostgresUrl(dbPath)) {
+    throw new InputError(
+      "--queue: needs a PostgreSQL store (--db postgres://... or AFLAB_DB), where workers meet",
+      {
+        field: "queue",
+      },
+    );
+  }
+  if (flags.resume ?? flags.retryErrors) {
+    throw new InputError(
+      "--queue: cannot be combined with --resume; start workers on the queued run instead",
+      {
+        field: "queue",
+      },
+    );
+  }
+  const leaseSeconds = integerFlag(flags.lease, "--lease") ?? 600;
+  if (leaseSeconds < 5 || leaseSeconds > 86_400) {
+    throw new InputError(`--lease: expected 5 to 86400 seconds, got ${flags.lease}`, { field: "lease" });
+  }
+  const prepared = await prepareRun(configFromFlags(flags), { createClient, signal });
+  for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
+  await store.checkFile();
+  const queue = await SampleQueue.open({ url: dbPath });
+  try {
+    const { runId, queued } = await queueRun(prepared, { store, queue, leaseSeconds });
+    process.stdout.write(
+      `run ${runId} queued: ${queued} samples\nstart workers (any number, on any machine): aflab worker --db ${displayDb(dbPath)}\n`,
+    );
+    return { code: 0, runId };
+  } finally {
+    await queue.close();
+  }
+}
+
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
     .description("run an experiment (default: the simulated organism, offline)")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option(
       "--model <id>",
       "model under test: anthropic/<model>, openai/<model>, openai-compatible/<model>, sim/<name>",
@@ -378,6 +437,11 @@ export function registerRunCommand(program: Command): void {
     )
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
+    .option("--queue", "write the run and enqueue its samples for aflab worker processes (PostgreSQL store)")
+    .option(
+      "--lease <seconds>",
+      "with --queue: how long a worker may hold a sample before another takes it over (default 600)",
+    )
     .action(async (flags: RunFlags) => {
       process.exitCode = (await runCommand(flags)).code;
     });

@@ -7,7 +7,7 @@ export function registerRunsCommand(program: Command): void {
   program
     .command("runs")
     .description("list stored runs, newest first")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--limit <n>", "how many", "50")
     .option("--format <format>", "table or json", "table")
     .action(async (flags: { db?: string; limit?: string; format?: string }) => {

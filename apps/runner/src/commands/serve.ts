@@ -3,6 +3,7 @@ import path from "node:path";
 import { checkAllowedBaseUrls, checkApiToken, defaultViewerDir, startServer } from "@aflab/api";
 import { InputError } from "@aflab/core";
 import { createClientFactory } from "@aflab/engine";
+import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import type { Command } from "commander";
 import { loadEnvironment, numberFlag, openStoreForReading, resolveDbPath } from "../context.js";
 
@@ -17,7 +18,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command("serve")
     .description("serve the HTTP API and the viewer (writes need AFLAB_API_TOKEN)")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option("--port <n>", "port", "8787")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--providers <file>", "providers and model aliases (JSON), for runs started from the API")
@@ -44,7 +45,9 @@ export function registerServeCommand(program: Command): void {
         const token = process.env.AFLAB_API_TOKEN || undefined;
         if (token) checkApiToken(token);
         const allowedBaseUrls = checkAllowedBaseUrls(flags.allowBaseUrl ?? []);
-        const store = openStoreForReading(resolveDbPath(flags));
+        const dbPath = resolveDbPath(flags);
+        // A server is reached before listening, so a bad URL is one line and exit 2, not a failing API.
+        const store = isPostgresUrl(dbPath) ? await openStoreUrl(dbPath) : openStoreForReading(dbPath);
         const dir = viewerDir();
         const server = await startServer({
           store,

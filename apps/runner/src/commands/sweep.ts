@@ -4,13 +4,17 @@ import {
   paraphraseDistribution,
   prepareSweep,
   probeCurve,
+  queueSweep,
   runSweep,
+  SampleQueue,
   type SweepConfigInput,
   summarizeRun,
 } from "@aflab/engine";
+import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import type { Command } from "commander";
 import {
   commandController,
+  displayDb,
   integerFlag,
   lazyStore,
   listFlag,
@@ -48,6 +52,8 @@ interface SweepFlags {
   providers?: string;
   format?: string;
   quiet?: boolean;
+  queue?: boolean;
+  lease?: string;
 }
 
 function numberOfStep(step: string): number {
@@ -99,11 +105,59 @@ function sweepConfigFromFlags(flags: SweepFlags): SweepConfigInput {
   return config as SweepConfigInput;
 }
 
+/** `sweep --queue`: writes the sweep and its runs, enqueues every sample, and exits; workers do the rest. */
+async function queueSweepCommand(
+  flags: SweepFlags,
+  providers: ReturnType<typeof loadEnvironment>,
+): Promise<void> {
+  const dbPath = resolveDbPath(flags);
+  if (!isPostgresUrl(dbPath)) {
+    throw new InputError(
+      "--queue: needs a PostgreSQL store (--db postgres://... or AFLAB_DB), where workers meet",
+      {
+        field: "queue",
+      },
+    );
+  }
+  if (flags.resume) {
+    throw new InputError(
+      "--queue: cannot be combined with --resume; start workers on the queued sweep instead",
+      {
+        field: "queue",
+      },
+    );
+  }
+  const leaseSeconds = integerFlag(flags.lease, "--lease") ?? 600;
+  if (leaseSeconds < 5 || leaseSeconds > 86_400) {
+    throw new InputError(`--lease: expected 5 to 86400 seconds, got ${flags.lease}`, { field: "lease" });
+  }
+  const store = await openStoreUrl(dbPath);
+  let queue: SampleQueue | undefined;
+  try {
+    queue = await SampleQueue.open({ url: dbPath });
+    const createClient = createClientFactory({ responseCache: store.responseCache(), providers });
+    const { sweepId, runs } = await queueSweep(sweepConfigFromFlags(flags), {
+      store,
+      queue,
+      createClient,
+      leaseSeconds,
+    });
+    const total = runs.reduce((sum, run) => sum + run.queued, 0);
+    process.stdout.write(
+      `sweep ${sweepId} queued: ${runs.length} runs, ${total} samples\n${runs.map((run) => `  ${run.runId}: ${run.queued}`).join("\n")}\n` +
+        `start workers (any number, on any machine): aflab worker --db ${displayDb(dbPath)}\n`,
+    );
+  } finally {
+    await queue?.close();
+    await store.close();
+  }
+}
+
 export function registerSweepCommand(program: Command): void {
   program
     .command("sweep")
     .description("run a matrix of models × settings × variants × user formats; resumable as a whole")
-    .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
+    .option("--db <path|url>", "SQLite file or postgres:// URL (default: $AFLAB_DB or .aflab/aflab.db)")
     .option(
       "--config <file>",
       "sweep config, JSON or YAML (schema: packages/engine/sweep-config.schema.json)",
@@ -137,9 +191,21 @@ export function registerSweepCommand(program: Command): void {
     .option("--resume <sweepId>", "resume a stored sweep")
     .option("--format <format>", "table or json", "table")
     .option("--quiet", "no progress display")
+    .option(
+      "--queue",
+      "write the sweep and enqueue every cell's samples for aflab worker processes (PostgreSQL store)",
+    )
+    .option(
+      "--lease <seconds>",
+      "with --queue: how long a worker may hold a sample before another takes it over (default 600)",
+    )
     .action(async (flags: SweepFlags) => {
       const format = requireFormat(flags.format);
       const providers = loadEnvironment({ providers: flags.providers });
+      if (flags.queue) {
+        await queueSweepCommand(flags, providers);
+        return;
+      }
       const input = flags.resume ? { resume: flags.resume } : sweepConfigFromFlags(flags);
       if (flags.resume) requireExistingStore(resolveDbPath(flags));
       const store = lazyStore(resolveDbPath(flags));
@@ -220,7 +286,7 @@ export function registerSweepCommand(program: Command): void {
         }
         if (outcome.status !== "complete") {
           process.stderr.write(
-            `resume with: aflab sweep --resume ${outcome.sweepId}${flags.db ? ` --db ${flags.db}` : ""}\n`,
+            `resume with: aflab sweep --resume ${outcome.sweepId}${flags.db ? ` --db ${displayDb(flags.db)}` : ""}\n`,
           );
           process.exitCode = 1;
         }

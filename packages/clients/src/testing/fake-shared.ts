@@ -49,6 +49,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The fault injected on this request (`none` when it was answered normally). */
   fault: FaultKind;
+  /** When the request arrived (epoch milliseconds): orders it against what other processes stored. */
+  receivedAt: number;
 }
 
 export interface FakeServerBaseOptions {
@@ -190,7 +192,7 @@ export async function startFakeServer(
       const path = url.pathname;
       const method = request.method ?? "GET";
       const fault = drawFault();
-      requests.push({ method, path, headers, body, fault: fault.kind });
+      requests.push({ method, path, headers, body, fault: fault.kind, receivedAt: Date.now() });
 
       void wait(drawLatency())
         .then(() => {

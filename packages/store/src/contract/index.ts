@@ -1,6 +1,7 @@
 import { describe } from "vitest";
 import { aggregatesContract } from "./aggregates.js";
 import { aggregatesRecomputeContract } from "./aggregates-recompute.js";
+import { coordinationContract } from "./coordination.js";
 import type { StoreFactory } from "./factory.js";
 import { labelsContract } from "./labels.js";
 import { listSamplesContract } from "./list-samples.js";
@@ -21,5 +22,6 @@ export function storeContract(backend: string, open: StoreFactory): void {
     describe("sample listing", () => listSamplesContract(open));
     describe("human labels", () => labelsContract(open));
     describe("prompt sets", () => promptSetsContract(open));
+    describe("coordination", () => coordinationContract(open));
   });
 }

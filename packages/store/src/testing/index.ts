@@ -1,0 +1,1 @@
+export { defaultTestPostgresUrl, findTestPostgres, type TestPostgres } from "./postgres.js";
