@@ -20,7 +20,13 @@ import {
 } from "@aflab/core";
 import { z } from "zod";
 import { createConcurrencyLimiter } from "./concurrency.js";
-import type { GenerateRequest, GenerateResult, ModelClient, NativeReasoning } from "./model-client.js";
+import type {
+  GenerateRequest,
+  GenerateResult,
+  ModelClient,
+  NativeReasoning,
+  TokenCountRequest,
+} from "./model-client.js";
 import { classifyProviderError, type ErrorContext, redact } from "./provider-errors.js";
 import type { ProvidersConfig, ProviderType } from "./providers-config.js";
 import { responseCacheKey } from "./response-cache-key.js";
@@ -370,12 +376,32 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
       request.signal,
     );
 
+  // The user's table first: its `claude-opus-4*` must not lose to a default exact `claude-opus-4-6`.
+  const price = priceFor(resolved.modelName, overrides) ?? priceFor(resolved.modelName, defaultPricing);
+  const countTokens = transport.countTokens;
   return {
     id: modelId,
     provider: resolved.provider,
     simulated: false,
     supportsPrefill: resolved.supportsPrefill,
     nativeReasoning: nativeReasoningOf[resolved.type],
+    supportsN: resolved.supportsN,
+    price: price ?? null,
+    ...(countTokens
+      ? {
+          countTokens: (request: TokenCountRequest) =>
+            limiter.run(async () => {
+              const outcome = await withRetries(() => countTokens(request), {
+                modelId,
+                policy,
+                classify: (error) => classifyProviderError(error, errorContext),
+                describeExhausted: (lastError, attempts) =>
+                  `${modelId}: counting tokens gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}; last error: ${lastError.message}`,
+              });
+              return outcome.value;
+            }),
+        }
+      : {}),
     async generate(input: GenerateRequest): Promise<GenerateResult> {
       const started = performance.now();
       const request: GenerateRequest = {
@@ -441,8 +467,6 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
         (total, completion) => addUsage(total, completion.usage),
         emptyUsage,
       );
-      // The user's table first: its `claude-opus-4*` must not lose to a default exact `claude-opus-4-6`.
-      const price = priceFor(resolved.modelName, overrides) ?? priceFor(resolved.modelName, defaultPricing);
       const usageKnown = completions.every((completion) => completion.usageKnown);
       const texts = completions.flatMap((completion) => completion.texts);
       const reasoningList = completions.flatMap((completion) => completion.reasoning);

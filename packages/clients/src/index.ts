@@ -7,6 +7,7 @@ export type {
   GenerateResult,
   ModelClient,
   NativeReasoning,
+  TokenCountRequest,
 } from "./model-client.js";
 export { classifyProviderError, type ErrorContext, isRetryableStatus, redact } from "./provider-errors.js";
 export {

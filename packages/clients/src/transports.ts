@@ -3,7 +3,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk/resources/messages/messages.js";
 import type OpenAI from "openai";
 import { z } from "zod";
-import type { GenerateRequest } from "./model-client.js";
+import type { GenerateRequest, TokenCountRequest } from "./model-client.js";
 import {
   anthropicMessageContent,
   anthropicReasoning,
@@ -31,6 +31,8 @@ export interface Completion {
 /** Sends one request (one HTTP call) to a provider, with `n` completions if the transport allows it. */
 export interface Transport {
   send(request: GenerateRequest, n: number): Promise<Completion>;
+  /** The provider's count of a request's input tokens, where it has one. */
+  countTokens?(request: TokenCountRequest, signal?: AbortSignal): Promise<number>;
 }
 
 export interface TransportSettings {
@@ -125,6 +127,27 @@ export function createAnthropicTransport(settings: TransportSettings): Transport
   // Start loading the SDK now, in the background: by the first request it is usually ready.
   connect().catch(() => {});
   return {
+    async countTokens(request, signal) {
+      const client = await connect();
+      const texts = request.texts.filter((text) => text !== "");
+      const raw: unknown = await client.messages.countTokens(
+        {
+          model: settings.modelName,
+          // The API needs one non-empty message; a single "." stands in when there is nothing to count.
+          messages: [
+            {
+              role: "user",
+              content: texts.length === 0 ? "." : texts.map((text) => ({ type: "text" as const, text })),
+            },
+          ],
+          ...(request.system === "" ? {} : { system: [{ type: "text", text: request.system }] }),
+        },
+        { signal: signal ?? null },
+      );
+      const parsed = z.object({ input_tokens: tokenCount }).safeParse(raw);
+      if (!parsed.success) throw malformed(settings, parsed.error);
+      return parsed.data.input_tokens;
+    },
     async send(request) {
       const client = await connect();
       const prefill = request.prefill ?? "";

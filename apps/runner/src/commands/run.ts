@@ -1,5 +1,12 @@
 import { InputError, type RunConfigInput } from "@aflab/core";
-import { createClientFactory, prepareRun, resumeRun, startPreparedRun, summarizeRun } from "@aflab/engine";
+import {
+  createClientFactory,
+  estimateRun,
+  prepareRun,
+  resumeRun,
+  startPreparedRun,
+  summarizeRun,
+} from "@aflab/engine";
 import type { Command } from "commander";
 import {
   commandController,
@@ -13,6 +20,7 @@ import {
   requireExistingStore,
   resolveDbPath,
 } from "../context.js";
+import { formatEstimateText } from "../estimate-text.js";
 import { createProgress } from "../progress.js";
 import { formatReportText } from "../report-text.js";
 
@@ -59,6 +67,7 @@ export interface RunFlags {
   quiet?: boolean;
   wait?: boolean;
   outageTimeout?: string;
+  dryRun?: boolean;
 }
 
 /** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
@@ -209,6 +218,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   }
   const providers = loadEnvironment({ providers: flags.providers });
   const pricing = loadPricing(flags.pricing);
+  if (flags.dryRun) return dryRunCommand(flags, format, providers, pricing);
   const dbPath = resolveDbPath(flags);
   if (flags.resume ?? flags.retryErrors) {
     refuseSettingsOnResume(flags);
@@ -296,6 +306,32 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   }
 }
 
+/**
+ * `--dry-run`: prepares the run (every input check of a real run) and prints its estimate. No model is
+ * called and no store is opened; the only provider calls are token counts where the provider has them.
+ */
+async function dryRunCommand(
+  flags: RunFlags,
+  format: "table" | "json",
+  providers: ReturnType<typeof loadEnvironment>,
+  pricing: ReturnType<typeof loadPricing>,
+): Promise<{ code: number; runId: string }> {
+  if (flags.resume ?? flags.retryErrors)
+    throw new InputError("--dry-run estimates a new run: drop --resume", { field: "dry-run" });
+  const controller = commandController();
+  const createClient = createClientFactory({
+    cacheMode: cacheMode(flags.cache),
+    providers,
+    pricing,
+  });
+  const prepared = await prepareRun(configFromFlags(flags), { createClient, signal: controller.signal });
+  for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const estimate = await estimateRun(prepared, { signal: controller.signal });
+  if (format === "json") process.stdout.write(`${JSON.stringify({ dryRun: true, ...estimate }, null, 2)}\n`);
+  else process.stdout.write(`${formatEstimateText(estimate)}\n`);
+  return { code: 0, runId: "" };
+}
+
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
@@ -375,6 +411,10 @@ export function registerRunCommand(program: Command): void {
     .option(
       "--wait",
       "with --resume: when another process is running the run, wait for it to end instead of refusing",
+    )
+    .option(
+      "--dry-run",
+      "call no model: print the samples, requests, tokens and cost (live vs batch, cached vs uncached) per model and judge",
     )
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")

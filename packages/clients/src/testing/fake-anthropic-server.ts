@@ -96,7 +96,34 @@ const messagesRequestSchema = z.object({
     .optional(),
 });
 
+/** `POST /v1/messages/count_tokens`: the request of a message, without what only generation needs. */
+const countTokensRequestSchema = messagesRequestSchema.pick({
+  model: true,
+  messages: true,
+  system: true,
+  thinking: true,
+});
+
 type ContentBlock = z.infer<typeof contentBlockSchema>;
+
+function systemBlocksOf(system: string | Array<z.infer<typeof textBlockSchema>> | undefined) {
+  if (system === undefined) return [];
+  return typeof system === "string" ? [{ type: "text" as const, text: system }] : system;
+}
+
+function systemText(system: string | Array<z.infer<typeof textBlockSchema>> | undefined): string {
+  return systemBlocksOf(system)
+    .map((block) => block.text)
+    .join("");
+}
+
+/**
+ * The fake's input-token count of a request: the same deterministic tokenizer (`fakeTokenCount`) for the
+ * count-tokens endpoint and for the usage a message reports, so an estimate can be checked against use.
+ */
+function inputTokensOf(system: string, messages: ReadonlyArray<{ content: string }>): number {
+  return fakeTokenCount(system) + messages.reduce((sum, message) => sum + fakeTokenCount(message.content), 0);
+}
 
 const errorTypes: Record<number, string> = {
   400: "invalid_request_error",
@@ -118,8 +145,9 @@ function textOf(content: string | ContentBlock[]): string {
 }
 
 /**
- * Starts a fake Anthropic Messages API (`POST /v1/messages`, `GET /v1/models`) on 127.0.0.1 speaking the
- * real wire format, with prompt-cache emulation, rate-limit headers and fault injection.
+ * Starts a fake Anthropic Messages API (`POST /v1/messages`, `POST /v1/messages/count_tokens`,
+ * `GET /v1/models`) on 127.0.0.1 speaking the real wire format, with prompt-cache emulation, rate-limit
+ * headers and fault injection. Counted and used input tokens come from the same tokenizer (`fakeTokenCount`).
  *
  * @example
  * const fake = await startFakeAnthropicServer({ respond: () => "<OUTPUT>ok</OUTPUT>" });
@@ -239,6 +267,23 @@ export async function startFakeAnthropicServer(
         last_id: names[names.length - 1] ?? null,
       });
     }
+    if (method === "POST" && path === "/v1/messages/count_tokens") {
+      const parsed = countTokensRequestSchema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return sendError(
+          response,
+          400,
+          `${issue?.path.join(".") ?? "body"}: ${issue?.message ?? "invalid"}`,
+          {},
+        );
+      }
+      if (options.models && !options.models.includes(parsed.data.model))
+        return sendError(response, 404, `model: ${parsed.data.model}`, {});
+      const system = systemText(parsed.data.system);
+      const messages = parsed.data.messages.map((message) => ({ content: textOf(message.content) }));
+      return sendJson(response, 200, { input_tokens: inputTokensOf(system, messages) });
+    }
     if (method !== "POST" || path !== "/v1/messages")
       return sendError(response, 404, `${method} ${path} does not exist`, {});
     if (fault.kind !== "drop" && sendFault(response, fault)) return;
@@ -307,13 +352,8 @@ export async function startFakeAnthropicServer(
         {},
       );
 
-    const systemBlocks =
-      request.system === undefined
-        ? []
-        : typeof request.system === "string"
-          ? [{ type: "text" as const, text: request.system }]
-          : request.system;
-    const system = systemBlocks.map((block) => block.text).join("");
+    const systemBlocks = systemBlocksOf(request.system);
+    const system = systemText(request.system);
     const respond =
       options.respond ?? ((input: FakeAnthropicRequest) => echoText(lastUserText(input.messages)));
     const answer = await respond({
@@ -366,8 +406,7 @@ export async function startFakeAnthropicServer(
         .join("");
       cachedPrefixTokens = fakeTokenCount(cachedPrefix);
     }
-    const totalInput =
-      fakeTokenCount(system) + messages.reduce((sum, m) => sum + fakeTokenCount(m.content), 0);
+    const totalInput = inputTokensOf(system, messages);
     let cacheCreation = 0;
     let cacheRead = 0;
     // Responses from before prompt caching had no cache fields and billed the whole prompt as input.
