@@ -18,6 +18,7 @@ import type { Store } from "@aflab/store";
 import { CircuitBreaker, type CircuitBreakerOptions, isOutageError } from "./circuit-breaker.js";
 import { classifyRun } from "./classify-run.js";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
+import { BudgetExhaustedError, withRunBudget } from "./cost-budget.js";
 import { expandSamples, type SamplePlan } from "./expand.js";
 import { generateSample } from "./generate-sample.js";
 import { newRunId } from "./keys.js";
@@ -44,7 +45,7 @@ export interface RunExperimentOptions extends PrepareOptions, RunLeaseOptions {
 }
 
 /** Why a run stopped early, as a stable code. */
-export type StopCode = "cancelled" | "errors" | "provider_unavailable";
+export type StopCode = "cancelled" | "errors" | "provider_unavailable" | "budget";
 
 export interface RunOutcome {
   runId: string;
@@ -140,7 +141,14 @@ async function resumeHeldRun(
       { field: "resume" },
     );
   }
-  await options.store.updateRun(runId, { status: "running", error: null, total: prepared.total });
+  const newBudget = options.config?.maxCostUsd;
+  await options.store.updateRun(runId, {
+    status: "running",
+    error: null,
+    total: prepared.total,
+    // A budget raised on resume is the run's budget from now on: its report measures spend against it.
+    ...(newBudget === undefined ? {} : { config: { ...run.config, maxCostUsd: newBudget } }),
+  });
   const outcome = await executeRun(runId, prepared, options, lost);
   // A forced re-classification that a crash cut short is finished too, once every sample is there: its
   // classifiers' verdicts are swapped in together (judge calls already made come from the cache).
@@ -159,12 +167,12 @@ async function resumeHeldRun(
 
 async function executeRun(
   runId: string,
-  prepared: PreparedRun,
+  unbudgeted: PreparedRun,
   options: Omit<RunExperimentOptions, "createClient" | "datasetCacheDir">,
   leaseLost: AbortSignal,
 ): Promise<RunOutcome> {
   const { store } = options;
-  const { config } = prepared;
+  const { config } = unbudgeted;
   const secrets = knownSecrets(options.secrets);
   const emit = (event: RunEvent) => options.onEvent?.(event);
   // Everything in flight listens to this signal: the user's cancellation, a provider outage that the
@@ -196,6 +204,16 @@ async function executeRun(
   if (leaseLost.aborted) onLeaseLost();
   else leaseLost.addEventListener("abort", onLeaseLost, { once: true });
   if (options.signal?.aborted) stopWith();
+  // A spending limit stops new requests; those in flight finish and are stored (their worst case fitted).
+  let prepared = unbudgeted;
+  try {
+    prepared = await withRunBudget(store, runId, unbudgeted, (message) => {
+      stopReason ??= { code: "budget", message };
+      breaker.dispose();
+    });
+  } catch (error) {
+    failWith(error);
+  }
 
   const finished = await store.finishedSampleKeys(runId);
   const plans = () =>
@@ -221,7 +239,7 @@ async function executeRun(
   // Finished samples that a crash left without some verdict get classified first (judge calls only).
   // A failure here fails the run like any other: it must not stay `running` with nobody running it.
   try {
-    await classifyMissingVerdicts(runId, prepared, store, emit, signal, secrets);
+    if (fatal === undefined) await classifyMissingVerdicts(runId, prepared, store, emit, signal, secrets);
   } catch (error) {
     failWith(error);
   }
@@ -313,7 +331,8 @@ async function executeRun(
       );
       consecutiveErrors = 0;
     } catch (error) {
-      if (signal.aborted) return;
+      // Not asked because the budget ran out: no failure of the sample, resume asks it.
+      if (signal.aborted || error instanceof BudgetExhaustedError) return;
       if (isFatal(error) || (!model.answered() && isUnreachable(error))) {
         failWith(error);
         return;
@@ -579,9 +598,9 @@ async function classifyAll(
     if (only && !only.has(classifier.name)) continue;
     if (signal?.aborted) return;
     const verdict = await classifySample(classifier, sample, prepared.config, prepared.judge, signal);
-    // A judge call cut short by the cancellation is no verdict: stored as a failure it would count as a
-    // judge failure for good and keep resume from classifying the sample.
-    if (verdict.status === "failed" && signal?.aborted) return;
+    // A judge call cut short by the cancellation (or not sent for the budget) is no verdict: stored as a
+    // failure it would count as a judge failure for good and keep resume from classifying the sample.
+    if (verdict.status === "failed" && (signal?.aborted || prepared.budget?.exhausted)) return;
     await store.putVerdict(
       redactVerdict(
         { ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() },

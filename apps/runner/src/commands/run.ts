@@ -68,6 +68,7 @@ export interface RunFlags {
   wait?: boolean;
   outageTimeout?: string;
   dryRun?: boolean;
+  maxCost?: string;
 }
 
 /** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
@@ -118,6 +119,7 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   if (flags.allowSimulatedJudge) config.allowSimulatedJudge = true;
   set("classifiers", listFlag(flags.classifiers));
   set("label", flags.label);
+  set("maxCostUsd", maxCostFlag(flags.maxCost));
   const fileDataset = config.dataset ?? {};
   // Spreading a string (`dataset: advbench`) would silently fall back to the default query set.
   if (typeof fileDataset !== "object" || fileDataset === null || Array.isArray(fileDataset)) {
@@ -136,6 +138,17 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
     ...(limit !== undefined ? { limit } : {}),
   };
   return config as RunConfigInput;
+}
+
+/** `--max-cost USD`: a budget above 0 (a leading `$` is allowed). */
+function maxCostFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const amount = numberFlag(value.replace(/^\$/, ""), "--max-cost");
+  if (amount === undefined || !(amount > 0))
+    throw new InputError(`--max-cost: expected a budget in USD above 0, got "${value}"`, {
+      field: "max-cost",
+    });
+  return amount;
 }
 
 /** `name=value` pairs from a repeatable flag (--prompt-var, --tier-value). */
@@ -195,7 +208,7 @@ function refuseSettingsOnResume(flags: RunFlags): void {
   if (given.length > 0) {
     throw new InputError(
       `--resume continues a stored run with the settings it started with; ${given.join(", ")} cannot change them ` +
-        "(start a new run instead; --concurrency and the connection limits may change)",
+        "(start a new run instead; --concurrency, --max-cost and the connection limits may change)",
       { field: "resume" },
     );
   }
@@ -275,9 +288,11 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
       ? await resumeRun(resumeId, {
           ...common,
           store: store.get(),
-          ...(flags.concurrency
-            ? { config: { concurrency: integerFlag(flags.concurrency, "--concurrency") } }
-            : {}),
+          config: {
+            ...(flags.concurrency ? { concurrency: integerFlag(flags.concurrency, "--concurrency") } : {}),
+            // A budget is no setting of what the run measures: a resume may raise it.
+            ...(flags.maxCost === undefined ? {} : { maxCostUsd: maxCostFlag(flags.maxCost) }),
+          },
         })
       : await (async () => {
           const prepared = await prepareRun(configFromFlags(flags), {
@@ -415,6 +430,10 @@ export function registerRunCommand(program: Command): void {
     .option(
       "--dry-run",
       "call no model: print the samples, requests, tokens and cost (live vs batch, cached vs uncached) per model and judge",
+    )
+    .option(
+      "--max-cost <usd>",
+      "budget in USD for model and judge calls: no request goes out whose worst case would pass it; the run ends interrupted (budget), resumable with a higher --max-cost",
     )
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
