@@ -1,3 +1,13 @@
+export {
+  type BatchCounts,
+  type BatchPatch,
+  type BatchRequest,
+  type BatchRequestState,
+  type BatchState,
+  type NewBatch,
+  type NewBatchRequest,
+  type RunBatch,
+} from "./batches.js";
 export { collect } from "./collect.js";
 export type { LeaseClaim, RunLease } from "./leases.js";
 export { applyMigrations, type Migration, migrations, schemaVersion } from "./migrations.js";

@@ -37,6 +37,8 @@ describe("migrations", () => {
     await store.close();
     expect(existsSync(path)).toBe(true);
     expect(tableNames(path)).toEqual([
+      "batch_requests",
+      "batches",
       "response_cache",
       "run_leases",
       "runs",

@@ -19,6 +19,14 @@ import {
   verdictStatusSchema,
 } from "@aflab/core";
 import { z } from "zod";
+import type {
+  BatchPatch,
+  BatchRequest,
+  BatchRequestState,
+  NewBatch,
+  NewBatchRequest,
+  RunBatch,
+} from "./batches.js";
 import type { LeaseClaim, RunLease } from "./leases.js";
 import type { Sweep } from "./rows.js";
 import type { SampleQueryInput } from "./sample-query.js";
@@ -284,6 +292,24 @@ export interface Store {
   renewRunLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   releaseRunLease(runId: string, owner: string): Promise<void>;
   getRunLease(runId: string): Promise<RunLease | undefined>;
+  /** Writes a provider batch as `submitting` with its requests (see `batches.ts`), before it is submitted. */
+  createBatch(batch: NewBatch, requests: readonly NewBatchRequest[]): Promise<RunBatch>;
+  getBatch(id: string): Promise<RunBatch | undefined>;
+  /** Records the provider's id of a `submitting` batch (now `in_progress`); false when it was not submitting. */
+  recordBatchSubmitted(id: string, providerBatchId: string): Promise<boolean>;
+  /** Sets a batch's state, counts or end; `abandoned` releases its submitted requests. */
+  updateBatch(id: string, patch: BatchPatch): Promise<void>;
+  /** A run's batches (every run's without one), oldest first. */
+  listBatches(runId?: string): Promise<RunBatch[]>;
+  batchRequests(batchId: string): Promise<BatchRequest[]>;
+  /** Records a request's result once its sample is stored. */
+  settleBatchRequest(
+    customId: string,
+    state: Exclude<BatchRequestState, "submitted" | "released">,
+    costUsd: number | null,
+  ): Promise<void>;
+  /** Keys of the run's samples with a request in a batch being submitted or in flight. */
+  sampleKeysInBatches(runId: string): Promise<Set<string>>;
   /**
    * Rejects when the database file at `path` is no longer the one opened (deleted, or replaced by
    * another file): whatever is written from then on is lost, so no result may be reported.

@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { aggregatesContract } from "./aggregates.js";
+import { batchesContract } from "./batches.js";
 import type { StoreFactory } from "./factory.js";
 import { listSamplesContract } from "./list-samples.js";
 import { recordsContract } from "./records.js";
@@ -15,5 +16,6 @@ export function storeContract(backend: string, open: StoreFactory): void {
     describe("records", () => recordsContract(open));
     describe("aggregates", () => aggregatesContract(open));
     describe("sample listing", () => listSamplesContract(open));
+    describe("provider batches", () => batchesContract(open));
   });
 }
