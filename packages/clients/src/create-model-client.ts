@@ -19,6 +19,7 @@ import {
   type Usage,
 } from "@aflab/core";
 import { z } from "zod";
+import { createAnthropicBatchApi } from "./anthropic-batches.js";
 import { createConcurrencyLimiter } from "./concurrency.js";
 import type {
   GenerateRequest,
@@ -44,6 +45,10 @@ import {
   createOpenAITransport,
   type Transport,
 } from "./transports.js";
+
+function half(value: number | null): number | null {
+  return value === null ? null : value / 2;
+}
 
 /** When responses are cached: `auto` only at temperature 0, `on` always (the epoch keeps repetitions apart), `off` never. */
 export type CacheMode = "auto" | "on" | "off";
@@ -379,6 +384,30 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
   // The user's table first: its `claude-opus-4*` must not lose to a default exact `claude-opus-4-6`.
   const price = priceFor(resolved.modelName, overrides) ?? priceFor(resolved.modelName, defaultPricing);
   const countTokens = transport.countTokens;
+  // Batch replies are billed at the batch price: half of every token kind (cache pricing stacks with it).
+  const batchPrice = price && {
+    input: half(price.input),
+    output: half(price.output),
+    cacheWrite: half(price.cacheWrite),
+    cacheRead: half(price.cacheRead),
+  };
+  const batches =
+    resolved.type === "anthropic"
+      ? createAnthropicBatchApi(settings, (completion) => ({
+          texts: completion.texts,
+          ...(completion.reasoning.some((entry) => entry !== null)
+            ? { reasoning: completion.reasoning }
+            : {}),
+          ...(completion.refusals.some((entry) => entry !== null) ? { refusals: completion.refusals } : {}),
+          stopReason: completion.stopReasons.find((reason) => reason !== null) ?? null,
+          usage: completion.usage,
+          costUsd: batchPrice && completion.usageKnown ? costOf(completion.usage, batchPrice) : null,
+          model: completion.model,
+          cached: false,
+          retries: 0,
+          latencyMs: 0,
+        }))
+      : undefined;
   return {
     id: modelId,
     provider: resolved.provider,
@@ -387,6 +416,7 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
     nativeReasoning: nativeReasoningOf[resolved.type],
     supportsN: resolved.supportsN,
     price: price ?? null,
+    ...(batches ? { batches } : {}),
     ...(countTokens
       ? {
           countTokens: (request: TokenCountRequest) =>

@@ -1,3 +1,4 @@
+export type { BatchApi, BatchCounts, BatchItem, BatchItemResult, BatchStatus } from "./batches.js";
 export { type ConcurrencyLimiter, createConcurrencyLimiter } from "./concurrency.js";
 export { type CacheMode, createModelClient, type ModelClientOptions } from "./create-model-client.js";
 export { loadDotEnv, parseDotEnv } from "./dot-env.js";

@@ -1,4 +1,5 @@
 import type { ApiRefusal, ModelPrice, TurnReasoning, Usage } from "@aflab/core";
+import type { BatchApi } from "./batches.js";
 import type { RetryEvent } from "./retry.js";
 
 export interface ChatMessage {
@@ -84,6 +85,8 @@ export interface ModelClient {
   /** The price the client bills at (USD per million tokens); null when unknown; absent when not known here. */
   readonly price?: ModelPrice | null;
   generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** The provider's batch API (half price, results within a day); absent where the client has none. */
+  readonly batches?: BatchApi;
   /**
    * The provider's own count of a request's input tokens, without calling the model (Anthropic's
    * count-tokens endpoint). Absent where the provider has no such count.

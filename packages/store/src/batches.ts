@@ -190,7 +190,8 @@ export function updateBatch(db: SqliteDb, id: string, patch: BatchPatch): void {
     if (patch.state !== undefined) db.run("UPDATE batches SET state = ? WHERE id = ?", patch.state, id);
     if (patch.counts !== undefined)
       db.run("UPDATE batches SET counts = ? WHERE id = ?", JSON.stringify(patch.counts), id);
-    if (patch.endedAt !== undefined) db.run("UPDATE batches SET ended_at = ? WHERE id = ?", patch.endedAt, id);
+    if (patch.endedAt !== undefined)
+      db.run("UPDATE batches SET ended_at = ? WHERE id = ?", patch.endedAt, id);
     // An abandoned batch never reached the provider: its requests are free to go in another batch.
     if (patch.state === "abandoned")
       db.run("UPDATE batch_requests SET state = 'released' WHERE batch_id = ? AND state = 'submitted'", id);

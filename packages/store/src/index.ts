@@ -1,12 +1,12 @@
-export {
-  type BatchCounts,
-  type BatchPatch,
-  type BatchRequest,
-  type BatchRequestState,
-  type BatchState,
-  type NewBatch,
-  type NewBatchRequest,
-  type RunBatch,
+export type {
+  BatchCounts,
+  BatchPatch,
+  BatchRequest,
+  BatchRequestState,
+  BatchState,
+  NewBatch,
+  NewBatchRequest,
+  RunBatch,
 } from "./batches.js";
 export { collect } from "./collect.js";
 export type { LeaseClaim, RunLease } from "./leases.js";

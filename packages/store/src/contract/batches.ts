@@ -47,8 +47,24 @@ export function batchesContract(open: StoreFactory): void {
     await store.settleBatchRequest("b1_0", "succeeded", 0.01);
     await store.settleBatchRequest("b1_1", "errored", null);
     expect(await store.batchRequests("b1")).toEqual([
-      { customId: "b1_0", batchId: "b1", runId: "run-1", sampleKey: "key-0", round: 0, state: "succeeded", costUsd: 0.01 },
-      { customId: "b1_1", batchId: "b1", runId: "run-1", sampleKey: "key-1", round: 0, state: "errored", costUsd: null },
+      {
+        customId: "b1_0",
+        batchId: "b1",
+        runId: "run-1",
+        sampleKey: "key-0",
+        round: 0,
+        state: "succeeded",
+        costUsd: 0.01,
+      },
+      {
+        customId: "b1_1",
+        batchId: "b1",
+        runId: "run-1",
+        sampleKey: "key-1",
+        round: 0,
+        state: "errored",
+        costUsd: null,
+      },
     ]);
     expect(await store.sampleKeysInBatches("run-1")).toEqual(new Set());
     expect(await store.listBatches("run-1")).toEqual([
@@ -61,7 +77,10 @@ export function batchesContract(open: StoreFactory): void {
   it("releases the requests of an abandoned batch, and refuses malformed ids", async () => {
     await store.createBatch(batch, requests);
     await store.updateBatch("b1", { state: "abandoned" });
-    expect((await store.batchRequests("b1")).map((request) => request.state)).toEqual(["released", "released"]);
+    expect((await store.batchRequests("b1")).map((request) => request.state)).toEqual([
+      "released",
+      "released",
+    ]);
     expect(await store.sampleKeysInBatches("run-1")).toEqual(new Set());
     await expect(
       store.createBatch({ ...batch, id: "b2" }, [{ customId: "has space", sampleKey: "key-0" }]),
