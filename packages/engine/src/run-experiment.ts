@@ -15,6 +15,7 @@ import {
   scrubSecrets,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
+import { runBatches } from "./batch-run.js";
 import { CircuitBreaker, type CircuitBreakerOptions, isOutageError } from "./circuit-breaker.js";
 import { classifyRun } from "./classify-run.js";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
@@ -42,6 +43,8 @@ export interface RunExperimentOptions extends PrepareOptions, RunLeaseOptions {
   secrets?: readonly string[];
   /** When an outage stops the run: outage answers in a row, and how long to wait for the provider. */
   circuitBreaker?: CircuitBreakerOptions;
+  /** Ask the model through its provider's batch API instead of live calls (see `batch-run.ts`). */
+  batch?: { pollMs?: number; maxRequestsPerBatch?: number };
 }
 
 /** Why a run stopped early, as a stable code. */
@@ -262,6 +265,20 @@ async function executeRun(
     emit({ type: "sample-end", runId, key: plan.key, status: stored.status, done, total: prepared.total });
   };
 
+  const generationSettings = (plan: SamplePlan) => ({
+    system: prepared.system,
+    userTurn: prepared.prompt.userTurn(plan.query, plan.tier),
+    protocol: config.protocol,
+    maxTurns: config.maxTurns,
+    temperature: config.temperature,
+    maxTokens: config.maxTokens,
+    prefill: config.prefill ?? prepared.prompt.prefill,
+    epoch: plan.epoch,
+    seed: config.seed,
+    ...(config.thinkingBudget === undefined ? {} : { thinkingBudget: config.thinkingBudget }),
+    scratchpadSource: config.scratchpadSource,
+  });
+
   /** Stores and classifies a generated sample while its lane goes on to the next request. */
   const persistQueue = new PersistQueue(config.concurrency, failWith);
   const persistSample = async (plan: SamplePlan, sample: SampleInput): Promise<void> => {
@@ -310,20 +327,7 @@ async function executeRun(
     const startedAt = new Date().toISOString();
     let sample: SampleInput;
     try {
-      const generated = await generateSample(model.client, {
-        system: prepared.system,
-        userTurn: prepared.prompt.userTurn(plan.query, plan.tier),
-        protocol: config.protocol,
-        maxTurns: config.maxTurns,
-        temperature: config.temperature,
-        maxTokens: config.maxTokens,
-        prefill: config.prefill ?? prepared.prompt.prefill,
-        epoch: plan.epoch,
-        seed: config.seed,
-        ...(config.thinkingBudget === undefined ? {} : { thinkingBudget: config.thinkingBudget }),
-        scratchpadSource: config.scratchpadSource,
-        signal,
-      });
+      const generated = await generateSample(model.client, { ...generationSettings(plan), signal });
       // Redacted before anything else sees it: the judges, the store and the events.
       sample = redactSample(
         { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated },
@@ -374,11 +378,44 @@ async function executeRun(
   const pendingPlans = function* () {
     for (const plan of plans()) if (!finished.has(plan.key)) yield plan;
   };
+  // Two execution strategies: the live pool of lanes, or the provider's batch API.
   try {
-    await runPool(pendingPlans(), config.concurrency, gatedWorker, {
-      signal,
-      shouldStop: () => fatal !== undefined || stopReason !== null,
-    });
+    if (fatal !== undefined) {
+      // Nothing runs after a failure found while preparing (a budget that cannot be kept).
+    } else if (options.batch) {
+      if (config.maxCostUsd !== undefined)
+        throw new InputError(
+          "--max-cost budgets live requests: drop it with --batch (see --dry-run for a batch's cost)",
+          {
+            field: "batch",
+          },
+        );
+      await runBatches({
+        runId,
+        model: prepared.model,
+        store,
+        signal,
+        plans: [...pendingPlans()],
+        settingsFor: generationSettings,
+        finish: async (plan, generated, startedAt) => {
+          const sample = redactSample(
+            { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated },
+            secrets,
+          );
+          await persistQueue.add(() => persistSample(plan, sample));
+        },
+        fail: storeErroredSample,
+        flush: () => persistQueue.drain(),
+        emit,
+        pollMs: options.batch.pollMs ?? 30_000,
+        maxRequestsPerBatch: options.batch.maxRequestsPerBatch ?? 2_000,
+      });
+    } else {
+      await runPool(pendingPlans(), config.concurrency, gatedWorker, {
+        signal,
+        shouldStop: () => fatal !== undefined || stopReason !== null,
+      });
+    }
   } catch (error) {
     failWith(error);
   }

@@ -64,6 +64,8 @@ export interface BatchRequest {
   state: BatchRequestState;
   /** What the request cost at the batch price, once its result is stored (null: unknown or none). */
   costUsd: number | null;
+  /** A succeeded request's reply as the engine stored it (JSON), else null. */
+  reply: string | null;
 }
 
 export const newBatchSchema = z.object({
@@ -79,6 +81,8 @@ export type NewBatch = z.infer<typeof newBatchSchema>;
 export const newBatchRequestSchema = z.object({
   customId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "expected letters, digits, _ or - (at most 64)"),
   sampleKey: z.string().min(1),
+  /** The request's conversation round; default the batch's. */
+  round: z.number().int().nonnegative().optional(),
 });
 export type NewBatchRequest = z.infer<typeof newBatchRequestSchema>;
 
@@ -111,6 +115,7 @@ interface BatchRequestRow {
   round: number;
   state: string;
   cost_usd: number | null;
+  reply: string | null;
 }
 
 function rowToBatch(row: BatchRow): RunBatch {
@@ -138,6 +143,7 @@ function rowToRequest(row: BatchRequestRow): BatchRequest {
     round: row.round,
     state: batchRequestStateSchema.parse(row.state),
     costUsd: row.cost_usd,
+    reply: row.reply,
   };
 }
 
@@ -157,13 +163,13 @@ export function createBatch(db: SqliteDb, batch: NewBatch, requests: readonly Ne
     );
     for (const request of requests)
       db.run(
-        `INSERT INTO batch_requests (custom_id, batch_id, run_id, sample_key, round, state, cost_usd)
-         VALUES (?, ?, ?, ?, ?, 'submitted', NULL)`,
+        `INSERT INTO batch_requests (custom_id, batch_id, run_id, sample_key, round, state, cost_usd, reply)
+         VALUES (?, ?, ?, ?, ?, 'submitted', NULL, NULL)`,
         request.customId,
         batch.id,
         batch.runId,
         request.sampleKey,
-        batch.round,
+        request.round ?? batch.round,
       );
     return getBatch(db, batch.id) as RunBatch;
   });
@@ -219,8 +225,32 @@ export function settleBatchRequest(
   customId: string,
   state: Exclude<BatchRequestState, "submitted" | "released">,
   costUsd: number | null,
+  reply: string | null = null,
 ): void {
-  db.run("UPDATE batch_requests SET state = ?, cost_usd = ? WHERE custom_id = ?", state, costUsd, customId);
+  db.run(
+    "UPDATE batch_requests SET state = ?, cost_usd = ?, reply = ? WHERE custom_id = ?",
+    state,
+    costUsd,
+    reply,
+    customId,
+  );
+}
+
+/**
+ * The run's succeeded requests with replies whose samples are not finished yet (by sample, then round):
+ * work already paid for that a later round, or the sample's storing after a crash, still needs.
+ */
+export function succeededRequests(db: SqliteDb, runId: string): BatchRequest[] {
+  return db
+    .all<BatchRequestRow>(
+      `SELECT * FROM batch_requests AS request
+       WHERE run_id = ? AND state = 'succeeded' AND reply IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM samples WHERE samples.run_id = request.run_id
+           AND samples.key = request.sample_key AND samples.status IN ('complete', 'failed'))
+       ORDER BY sample_key, round`,
+      runId,
+    )
+    .map(rowToRequest);
 }
 
 /** Sample keys of the run with a request in a batch that is being submitted or in flight. */

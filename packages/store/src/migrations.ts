@@ -232,7 +232,10 @@ CREATE TABLE batch_requests (
   sample_key TEXT NOT NULL,
   round INTEGER NOT NULL,
   state TEXT NOT NULL,
-  cost_usd REAL
+  cost_usd REAL,
+  -- A succeeded request's reply (JSON), kept until its sample is stored: a later round of the multi-turn
+  -- protocol is built from it after a crash, so a reply already paid for is never asked again.
+  reply TEXT
 );
 CREATE INDEX batch_requests_by_batch ON batch_requests(batch_id);
 CREATE INDEX batch_requests_by_run ON batch_requests(run_id, state);

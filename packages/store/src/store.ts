@@ -362,8 +362,12 @@ class SqliteStore implements Store {
     customId: string,
     state: Exclude<BatchRequestState, "submitted" | "released">,
     costUsd: number | null,
+    reply: string | null = null,
   ): Promise<void> {
-    return this.write((db) => batches.settleBatchRequest(db, customId, state, costUsd));
+    return this.write((db) => batches.settleBatchRequest(db, customId, state, costUsd, reply));
+  }
+  succeededBatchRequests(runId: string): Promise<BatchRequest[]> {
+    return this.read((db) => batches.succeededRequests(db, runId));
   }
   async sampleKeysInBatches(runId: string): Promise<Set<string>> {
     return new Set(await this.read((db) => batches.sampleKeysInFlight(db, runId)));

@@ -302,12 +302,15 @@ export interface Store {
   /** A run's batches (every run's without one), oldest first. */
   listBatches(runId?: string): Promise<RunBatch[]>;
   batchRequests(batchId: string): Promise<BatchRequest[]>;
-  /** Records a request's result once its sample is stored. */
+  /** Records a request's result (and a succeeded one's reply, as JSON) once it is read. */
   settleBatchRequest(
     customId: string,
     state: Exclude<BatchRequestState, "submitted" | "released">,
     costUsd: number | null,
+    reply?: string | null,
   ): Promise<void>;
+  /** The run's succeeded requests with replies whose samples are not finished, by sample key then round. */
+  succeededBatchRequests(runId: string): Promise<BatchRequest[]>;
   /** Keys of the run's samples with a request in a batch being submitted or in flight. */
   sampleKeysInBatches(runId: string): Promise<Set<string>>;
   /**

@@ -44,9 +44,9 @@ export function batchesContract(open: StoreFactory): void {
     await store.recordBatchSubmitted("b1", "msgbatch_1");
     const counts = { processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 };
     await store.updateBatch("b1", { state: "ended", counts, endedAt: "2026-01-01T01:00:00.000Z" });
-    await store.settleBatchRequest("b1_0", "succeeded", 0.01);
+    await store.settleBatchRequest("b1_0", "succeeded", 0.01, '{"texts":["hi"]}');
     await store.settleBatchRequest("b1_1", "errored", null);
-    expect(await store.batchRequests("b1")).toEqual([
+    const settled = [
       {
         customId: "b1_0",
         batchId: "b1",
@@ -55,6 +55,7 @@ export function batchesContract(open: StoreFactory): void {
         round: 0,
         state: "succeeded",
         costUsd: 0.01,
+        reply: '{"texts":["hi"]}',
       },
       {
         customId: "b1_1",
@@ -64,8 +65,11 @@ export function batchesContract(open: StoreFactory): void {
         round: 0,
         state: "errored",
         costUsd: null,
+        reply: null,
       },
-    ]);
+    ];
+    expect(await store.batchRequests("b1")).toEqual(settled);
+    expect(await store.succeededBatchRequests("run-1")).toEqual([settled[0]]);
     expect(await store.sampleKeysInBatches("run-1")).toEqual(new Set());
     expect(await store.listBatches("run-1")).toEqual([
       expect.objectContaining({ id: "b1", state: "ended", counts, endedAt: "2026-01-01T01:00:00.000Z" }),
