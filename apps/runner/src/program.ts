@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatCliError } from "./cli-error.js";
+import { registerBatchesCommand } from "./commands/batches.js";
 import { registerClassifyCommand } from "./commands/classify.js";
 import { registerCompareCommand } from "./commands/compare.js";
 import { registerDemoCommand } from "./commands/demo.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerReportCommand(program);
   registerRunsCommand(program);
+  registerBatchesCommand(program);
   registerDemoCommand(program);
   registerVariantsCommand(program);
   registerClassifyCommand(program);

@@ -1,3 +1,4 @@
+export { requireBatchApi } from "./batch-run.js";
 export { type ClassifyOutcome, type ClassifyRunOptions, classifyRun } from "./classify-run.js";
 export { type ClientFactoryOptions, createClientFactory } from "./client-factory.js";
 export { compareRuns } from "./compare.js";

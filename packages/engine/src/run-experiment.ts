@@ -378,11 +378,17 @@ async function executeRun(
   const pendingPlans = function* () {
     for (const plan of plans()) if (!finished.has(plan.key)) yield plan;
   };
-  // Two execution strategies: the live pool of lanes, or the provider's batch API.
+  // Two execution strategies: the live pool of lanes, or the provider's batch API. A run with batches in
+  // flight goes on in batches even when resumed without --batch: asked live, their samples would be paid twice.
+  const batchOptions =
+    options.batch ??
+    ((await store.listBatches(runId)).some((batch) => ["submitting", "in_progress", "ended"].includes(batch.state))
+      ? {}
+      : undefined);
   try {
     if (fatal !== undefined) {
       // Nothing runs after a failure found while preparing (a budget that cannot be kept).
-    } else if (options.batch) {
+    } else if (batchOptions) {
       if (config.maxCostUsd !== undefined)
         throw new InputError(
           "--max-cost budgets live requests: drop it with --batch (see --dry-run for a batch's cost)",
@@ -407,8 +413,8 @@ async function executeRun(
         fail: storeErroredSample,
         flush: () => persistQueue.drain(),
         emit,
-        pollMs: options.batch.pollMs ?? 30_000,
-        maxRequestsPerBatch: options.batch.maxRequestsPerBatch ?? 2_000,
+        pollMs: batchOptions.pollMs ?? 30_000,
+        maxRequestsPerBatch: batchOptions.maxRequestsPerBatch ?? 2_000,
       });
     } else {
       await runPool(pendingPlans(), config.concurrency, gatedWorker, {

@@ -3,6 +3,7 @@ import {
   createClientFactory,
   estimateRun,
   prepareRun,
+  requireBatchApi,
   resumeRun,
   startPreparedRun,
   summarizeRun,
@@ -69,6 +70,8 @@ export interface RunFlags {
   outageTimeout?: string;
   dryRun?: boolean;
   maxCost?: string;
+  batch?: boolean;
+  batchPollInterval?: string;
 }
 
 /** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
@@ -138,6 +141,16 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
     ...(limit !== undefined ? { limit } : {}),
   };
   return config as RunConfigInput;
+}
+
+/** `--batch-poll-interval SECONDS` in milliseconds (default 30 s). */
+function batchPollMs(value: string | undefined): number {
+  const seconds = numberFlag(value, "--batch-poll-interval") ?? 30;
+  if (!(seconds > 0))
+    throw new InputError(`--batch-poll-interval: expected seconds above 0, got "${value}"`, {
+      field: "batch-poll-interval",
+    });
+  return Math.round(seconds * 1000);
 }
 
 /** `--max-cost USD`: a budget above 0 (a leading `$` is allowed). */
@@ -283,6 +296,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
       ...(outageTimeoutSeconds === undefined
         ? {}
         : { circuitBreaker: { giveUpAfterMs: outageTimeoutSeconds * 1000 } }),
+      ...(flags.batch ? { batch: { pollMs: batchPollMs(flags.batchPollInterval) } } : {}),
     };
     const outcome = resumeId
       ? await resumeRun(resumeId, {
@@ -300,6 +314,14 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
             signal: controller.signal,
           });
           for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
+          // Refused before the run is written: a model without a batch API, a budget with batches.
+          if (flags.batch) {
+            requireBatchApi(prepared.model);
+            if (prepared.config.maxCostUsd !== undefined)
+              throw new InputError("--max-cost budgets live requests: drop it with --batch (--dry-run shows a batch's cost)", {
+                field: "batch",
+              });
+          }
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
     // A store deleted or replaced since it was opened holds none of this: no report from it.
@@ -435,6 +457,11 @@ export function registerRunCommand(program: Command): void {
       "--max-cost <usd>",
       "budget in USD for model and judge calls: no request goes out whose worst case would pass it; the run ends interrupted (budget), resumable with a higher --max-cost",
     )
+    .option(
+      "--batch",
+      "ask the model through the provider's batch API (Anthropic Message Batches: half price, results within 24 h); resumable at any point",
+    )
+    .option("--batch-poll-interval <seconds>", "with --batch: seconds between polls of a batch in progress (default 30)")
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
     .action(async (flags: RunFlags) => {
