@@ -22,7 +22,12 @@ async function answer(request: { system: string; messages: ChatMessage[] }): Pro
   const first = request.messages[0]?.content ?? "";
   if (request.messages.length === 1 && /case \d*[13579]\b/.test(first))
     return "<SCRATCHPAD_REASONING>Let me weigh this first.</SCRATCHPAD_REASONING>";
-  const result = await organism.generate({ system: request.system, messages: request.messages, temperature: 1, maxTokens: 4096 });
+  const result = await organism.generate({
+    system: request.system,
+    messages: request.messages,
+    temperature: 1,
+    maxTokens: 4096,
+  });
   return result.texts[0] ?? "";
 }
 
@@ -32,7 +37,10 @@ async function fake(options: Parameters<typeof startFakeAnthropicServer>[0] = {}
   return server;
 }
 
-const environment = (server: FakeServer) => ({ ANTHROPIC_API_KEY: server.apiKey, ANTHROPIC_BASE_URL: server.baseUrl });
+const environment = (server: FakeServer) => ({
+  ANTHROPIC_API_KEY: server.apiKey,
+  ANTHROPIC_BASE_URL: server.baseUrl,
+});
 
 function runArgs(dataset: string, db: string): string[] {
   return [
@@ -132,20 +140,22 @@ describe("aflab run --batch under kill -9", () => {
     const kills: string[] = [];
     for (const makePoint of killPoints) {
       const point = makePoint();
-      const args = runId ? ["run", "--resume", runId, "--batch-poll-interval", "0.05", "--quiet", "--db", db] : batchArgs;
+      const args = runId
+        ? ["run", "--resume", runId, "--batch-poll-interval", "0.05", "--quiet", "--db", db]
+        : batchArgs;
       const child = startCli(args, directory, environment(server));
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       const started = Date.now();
       await Promise.race([
         exited,
-        waitFor(() => (point.ready() ? true : undefined), point.what, 120_000, 5).then(() =>
-          // A little further into that phase, at a random point.
-          new Promise((resolve) => setTimeout(resolve, between(0, 150))),
+        waitFor(() => (point.ready() ? true : undefined), point.what, 120_000, 5).then(
+          () =>
+            // A little further into that phase, at a random point.
+            new Promise((resolve) => setTimeout(resolve, between(0, 150))),
         ),
       ]);
       await killHard(child);
       kills.push(`${point.what} after ${Date.now() - started} ms`);
-      console.log("KILL", kills.at(-1), count(db, "SELECT COUNT(*) AS count FROM samples"));
       runId ||= peek(db, (raw) => (raw.prepare("SELECT id FROM runs").get() as { id: string }).id) ?? "";
       expect(runId, `no run after ${Date.now() - started} ms`).not.toBe("");
     }

@@ -74,7 +74,16 @@ export function createAnthropicBatchApi(
   return {
     provider: "anthropic",
     limits: { requests: 100_000, bytes: 256 * 1024 * 1024 },
-    requestBytes: (item) => Buffer.byteLength(JSON.stringify(body(item))) + 1,
+    // A bound, not a serialisation (that would allocate every body twice): the texts' UTF-8 bytes with
+    // room for JSON escaping, plus the fields around them.
+    requestBytes: (item) => {
+      const request = item.request;
+      let text = Buffer.byteLength(request.system) + Buffer.byteLength(request.prefill ?? "");
+      for (const message of request.messages)
+        text +=
+          Buffer.byteLength(message.content) + Buffer.byteLength(JSON.stringify(message.reasoning ?? null));
+      return Math.ceil(text * 1.25) + 1024;
+    },
     async submit(items, signal) {
       const client = await connect();
       const raw: unknown = await client.messages.batches.create(

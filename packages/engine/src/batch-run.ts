@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type {
   BatchApi,
   BatchItem,
+  BatchItemResult,
   BatchStatus,
   GenerateRequest,
   GenerateResult,
@@ -46,8 +47,9 @@ export interface BatchRunContext {
   emit: (event: RunEvent) => void;
   /** Between two polls of a batch in progress. */
   pollMs: number;
-  /** At most this many requests per batch (below the provider's own limit): bounds memory. */
+  /** At most this many requests and bytes per batch (below the provider's own limits): bounds memory. */
   maxRequestsPerBatch: number;
+  maxBytesPerBatch: number;
 }
 
 /** The request generateSample would send next, thrown by the replaying client. */
@@ -158,7 +160,7 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
   };
 
   // A batch the previous process was submitting when it died: adopt it if the provider has it, else release it.
-  const resolveSubmitting = async (batch: RunBatch) => {
+  const resolveSubmitting = async (batch: RunBatch): Promise<"adopted" | "abandoned"> => {
     const recorded = new Set(
       (await store.listBatches()).flatMap((entry) => (entry.providerBatchId ? [entry.providerBatchId] : [])),
     );
@@ -172,7 +174,7 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
     if (candidates.length === 0) {
       await store.updateBatch(batch.id, { state: "abandoned" });
       emitBatch({ ...batch, state: "abandoned" });
-      return;
+      return "abandoned";
     }
     if (candidates.length > 1)
       throw new AflabError(
@@ -182,42 +184,52 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
       );
     const [found] = candidates;
     if (found) await store.recordBatchSubmitted(batch.id, found.providerBatchId);
+    return "adopted";
   };
 
   const submit = async (entries: Array<{ plan: SamplePlan; next: NextRequest }>) => {
-    const id = `b${randomBytes(6).toString("hex")}`;
-    const items: BatchItem[] = entries.map((entry, index) => ({
-      customId: `${id}_${index}`,
-      request: entry.next.request,
-    }));
-    const batch = await store.createBatch(
-      {
-        id,
-        runId,
-        provider: api.provider,
-        modelId: model.id,
-        round: Math.max(...entries.map((entry) => entry.next.round)),
-        createdAt: new Date().toISOString(),
-      },
-      entries.map((entry, index) => ({
+    for (let attempt = 1; ; attempt++) {
+      const id = `b${randomBytes(6).toString("hex")}`;
+      const items: BatchItem[] = entries.map((entry, index) => ({
         customId: `${id}_${index}`,
-        sampleKey: entry.plan.key,
-        round: entry.next.round,
-      })),
-    );
-    let status: BatchStatus;
-    try {
-      // Not cancellable: a submission cut short would leave it unknown whether the provider has the batch.
-      status = await api.submit(items);
-    } catch (error) {
-      // An HTTP answer means the provider refused it: nothing was submitted. Without one it is unknown,
-      // and the batch stays `submitting` for resume to look for.
-      if (error instanceof Error && "status" in error && typeof error.status === "number")
-        await store.updateBatch(id, { state: "abandoned" });
-      throw error;
+        request: entry.next.request,
+      }));
+      const batch = await store.createBatch(
+        {
+          id,
+          runId,
+          provider: api.provider,
+          modelId: model.id,
+          round: Math.max(...entries.map((entry) => entry.next.round)),
+          createdAt: new Date().toISOString(),
+        },
+        entries.map((entry, index) => ({
+          customId: `${id}_${index}`,
+          sampleKey: entry.plan.key,
+          round: entry.next.round,
+        })),
+      );
+      let status: BatchStatus;
+      try {
+        // Not cancellable: a submission cut short would leave it unknown whether the provider has the batch.
+        status = await api.submit(items);
+      } catch (error) {
+        // An HTTP answer means the provider refused it: nothing was submitted.
+        if (error instanceof Error && "status" in error && typeof error.status === "number") {
+          await store.updateBatch(id, { state: "abandoned" });
+          throw error;
+        }
+        // Without an answer (a dropped connection) it is unknown: the batch is looked for as resume would,
+        // adopted if the provider has it, else submitted again under new custom ids.
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+        if ((await resolveSubmitting(batch)) === "adopted") return;
+        continue;
+      }
+      await store.recordBatchSubmitted(id, status.providerBatchId);
+      emitBatch({ ...batch, providerBatchId: status.providerBatchId, state: "in_progress" }, status);
+      return;
     }
-    await store.recordBatchSubmitted(id, status.providerBatchId);
-    emitBatch({ ...batch, providerBatchId: status.providerBatchId, state: "in_progress" }, status);
   };
 
   /** Reads an ended batch's results into the store: each reply before its sample. */
@@ -245,45 +257,64 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
       if ("next" in step) requestCache.set(customId, step.next.request);
     }
     if (!batch.providerBatchId) return;
-    for await (const result of api.results(batch.providerBatchId, requestOf, signal)) {
-      const entry = requests.get(result.customId);
-      if (!entry)
-        throw new AflabError(
-          "internal",
-          `provider batch ${batch.providerBatchId} holds custom id ${result.customId}, none of batch ${batch.id}'s: it is not this run's batch`,
-        );
-      if (entry.state !== "submitted") continue;
-      const plan = planByKey.get(entry.sampleKey);
-      if (!plan) continue;
-      if (result.type === "succeeded") {
-        await store.settleBatchRequest(
-          result.customId,
-          "succeeded",
-          result.result.costUsd,
-          JSON.stringify(result.result),
-        );
-        const list = replies.get(entry.sampleKey) ?? [];
-        list[entry.round] = result.result;
-        replies.set(entry.sampleKey, list);
-        const step = await advance(model, context.settingsFor(plan), list);
-        if ("done" in step) {
+    // Results are recorded a page at a time (one write each), then their samples are made: a reply is
+    // in the store before its sample, so a crash between the two loses nothing.
+    let page: BatchItemResult[] = [];
+    const handlePage = async () => {
+      const fresh = page.filter((result) => {
+        const entry = requests.get(result.customId);
+        if (!entry)
+          throw new AflabError(
+            "internal",
+            `provider batch ${batch.providerBatchId} holds custom id ${result.customId}, none of batch ${batch.id}'s: it is not this run's batch`,
+          );
+        return entry.state === "submitted" && planByKey.has(entry.sampleKey);
+      });
+      page = [];
+      await store.settleBatchRequests(
+        fresh.map((result) =>
+          result.type === "succeeded"
+            ? {
+                customId: result.customId,
+                state: "succeeded" as const,
+                costUsd: result.result.costUsd,
+                reply: JSON.stringify(result.result),
+              }
+            : { customId: result.customId, state: result.type, costUsd: null, reply: null },
+        ),
+      );
+      for (const result of fresh) {
+        const entry = requests.get(result.customId);
+        const plan = entry && planByKey.get(entry.sampleKey);
+        if (!entry || !plan) continue;
+        if (result.type === "succeeded") {
+          const list = replies.get(entry.sampleKey) ?? [];
+          list[entry.round] = result.result;
+          replies.set(entry.sampleKey, list);
+          const step = await advance(model, context.settingsFor(plan), list);
+          if ("done" in step) {
+            replies.delete(entry.sampleKey);
+            await context.finish(plan, step.done, started(plan.key));
+          }
+        } else {
           replies.delete(entry.sampleKey);
-          await context.finish(plan, step.done, started(plan.key));
+          erroredHere.add(plan.key);
+          await context.fail(
+            plan,
+            started(plan.key),
+            new ProviderError(`batch request ${result.customId} ${result.type}: ${result.message}`, {
+              provider: api.provider,
+              isRetryable: true,
+            }),
+          );
         }
-      } else {
-        await store.settleBatchRequest(result.customId, result.type, null);
-        replies.delete(entry.sampleKey);
-        erroredHere.add(plan.key);
-        await context.fail(
-          plan,
-          started(plan.key),
-          new ProviderError(`batch request ${result.customId} ${result.type}: ${result.message}`, {
-            provider: api.provider,
-            isRetryable: true,
-          }),
-        );
       }
+    };
+    for await (const result of api.results(batch.providerBatchId, requestOf, signal)) {
+      page.push(result);
+      if (page.length >= 200) await handlePage();
     }
+    await handlePage();
     await store.updateBatch(batch.id, { state: "done" });
     emitBatch({ ...batch, state: "done" });
   };
@@ -325,33 +356,35 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
     if (signal.aborted) return;
 
     // What each unfinished sample needs next: nothing (it can be stored from its replies) or a request.
+    // Requests go out in chunks as they are made, split at the provider's limits and ours (requests and
+    // bytes), so memory holds one batch's requests, whatever the run's size.
     const finished = await store.finishedSampleKeys(runId);
     const inFlight = await store.sampleKeysInBatches(runId);
-    const next: Array<{ plan: SamplePlan; next: NextRequest }> = [];
+    const byteLimit = Math.min(api.limits.bytes - 1024 * 1024, context.maxBytesPerBatch);
+    const requestLimit = Math.min(api.limits.requests, context.maxRequestsPerBatch);
+    let chunk: Array<{ plan: SamplePlan; next: NextRequest }> = [];
+    let bytes = 0;
+    let submitted = 0;
     for (const plan of context.plans) {
+      if (signal.aborted) return;
       if (finished.has(plan.key) || inFlight.has(plan.key) || erroredHere.has(plan.key)) continue;
       const step = await advance(model, context.settingsFor(plan), replies.get(plan.key) ?? []);
-      if ("done" in step) await context.finish(plan, step.done, started(plan.key));
-      else next.push({ plan, next: step.next });
-    }
-    if (next.length === 0) return;
-
-    // Split at the provider's limits (and ours, which bounds memory): requests and bytes.
-    const byteLimit = api.limits.bytes - 1024 * 1024;
-    const requestLimit = Math.min(api.limits.requests, context.maxRequestsPerBatch);
-    let chunk: typeof next = [];
-    let bytes = 0;
-    for (const entry of next) {
-      if (signal.aborted) return;
-      const size = api.requestBytes({ customId: "b000000000000_000000", request: entry.next.request });
+      if ("done" in step) {
+        await context.finish(plan, step.done, started(plan.key));
+        continue;
+      }
+      const size = api.requestBytes({ customId: "b000000000000_000000", request: step.next.request });
       if (chunk.length > 0 && (chunk.length >= requestLimit || bytes + size > byteLimit)) {
         await submit(chunk);
+        submitted += chunk.length;
         chunk = [];
         bytes = 0;
       }
-      chunk.push(entry);
+      chunk.push({ plan, next: step.next });
       bytes += size;
     }
     if (chunk.length > 0) await submit(chunk);
+    submitted += chunk.length;
+    if (submitted === 0) return;
   }
 }

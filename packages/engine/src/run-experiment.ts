@@ -44,7 +44,7 @@ export interface RunExperimentOptions extends PrepareOptions, RunLeaseOptions {
   /** When an outage stops the run: outage answers in a row, and how long to wait for the provider. */
   circuitBreaker?: CircuitBreakerOptions;
   /** Ask the model through its provider's batch API instead of live calls (see `batch-run.ts`). */
-  batch?: { pollMs?: number; maxRequestsPerBatch?: number };
+  batch?: { pollMs?: number; maxRequestsPerBatch?: number; maxBytesPerBatch?: number };
 }
 
 /** Why a run stopped early, as a stable code. */
@@ -382,7 +382,9 @@ async function executeRun(
   // flight goes on in batches even when resumed without --batch: asked live, their samples would be paid twice.
   const batchOptions =
     options.batch ??
-    ((await store.listBatches(runId)).some((batch) => ["submitting", "in_progress", "ended"].includes(batch.state))
+    ((await store.listBatches(runId)).some((batch) =>
+      ["submitting", "in_progress", "ended"].includes(batch.state),
+    )
       ? {}
       : undefined);
   try {
@@ -415,6 +417,7 @@ async function executeRun(
         emit,
         pollMs: batchOptions.pollMs ?? 30_000,
         maxRequestsPerBatch: batchOptions.maxRequestsPerBatch ?? 2_000,
+        maxBytesPerBatch: batchOptions.maxBytesPerBatch ?? 16 * 1024 * 1024,
       });
     } else {
       await runPool(pendingPlans(), config.concurrency, gatedWorker, {

@@ -219,21 +219,27 @@ export function batchRequests(db: SqliteDb, batchId: string): BatchRequest[] {
     .map(rowToRequest);
 }
 
-/** The result of one request, once its sample is stored. */
-export function settleBatchRequest(
-  db: SqliteDb,
-  customId: string,
-  state: Exclude<BatchRequestState, "submitted" | "released">,
-  costUsd: number | null,
-  reply: string | null = null,
-): void {
-  db.run(
-    "UPDATE batch_requests SET state = ?, cost_usd = ?, reply = ? WHERE custom_id = ?",
-    state,
-    costUsd,
-    reply,
-    customId,
-  );
+/** A request's result as read from its batch. */
+export interface BatchRequestResult {
+  customId: string;
+  state: Exclude<BatchRequestState, "submitted" | "released">;
+  costUsd: number | null;
+  /** A succeeded request's reply (JSON), else null. */
+  reply: string | null;
+}
+
+/** Records requests' results, all in one transaction (one write for a page of results). */
+export function settleBatchRequests(db: SqliteDb, results: readonly BatchRequestResult[]): void {
+  db.transaction(() => {
+    for (const result of results)
+      db.run(
+        "UPDATE batch_requests SET state = ?, cost_usd = ?, reply = ? WHERE custom_id = ?",
+        result.state,
+        result.costUsd,
+        result.reply,
+        result.customId,
+      );
+  });
 }
 
 /**

@@ -21,7 +21,7 @@ import * as aggregates from "./aggregates.js";
 import type {
   BatchPatch,
   BatchRequest,
-  BatchRequestState,
+  BatchRequestResult,
   NewBatch,
   NewBatchRequest,
   RunBatch,
@@ -358,13 +358,8 @@ class SqliteStore implements Store {
   batchRequests(batchId: string): Promise<BatchRequest[]> {
     return this.read((db) => batches.batchRequests(db, batchId));
   }
-  settleBatchRequest(
-    customId: string,
-    state: Exclude<BatchRequestState, "submitted" | "released">,
-    costUsd: number | null,
-    reply: string | null = null,
-  ): Promise<void> {
-    return this.write((db) => batches.settleBatchRequest(db, customId, state, costUsd, reply));
+  settleBatchRequests(results: readonly BatchRequestResult[]): Promise<void> {
+    return this.write((db) => batches.settleBatchRequests(db, results));
   }
   succeededBatchRequests(runId: string): Promise<BatchRequest[]> {
     return this.read((db) => batches.succeededRequests(db, runId));

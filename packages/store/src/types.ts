@@ -22,7 +22,7 @@ import { z } from "zod";
 import type {
   BatchPatch,
   BatchRequest,
-  BatchRequestState,
+  BatchRequestResult,
   NewBatch,
   NewBatchRequest,
   RunBatch,
@@ -302,13 +302,8 @@ export interface Store {
   /** A run's batches (every run's without one), oldest first. */
   listBatches(runId?: string): Promise<RunBatch[]>;
   batchRequests(batchId: string): Promise<BatchRequest[]>;
-  /** Records a request's result (and a succeeded one's reply, as JSON) once it is read. */
-  settleBatchRequest(
-    customId: string,
-    state: Exclude<BatchRequestState, "submitted" | "released">,
-    costUsd: number | null,
-    reply?: string | null,
-  ): Promise<void>;
+  /** Records requests' results (a succeeded one's reply as JSON) as they are read, in one write. */
+  settleBatchRequests(results: readonly BatchRequestResult[]): Promise<void>;
   /** The run's succeeded requests with replies whose samples are not finished, by sample key then round. */
   succeededBatchRequests(runId: string): Promise<BatchRequest[]>;
   /** Keys of the run's samples with a request in a batch being submitted or in flight. */

@@ -16,9 +16,14 @@ const openStates = new Set(["submitting", "in_progress", "ended"]);
 export function registerBatchesCommand(program: Command): void {
   program
     .command("batches [runId]")
-    .description("provider batches of a run (or of every run): states and counts; --cancel cancels those in flight")
+    .description(
+      "provider batches of a run (or of every run): states and counts; --cancel cancels those in flight",
+    )
     .option("--db <path>", "SQLite store (default: $AFLAB_DB or .aflab/aflab.db)")
-    .option("--cancel", "cancel the run's batches in flight at the provider (their requests come back canceled; --resume asks them again)")
+    .option(
+      "--cancel",
+      "cancel the run's batches in flight at the provider (their requests come back canceled; --resume asks them again)",
+    )
     .option("--providers <file>", "providers and model aliases (JSON)")
     .option("--format <format>", "table or json", "table")
     .action(async (runId: string | undefined, flags: BatchesFlags) => {

@@ -318,9 +318,12 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
           if (flags.batch) {
             requireBatchApi(prepared.model);
             if (prepared.config.maxCostUsd !== undefined)
-              throw new InputError("--max-cost budgets live requests: drop it with --batch (--dry-run shows a batch's cost)", {
-                field: "batch",
-              });
+              throw new InputError(
+                "--max-cost budgets live requests: drop it with --batch (--dry-run shows a batch's cost)",
+                {
+                  field: "batch",
+                },
+              );
           }
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
@@ -461,7 +464,10 @@ export function registerRunCommand(program: Command): void {
       "--batch",
       "ask the model through the provider's batch API (Anthropic Message Batches: half price, results within 24 h); resumable at any point",
     )
-    .option("--batch-poll-interval <seconds>", "with --batch: seconds between polls of a batch in progress (default 30)")
+    .option(
+      "--batch-poll-interval <seconds>",
+      "with --batch: seconds between polls of a batch in progress (default 30)",
+    )
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")
     .action(async (flags: RunFlags) => {

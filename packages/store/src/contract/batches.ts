@@ -44,8 +44,10 @@ export function batchesContract(open: StoreFactory): void {
     await store.recordBatchSubmitted("b1", "msgbatch_1");
     const counts = { processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 };
     await store.updateBatch("b1", { state: "ended", counts, endedAt: "2026-01-01T01:00:00.000Z" });
-    await store.settleBatchRequest("b1_0", "succeeded", 0.01, '{"texts":["hi"]}');
-    await store.settleBatchRequest("b1_1", "errored", null);
+    await store.settleBatchRequests([
+      { customId: "b1_0", state: "succeeded", costUsd: 0.01, reply: '{"texts":["hi"]}' },
+      { customId: "b1_1", state: "errored", costUsd: null, reply: null },
+    ]);
     const settled = [
       {
         customId: "b1_0",
