@@ -417,7 +417,7 @@ async function executeRun(
         emit,
         pollMs: batchOptions.pollMs ?? 30_000,
         maxRequestsPerBatch: batchOptions.maxRequestsPerBatch ?? 2_000,
-        maxBytesPerBatch: batchOptions.maxBytesPerBatch ?? 16 * 1024 * 1024,
+        maxBytesPerBatch: batchOptions.maxBytesPerBatch ?? 8 * 1024 * 1024,
       });
     } else {
       await runPool(pendingPlans(), config.concurrency, gatedWorker, {
