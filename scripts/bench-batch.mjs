@@ -3,7 +3,7 @@
 // batch --delay-ms after its creation; a child process runs the engine's batch strategy (single-call,
 // tag-compliance) on --small and --large samples and reports its wall time and peak RSS.
 //
-// AFLAB_BENCH_NODE_ARGS adds Node flags to the job (e.g. "--cpu-prof --cpu-prof-dir /tmp/profile").
+// --node-args adds Node flags to the job (e.g. "--cpu-prof --cpu-prof-dir /tmp/profile").
 //
 // Targets: on the large run, wall time / processing delay at most --time-ratio (default 2: the rest is
 // submitting, reading and storing); peak RSS of the large run / the small run at most 1.2.
@@ -21,8 +21,10 @@ const { values } = parseArgs({
     "delay-ms": { type: "string", default: "60000" },
     "time-ratio": { type: "string", default: "2" },
     "memory-ratio": { type: "string", default: "1.2" },
+    "node-args": { type: "string", default: "" },
   },
 });
+const nodeArgs = values["node-args"].split(" ").filter(Boolean);
 const small = Number(values.small);
 const large = Number(values.large);
 const delayMs = Number(values["delay-ms"]);
@@ -51,7 +53,7 @@ async function measure(samples) {
     const child = spawn(
       process.execPath,
       [
-        ...(process.env.AFLAB_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+        ...nodeArgs,
         job,
         JSON.stringify({ baseUrl: server.baseUrl, apiKey: server.apiKey, samples, pollMs: 500 }),
       ],
