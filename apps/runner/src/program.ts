@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatCliError } from "./cli-error.js";
 import { registerAntiLabCommand } from "./commands/anti-lab.js";
+import { registerBatchesCommand } from "./commands/batches.js";
 import { registerClassifyCommand } from "./commands/classify.js";
 import { registerCompareCommand } from "./commands/compare.js";
 import { registerCurveCommand } from "./commands/curve.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerReportCommand(program);
   registerRunsCommand(program);
+  registerBatchesCommand(program);
   registerDemoCommand(program);
   registerVariantsCommand(program);
   registerClassifyCommand(program);

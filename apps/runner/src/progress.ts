@@ -23,6 +23,7 @@ export function createProgress(options: ProgressOptions = {}) {
   let started = performance.now();
   let lastDraw = 0;
   let simulated = false;
+  const lastBatchLine = new Map<string, string>();
 
   const render = () => {
     const elapsed = (performance.now() - started) / 1000;
@@ -69,6 +70,19 @@ export function createProgress(options: ProgressOptions = {}) {
         case "retry":
           retries++;
           break;
+        case "batch": {
+          // One line per batch state or count change: batches are few and slow, so each change is news.
+          const counts = event.counts
+            ? ` · ${event.counts.succeeded} succeeded, ${event.counts.errored} errored, ${event.counts.expired} expired, ${event.counts.canceled} canceled, ${event.counts.processing} processing`
+            : "";
+          const line = `batch ${event.batchId}${event.providerBatchId ? ` (${event.providerBatchId})` : ""} ${event.state}: ${event.requests} requests${counts}`;
+          if (line !== lastBatchLine.get(event.batchId)) {
+            lastBatchLine.set(event.batchId, line);
+            stream.write(`${interactive ? "\r\x1b[2K" : ""}${line}\n`);
+            draw(true);
+          }
+          break;
+        }
         case "run-end":
           done = event.done;
           draw(true);

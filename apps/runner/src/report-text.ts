@@ -151,6 +151,12 @@ export function formatReportText(report: RunReport): string {
       `cache read ${usage.model.cacheReadTokens}  ·  retries ${usage.retries}`,
     `cost: model ${usd(usage.costUsd)}, judge ${usd(usage.judgeCostUsd)}`,
   );
+  if (report.budget) {
+    const { limitUsd, spentUsd } = report.budget;
+    lines.push(
+      `budget: ${usd(spentUsd)} of ${usd(limitUsd)} spent (${spentUsd === null ? "—" : percent(spentUsd / limitUsd)})`,
+    );
+  }
   return lines.join("\n");
 }
 

@@ -290,6 +290,9 @@ export function createSimulatedJudge(): JudgeClient {
     provider: simulatedProvider,
     simulated: true,
     supportsPrefill: true,
+    supportsN: true,
+    // Simulated: no provider bills for it.
+    price: { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 },
     nativeReasoning: "none",
     async generate(request: JudgeRequest): Promise<JudgeResponse> {
       request.signal?.throwIfAborted();

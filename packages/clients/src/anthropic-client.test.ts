@@ -377,3 +377,28 @@ describe("anthropic client against the fake Messages API", () => {
     expect(server.maxInFlight).toBeLessThanOrEqual(16);
   });
 });
+
+describe("anthropic token counting against the fake count-tokens endpoint", () => {
+  it("counts a system prompt and user blocks as the fake later bills them, with the price it bills at", async () => {
+    const server = await fake();
+    const counting = client(server);
+    const texts = ["Name three prime numbers.", "And two even ones?"];
+    const counted = await counting.countTokens?.({ system: request.system, texts });
+    const countRequest = server.requests.find((entry) => entry.path === "/v1/messages/count_tokens");
+    expect(countRequest?.body).toEqual({
+      model: MODEL,
+      system: [{ type: "text", text: request.system }],
+      messages: [{ role: "user", content: texts.map((text) => ({ type: "text", text })) }],
+    });
+    // One message of two blocks: the fake joins a message's text blocks before it counts them.
+    expect(counted).toBe(tokens(request.system) + tokens(texts.join("")));
+    const result = await counting.generate({
+      ...request,
+      messages: [{ role: "user", content: texts[0] ?? "" }],
+    });
+    const used = result.usage.inputTokens + result.usage.cacheWriteTokens + result.usage.cacheReadTokens;
+    expect(await counting.countTokens?.({ system: request.system, texts: [texts[0] ?? ""] })).toBe(used);
+    expect(counting.price).toMatchObject({ input: 15, output: 75 });
+    expect(counting.supportsN).toBe(false);
+  });
+});

@@ -19,8 +19,15 @@ import {
   type Usage,
 } from "@aflab/core";
 import { z } from "zod";
+import { createAnthropicBatchApi } from "./anthropic-batches.js";
 import { createConcurrencyLimiter } from "./concurrency.js";
-import type { GenerateRequest, GenerateResult, ModelClient, NativeReasoning } from "./model-client.js";
+import type {
+  GenerateRequest,
+  GenerateResult,
+  ModelClient,
+  NativeReasoning,
+  TokenCountRequest,
+} from "./model-client.js";
 import { classifyProviderError, type ErrorContext, redact } from "./provider-errors.js";
 import type { ProvidersConfig, ProviderType } from "./providers-config.js";
 import { responseCacheKey } from "./response-cache-key.js";
@@ -38,6 +45,10 @@ import {
   createOpenAITransport,
   type Transport,
 } from "./transports.js";
+
+function half(value: number | null): number | null {
+  return value === null ? null : value / 2;
+}
 
 /** When responses are cached: `auto` only at temperature 0, `on` always (the epoch keeps repetitions apart), `off` never. */
 export type CacheMode = "auto" | "on" | "off";
@@ -370,12 +381,57 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
       request.signal,
     );
 
+  // The user's table first: its `claude-opus-4*` must not lose to a default exact `claude-opus-4-6`.
+  const price = priceFor(resolved.modelName, overrides) ?? priceFor(resolved.modelName, defaultPricing);
+  const countTokens = transport.countTokens;
+  // Batch replies are billed at the batch price: half of every token kind (cache pricing stacks with it).
+  const batchPrice = price && {
+    input: half(price.input),
+    output: half(price.output),
+    cacheWrite: half(price.cacheWrite),
+    cacheRead: half(price.cacheRead),
+  };
+  const batches =
+    resolved.type === "anthropic"
+      ? createAnthropicBatchApi(settings, (completion) => ({
+          texts: completion.texts,
+          ...(completion.reasoning.some((entry) => entry !== null)
+            ? { reasoning: completion.reasoning }
+            : {}),
+          ...(completion.refusals.some((entry) => entry !== null) ? { refusals: completion.refusals } : {}),
+          stopReason: completion.stopReasons.find((reason) => reason !== null) ?? null,
+          usage: completion.usage,
+          costUsd: batchPrice && completion.usageKnown ? costOf(completion.usage, batchPrice) : null,
+          model: completion.model,
+          cached: false,
+          retries: 0,
+          latencyMs: 0,
+        }))
+      : undefined;
   return {
     id: modelId,
     provider: resolved.provider,
     simulated: false,
     supportsPrefill: resolved.supportsPrefill,
     nativeReasoning: nativeReasoningOf[resolved.type],
+    supportsN: resolved.supportsN,
+    price: price ?? null,
+    ...(batches ? { batches } : {}),
+    ...(countTokens
+      ? {
+          countTokens: (request: TokenCountRequest) =>
+            limiter.run(async () => {
+              const outcome = await withRetries(() => countTokens(request), {
+                modelId,
+                policy,
+                classify: (error) => classifyProviderError(error, errorContext),
+                describeExhausted: (lastError, attempts) =>
+                  `${modelId}: counting tokens gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}; last error: ${lastError.message}`,
+              });
+              return outcome.value;
+            }),
+        }
+      : {}),
     async generate(input: GenerateRequest): Promise<GenerateResult> {
       const started = performance.now();
       const request: GenerateRequest = {
@@ -441,8 +497,6 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
         (total, completion) => addUsage(total, completion.usage),
         emptyUsage,
       );
-      // The user's table first: its `claude-opus-4*` must not lose to a default exact `claude-opus-4-6`.
-      const price = priceFor(resolved.modelName, overrides) ?? priceFor(resolved.modelName, defaultPricing);
       const usageKnown = completions.every((completion) => completion.usageKnown);
       const texts = completions.flatMap((completion) => completion.texts);
       const reasoningList = completions.flatMap((completion) => completion.reasoning);

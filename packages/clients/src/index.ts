@@ -1,3 +1,4 @@
+export type { BatchApi, BatchCounts, BatchItem, BatchItemResult, BatchStatus } from "./batches.js";
 export { type ConcurrencyLimiter, createConcurrencyLimiter } from "./concurrency.js";
 export { type CacheMode, createModelClient, type ModelClientOptions } from "./create-model-client.js";
 export { loadDotEnv, parseDotEnv } from "./dot-env.js";
@@ -7,6 +8,7 @@ export type {
   GenerateResult,
   ModelClient,
   NativeReasoning,
+  TokenCountRequest,
 } from "./model-client.js";
 export { classifyProviderError, type ErrorContext, isRetryableStatus, redact } from "./provider-errors.js";
 export {

@@ -1,4 +1,5 @@
-import type { ApiRefusal, TurnReasoning, Usage } from "@aflab/core";
+import type { ApiRefusal, ModelPrice, TurnReasoning, Usage } from "@aflab/core";
+import type { BatchApi } from "./batches.js";
 import type { RetryEvent } from "./retry.js";
 
 export interface ChatMessage {
@@ -63,6 +64,12 @@ export interface GenerateResult {
   latencyMs: number;
 }
 
+/** What a token count measures: a system prompt and one user message made of `texts` as separate blocks. */
+export interface TokenCountRequest {
+  system: string;
+  texts: string[];
+}
+
 /** One interface over every provider. Implementations are safe to call concurrently. */
 export interface ModelClient {
   /** Full model id, `provider/model`. */
@@ -73,5 +80,16 @@ export interface ModelClient {
   readonly supportsPrefill: boolean;
   /** Whether replies can carry native reasoning; absent means unknown (treated as `model-dependent`). */
   readonly nativeReasoning?: NativeReasoning;
+  /** Whether one request returns `n` completions; without it `n` votes are `n` requests. Absent: unknown. */
+  readonly supportsN?: boolean;
+  /** The price the client bills at (USD per million tokens); null when unknown; absent when not known here. */
+  readonly price?: ModelPrice | null;
   generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** The provider's batch API (half price, results within a day); absent where the client has none. */
+  readonly batches?: BatchApi;
+  /**
+   * The provider's own count of a request's input tokens, without calling the model (Anthropic's
+   * count-tokens endpoint). Absent where the provider has no such count.
+   */
+  countTokens?(request: TokenCountRequest): Promise<number>;
 }

@@ -3,7 +3,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk/resources/messages/messages.js";
 import type OpenAI from "openai";
 import { z } from "zod";
-import type { GenerateRequest } from "./model-client.js";
+import type { GenerateRequest, TokenCountRequest } from "./model-client.js";
 import {
   anthropicMessageContent,
   anthropicReasoning,
@@ -31,6 +31,8 @@ export interface Completion {
 /** Sends one request (one HTTP call) to a provider, with `n` completions if the transport allows it. */
 export interface Transport {
   send(request: GenerateRequest, n: number): Promise<Completion>;
+  /** The provider's count of a request's input tokens, where it has one. */
+  countTokens?(request: TokenCountRequest, signal?: AbortSignal): Promise<number>;
 }
 
 export interface TransportSettings {
@@ -110,6 +112,41 @@ const anthropicResponseSchema = z.object({
  * blocks of the reply are returned as reasoning, apart from the text; `stop_reason: "refusal"` is a refusal.
  */
 export function createAnthropicTransport(settings: TransportSettings): Transport {
+  const connect = anthropicConnection(settings);
+  return {
+    async countTokens(request, signal) {
+      const client = await connect();
+      const texts = request.texts.filter((text) => text !== "");
+      const raw: unknown = await client.messages.countTokens(
+        {
+          model: settings.modelName,
+          // The API needs one non-empty message; a single "." stands in when there is nothing to count.
+          messages: [
+            {
+              role: "user",
+              content: texts.length === 0 ? "." : texts.map((text) => ({ type: "text" as const, text })),
+            },
+          ],
+          ...(request.system === "" ? {} : { system: [{ type: "text", text: request.system }] }),
+        },
+        { signal: signal ?? null },
+      );
+      const parsed = z.object({ input_tokens: tokenCount }).safeParse(raw);
+      if (!parsed.success) throw malformed(settings, parsed.error);
+      return parsed.data.input_tokens;
+    },
+    async send(request) {
+      const client = await connect();
+      const raw: unknown = await client.messages.create(anthropicParams(settings, request), {
+        signal: request.signal ?? null,
+      });
+      return anthropicCompletion(settings, request, raw);
+    },
+  };
+}
+
+/** The SDK client of a transport, made once; loading starts at once, in the background. */
+export function anthropicConnection(settings: TransportSettings): () => Promise<Anthropic> {
   let sdkClient: Promise<Anthropic> | undefined;
   const connect = () =>
     (sdkClient ??= loadAnthropicSdk().then(
@@ -124,58 +161,70 @@ export function createAnthropicTransport(settings: TransportSettings): Transport
     ));
   // Start loading the SDK now, in the background: by the first request it is usually ready.
   connect().catch(() => {});
+  return connect;
+}
+
+/** The Messages API body of a request (live, or as the `params` of a batch request). */
+export function anthropicParams(
+  settings: TransportSettings,
+  request: GenerateRequest,
+): MessageCreateParamsNonStreaming {
+  const sentPrefill = (request.prefill ?? "").trimEnd();
+  const messages: MessageCreateParamsNonStreaming["messages"] = request.messages.map((message) => ({
+    role: message.role,
+    content: anthropicMessageContent(message),
+  }));
+  if (sentPrefill !== "") messages.push({ role: "assistant", content: sentPrefill });
+  const params: MessageCreateParamsNonStreaming = {
+    model: settings.modelName,
+    max_tokens: request.maxTokens,
+    messages,
+    ...(request.system === ""
+      ? {}
+      : { system: [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }] }),
+    ...(request.thinkingBudget === undefined
+      ? {}
+      : { thinking: { type: "enabled", budget_tokens: request.thinkingBudget } }),
+  };
+  // The SDK's typed params no longer list temperature (deprecated for the newest models), but the API
+  // takes it for the models these experiments sample, and sampling temperature is part of the design.
+  // With extended thinking the API allows only its default temperature (1), so none is sent.
+  return request.thinkingBudget === undefined
+    ? ({ ...params, temperature: request.temperature } as MessageCreateParamsNonStreaming)
+    : params;
+}
+
+/** A Messages API response (live, or a batch's succeeded result) read into a completion. */
+export function anthropicCompletion(
+  settings: TransportSettings,
+  request: GenerateRequest,
+  raw: unknown,
+): Completion {
+  const prefill = request.prefill ?? "";
+  const sentPrefill = prefill.trimEnd();
+  const parsed = anthropicResponseSchema.safeParse(raw);
+  if (!parsed.success) throw malformed(settings, parsed.error);
+  const response = parsed.data;
+  let text = anthropicText(response.content);
+  // The whitespace trimmed off the prefill belongs to the prefill, not to the answer.
+  const trimmedTail = prefill.slice(sentPrefill.length);
+  if (trimmedTail !== "" && text.startsWith(trimmedTail)) text = text.slice(trimmedTail.length);
+  const thinkingTokens = response.usage.output_tokens_details?.thinking_tokens;
   return {
-    async send(request) {
-      const client = await connect();
-      const prefill = request.prefill ?? "";
-      const sentPrefill = prefill.trimEnd();
-      const messages: MessageCreateParamsNonStreaming["messages"] = request.messages.map((message) => ({
-        role: message.role,
-        content: anthropicMessageContent(message),
-      }));
-      if (sentPrefill !== "") messages.push({ role: "assistant", content: sentPrefill });
-      const params: MessageCreateParamsNonStreaming = {
-        model: settings.modelName,
-        max_tokens: request.maxTokens,
-        messages,
-        ...(request.system === ""
-          ? {}
-          : { system: [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }] }),
-        ...(request.thinkingBudget === undefined
-          ? {}
-          : { thinking: { type: "enabled", budget_tokens: request.thinkingBudget } }),
-      };
-      // The SDK's typed params no longer list temperature (deprecated for the newest models), but the API
-      // takes it for the models these experiments sample, and sampling temperature is part of the design.
-      // With extended thinking the API allows only its default temperature (1), so none is sent.
-      const body =
-        request.thinkingBudget === undefined ? { ...params, temperature: request.temperature } : params;
-      const raw: unknown = await client.messages.create(body, { signal: request.signal ?? null });
-      const parsed = anthropicResponseSchema.safeParse(raw);
-      if (!parsed.success) throw malformed(settings, parsed.error);
-      const response = parsed.data;
-      let text = anthropicText(response.content);
-      // The whitespace trimmed off the prefill belongs to the prefill, not to the answer.
-      const trimmedTail = prefill.slice(sentPrefill.length);
-      if (trimmedTail !== "" && text.startsWith(trimmedTail)) text = text.slice(trimmedTail.length);
-      const thinkingTokens = response.usage.output_tokens_details?.thinking_tokens;
-      return {
-        texts: [text],
-        reasoning: [anthropicReasoning(response.content)],
-        refusals: [anthropicRefusal(response.stop_reason, response.stop_details)],
-        stopReasons: [response.stop_reason],
-        usage: {
-          inputTokens: response.usage.input_tokens,
-          // Thinking tokens are part of output_tokens: billed once, as output.
-          outputTokens: response.usage.output_tokens,
-          cacheWriteTokens: response.usage.cache_creation_input_tokens ?? 0,
-          cacheReadTokens: response.usage.cache_read_input_tokens ?? 0,
-          ...(thinkingTokens ? { reasoningTokens: thinkingTokens } : {}),
-        },
-        usageKnown: true,
-        model: response.model,
-      };
+    texts: [text],
+    reasoning: [anthropicReasoning(response.content)],
+    refusals: [anthropicRefusal(response.stop_reason, response.stop_details)],
+    stopReasons: [response.stop_reason],
+    usage: {
+      inputTokens: response.usage.input_tokens,
+      // Thinking tokens are part of output_tokens: billed once, as output.
+      outputTokens: response.usage.output_tokens,
+      cacheWriteTokens: response.usage.cache_creation_input_tokens ?? 0,
+      cacheReadTokens: response.usage.cache_read_input_tokens ?? 0,
+      ...(thinkingTokens ? { reasoningTokens: thinkingTokens } : {}),
     },
+    usageKnown: true,
+    model: response.model,
   };
 }
 

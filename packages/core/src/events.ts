@@ -19,6 +19,22 @@ export type RunEvent =
   | { type: "sample-error"; runId: string; key: string; message: string }
   | { type: "retry"; runId: string; model: string; attempt: number; delayMs: number; reason: string }
   | {
+      /** A provider batch was submitted, polled or finished (`aflab run --batch`). */
+      type: "batch";
+      runId: string;
+      batchId: string;
+      providerBatchId: string | null;
+      state: string;
+      requests: number;
+      counts: {
+        processing: number;
+        succeeded: number;
+        errored: number;
+        canceled: number;
+        expired: number;
+      } | null;
+    }
+  | {
       type: "run-end";
       runId: string;
       status: "complete" | "interrupted" | "failed";

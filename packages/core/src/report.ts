@@ -131,6 +131,9 @@ export interface RunReport {
   /** Verdicts that failed, keyed `classifier:kind`. */
   judgeFailures: Record<string, number>;
   usage: { model: Usage; judge: Usage; costUsd: number | null; judgeCostUsd: number | null; retries: number };
+  /** The run's spending limit (`--max-cost`) and its spend so far (model and judge; null when unknown). Absent
+   * when the run has no budget. */
+  budget?: { limitUsd: number; spentUsd: number | null };
   /** The paper's published numbers for this setting and variant (Claude 3 Opus), when the paper has a matching row. */
   reference: PaperReference | null;
   /** What makes these numbers less than they look; empty when nothing does. */

@@ -114,6 +114,10 @@ export const runConfigFieldsSchema = z.strictObject({
   judge: modelIdSchema.optional(),
   /** Classifiers run on each sample; empty means the setting's defaults. */
   classifiers: z.array(z.string().min(1)).default([]),
+  /** Spending limit in USD for the model and judge calls: no request is sent whose worst case would take
+   * spend plus what is in flight past it; the run then ends interrupted (reason `budget`). Not part of what
+   * the run measures: a resume may raise it. */
+  maxCostUsd: z.number().positive("expected a budget in USD above 0").optional(),
   /** Free-form label shown in `aflab runs`. */
   label: z.string().optional(),
   /** A simulated judge (`sim/judge`) on a real model is refused unless this is set: keyword rules would

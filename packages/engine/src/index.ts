@@ -1,7 +1,18 @@
 export { antiLabReport } from "./anti-lab-report.js";
+export { requireBatchApi } from "./batch-run.js";
 export { type ClassifyOutcome, type ClassifyRunOptions, classifyRun } from "./classify-run.js";
 export { type ClientFactoryOptions, createClientFactory } from "./client-factory.js";
 export { compareRuns } from "./compare.js";
+export {
+  type CostScenarios,
+  charactersPerToken,
+  type EstimateOptions,
+  estimateErrorBound,
+  estimateRun,
+  type PartEstimate,
+  type RunEstimate,
+  type TokenCounting,
+} from "./estimate-run.js";
 export { expandedCount, expandSamples, type PlannedItem, type SamplePlan } from "./expand.js";
 export {
   type GeneratedSample,

@@ -20,6 +20,7 @@ import {
   resolvePrompt,
 } from "@aflab/prompts";
 import type { Store } from "@aflab/store";
+import { budgetPrice, type CostBudget } from "./cost-budget.js";
 import { expandedCount } from "./expand.js";
 import { sha256 } from "./keys.js";
 
@@ -39,6 +40,8 @@ export interface PreparedRun {
   judge: ModelClient | undefined;
   /** Lines to show before the run starts: a retired model, a user format the classifiers cannot read. */
   warnings: string[];
+  /** The spending limit the model and judge go through, set as the run starts when it has `maxCostUsd`. */
+  budget?: CostBudget;
 }
 
 /** The most samples one run may have: far beyond any experiment, short of a run that never ends. */
@@ -236,6 +239,8 @@ export async function prepareRun(
   const model = options.createClient(config.model, "model", withClassifiers);
   checkNativeReasoning(config, model);
   const judge = config.judge ? options.createClient(config.judge, "judge", withClassifiers) : undefined;
+  // A budget needs every price it spends at: refused before anything is written or spent.
+  if (config.maxCostUsd !== undefined) for (const client of [model, judge]) if (client) budgetPrice(client);
   const warnings = [config.model, ...(config.judge ? [config.judge] : [])].flatMap(
     (id) => retirementWarning(id) ?? [],
   );

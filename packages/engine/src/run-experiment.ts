@@ -15,9 +15,11 @@ import {
   scrubSecrets,
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
+import { runBatches } from "./batch-run.js";
 import { CircuitBreaker, type CircuitBreakerOptions, isOutageError } from "./circuit-breaker.js";
 import { classifyRun } from "./classify-run.js";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
+import { BudgetExhaustedError, withRunBudget } from "./cost-budget.js";
 import { expandSamples, type SamplePlan } from "./expand.js";
 import { generateSample } from "./generate-sample.js";
 import { newRunId } from "./keys.js";
@@ -41,10 +43,12 @@ export interface RunExperimentOptions extends PrepareOptions, RunLeaseOptions {
   secrets?: readonly string[];
   /** When an outage stops the run: outage answers in a row, and how long to wait for the provider. */
   circuitBreaker?: CircuitBreakerOptions;
+  /** Ask the model through its provider's batch API instead of live calls (see `batch-run.ts`). */
+  batch?: { pollMs?: number; maxRequestsPerBatch?: number; maxBytesPerBatch?: number };
 }
 
 /** Why a run stopped early, as a stable code. */
-export type StopCode = "cancelled" | "errors" | "provider_unavailable";
+export type StopCode = "cancelled" | "errors" | "provider_unavailable" | "budget";
 
 export interface RunOutcome {
   runId: string;
@@ -143,7 +147,14 @@ async function resumeHeldRun(
       { field: "resume" },
     );
   }
-  await options.store.updateRun(runId, { status: "running", error: null, total: prepared.total });
+  const newBudget = options.config?.maxCostUsd;
+  await options.store.updateRun(runId, {
+    status: "running",
+    error: null,
+    total: prepared.total,
+    // A budget raised on resume is the run's budget from now on: its report measures spend against it.
+    ...(newBudget === undefined ? {} : { config: { ...run.config, maxCostUsd: newBudget } }),
+  });
   const outcome = await executeRun(runId, prepared, options, lost);
   // A forced re-classification that a crash cut short is finished too, once every sample is there: its
   // classifiers' verdicts are swapped in together (judge calls already made come from the cache).
@@ -162,12 +173,12 @@ async function resumeHeldRun(
 
 async function executeRun(
   runId: string,
-  prepared: PreparedRun,
+  unbudgeted: PreparedRun,
   options: Omit<RunExperimentOptions, "createClient" | "datasetCacheDir">,
   leaseLost: AbortSignal,
 ): Promise<RunOutcome> {
   const { store } = options;
-  const { config } = prepared;
+  const { config } = unbudgeted;
   const secrets = knownSecrets(options.secrets);
   const emit = (event: RunEvent) => options.onEvent?.(event);
   // Everything in flight listens to this signal: the user's cancellation, a provider outage that the
@@ -199,6 +210,16 @@ async function executeRun(
   if (leaseLost.aborted) onLeaseLost();
   else leaseLost.addEventListener("abort", onLeaseLost, { once: true });
   if (options.signal?.aborted) stopWith();
+  // A spending limit stops new requests; those in flight finish and are stored (their worst case fitted).
+  let prepared = unbudgeted;
+  try {
+    prepared = await withRunBudget(store, runId, unbudgeted, (message) => {
+      stopReason ??= { code: "budget", message };
+      breaker.dispose();
+    });
+  } catch (error) {
+    failWith(error);
+  }
 
   const finished = await store.finishedSampleKeys(runId);
   const plans = () =>
@@ -224,7 +245,7 @@ async function executeRun(
   // Finished samples that a crash left without some verdict get classified first (judge calls only).
   // A failure here fails the run like any other: it must not stay `running` with nobody running it.
   try {
-    await classifyMissingVerdicts(runId, prepared, store, emit, signal, secrets);
+    if (fatal === undefined) await classifyMissingVerdicts(runId, prepared, store, emit, signal, secrets);
   } catch (error) {
     failWith(error);
   }
@@ -246,6 +267,8 @@ async function executeRun(
     done++;
     emit({ type: "sample-end", runId, key: plan.key, status: stored.status, done, total: prepared.total });
   };
+
+  const generationSettings = (plan: SamplePlan) => generationSettingsFor(prepared, plan);
 
   /** Stores and classifies a generated sample while its lane goes on to the next request. */
   const persistQueue = new PersistQueue(config.concurrency, failWith);
@@ -295,7 +318,7 @@ async function executeRun(
     const startedAt = new Date().toISOString();
     let sample: SampleInput;
     try {
-      const generated = await generateForPlan(model.client, prepared, plan, signal);
+      const generated = await generateSample(model.client, { ...generationSettings(plan), signal });
       // Redacted before anything else sees it: the judges, the store and the events.
       sample = redactSample(
         { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated },
@@ -303,7 +326,8 @@ async function executeRun(
       );
       consecutiveErrors = 0;
     } catch (error) {
-      if (signal.aborted) return;
+      // Not asked because the budget ran out: no failure of the sample, resume asks it.
+      if (signal.aborted || error instanceof BudgetExhaustedError) return;
       if (isFatal(error) || (!model.answered() && isUnreachable(error))) {
         failWith(error);
         return;
@@ -345,11 +369,53 @@ async function executeRun(
   const pendingPlans = function* () {
     for (const plan of plans()) if (!finished.has(plan.key)) yield plan;
   };
+  // Two execution strategies: the live pool of lanes, or the provider's batch API. A run with batches in
+  // flight goes on in batches even when resumed without --batch: asked live, their samples would be paid twice.
+  const batchOptions =
+    options.batch ??
+    ((await store.listBatches(runId)).some((batch) =>
+      ["submitting", "in_progress", "ended"].includes(batch.state),
+    )
+      ? {}
+      : undefined);
   try {
-    await runPool(pendingPlans(), config.concurrency, gatedWorker, {
-      signal,
-      shouldStop: () => fatal !== undefined || stopReason !== null,
-    });
+    if (fatal !== undefined) {
+      // Nothing runs after a failure found while preparing (a budget that cannot be kept).
+    } else if (batchOptions) {
+      if (config.maxCostUsd !== undefined)
+        throw new InputError(
+          "--max-cost budgets live requests: drop it with --batch (see --dry-run for a batch's cost)",
+          {
+            field: "batch",
+          },
+        );
+      await runBatches({
+        runId,
+        model: prepared.model,
+        store,
+        signal,
+        plans: [...pendingPlans()],
+        settingsFor: generationSettings,
+        finish: async (plan, generated, startedAt) => {
+          const sample = redactSample(
+            { ...baseSample(runId, plan, prepared.promptHash, startedAt), ...generated },
+            secrets,
+          );
+          await persistQueue.add(() => persistSample(plan, sample));
+        },
+        fail: storeErroredSample,
+        flush: () => persistQueue.drain(),
+        emit,
+        pollMs: batchOptions.pollMs ?? 30_000,
+        maxRequestsPerBatch: batchOptions.maxRequestsPerBatch ?? 2_000,
+        maxBytesPerBatch: batchOptions.maxBytesPerBatch ?? 8 * 1024 * 1024,
+      });
+    } else {
+      await runPool(pendingPlans(), config.concurrency, gatedWorker, {
+        signal,
+        shouldStop: () => fatal !== undefined || stopReason !== null,
+      });
+    }
   } catch (error) {
     failWith(error);
   }
@@ -383,15 +449,10 @@ async function executeRun(
   return outcome;
 }
 
-/** Generates one planned sample of a prepared run with `client` (the one path every executor shares). */
-export function generateForPlan(
-  client: ModelClient,
-  prepared: PreparedRun,
-  plan: SamplePlan,
-  signal: AbortSignal | undefined,
-) {
+/** The generation settings of one planned sample of a prepared run (shared by the live pool, batches and workers). */
+export function generationSettingsFor(prepared: PreparedRun, plan: SamplePlan) {
   const { config } = prepared;
-  return generateSample(client, {
+  return {
     system: prepared.system,
     userTurn: prepared.prompt.userTurn(plan.query, plan.tier),
     protocol: config.protocol,
@@ -403,8 +464,17 @@ export function generateForPlan(
     seed: config.seed,
     ...(config.thinkingBudget === undefined ? {} : { thinkingBudget: config.thinkingBudget }),
     scratchpadSource: config.scratchpadSource,
-    ...(signal ? { signal } : {}),
-  });
+  };
+}
+
+/** Generates one planned sample of a prepared run with `client` (the one path every executor shares). */
+export function generateForPlan(
+  client: ModelClient,
+  prepared: PreparedRun,
+  plan: SamplePlan,
+  signal: AbortSignal | undefined,
+) {
+  return generateSample(client, { ...generationSettingsFor(prepared, plan), ...(signal ? { signal } : {}) });
 }
 
 /** Status and reason of a run that stopped, by precedence: failure, cancellation, a stop, errored samples. */
@@ -600,9 +670,9 @@ export async function classifyAll(
     if (only && !only.has(classifier.name)) continue;
     if (signal?.aborted) return;
     const verdict = await classifySample(classifier, sample, prepared.config, prepared.judge, signal);
-    // A judge call cut short by the cancellation is no verdict: stored as a failure it would count as a
-    // judge failure for good and keep resume from classifying the sample.
-    if (verdict.status === "failed" && signal?.aborted) return;
+    // A judge call cut short by the cancellation (or not sent for the budget) is no verdict: stored as a
+    // failure it would count as a judge failure for good and keep resume from classifying the sample.
+    if (verdict.status === "failed" && (signal?.aborted || prepared.budget?.exhausted)) return;
     await store.putVerdict(
       redactVerdict(
         { ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() },

@@ -122,6 +122,17 @@ export async function summarizeRun(store: Store, runId: string): Promise<RunRepo
       judgeCostUsd: usage.judgeCostUsd,
       retries: usage.retries,
     },
+    ...(run.config.maxCostUsd === undefined
+      ? {}
+      : {
+          budget: {
+            limitUsd: run.config.maxCostUsd,
+            spentUsd:
+              usage.costUsd === null || usage.judgeCostUsd === null
+                ? null
+                : usage.costUsd + usage.judgeCostUsd,
+          },
+        }),
     reference,
     warnings: reportWarnings({
       runId,

@@ -1,3 +1,13 @@
+export type {
+  BatchCounts,
+  BatchPatch,
+  BatchRequest,
+  BatchRequestState,
+  BatchState,
+  NewBatch,
+  NewBatchRequest,
+  RunBatch,
+} from "./batches.js";
 export { collect } from "./collect.js";
 export { type CopyOptions, type CopyProgress, type CopySummary, copyStore } from "./copy.js";
 export type { LeaseClaim, RunLease } from "./leases.js";

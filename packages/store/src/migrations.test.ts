@@ -41,6 +41,8 @@ describe("migrations", () => {
       "aggregate_sample_facets",
       "aggregate_usage",
       "aggregate_verdicts",
+      "batch_requests",
+      "batches",
       "labels",
       "prompt_set_members",
       "prompt_sets",

@@ -264,6 +264,42 @@ CREATE TABLE prompt_set_members (
     name: "aggregate tables kept by triggers",
     sql: aggregateTablesSql,
   },
+  {
+    version: 9,
+    name: "provider batches",
+    sql: `
+-- A run's provider batches and their requests, written before a batch is submitted so that a process
+-- killed at any point can reconnect to what is in flight and never submit a request twice.
+CREATE TABLE batches (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  provider TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  provider_batch_id TEXT,
+  state TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  request_count INTEGER NOT NULL,
+  counts TEXT,
+  created_at TEXT NOT NULL,
+  ended_at TEXT
+);
+CREATE INDEX batches_by_run ON batches(run_id, created_at);
+CREATE TABLE batch_requests (
+  custom_id TEXT PRIMARY KEY,
+  batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  run_id TEXT NOT NULL,
+  sample_key TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  cost_usd REAL,
+  -- A succeeded request's reply (JSON), kept until its sample is stored: a later round of the multi-turn
+  -- protocol is built from it after a crash, so a reply already paid for is never asked again.
+  reply TEXT
+);
+CREATE INDEX batch_requests_by_batch ON batch_requests(batch_id);
+CREATE INDEX batch_requests_by_run ON batch_requests(run_id, state);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

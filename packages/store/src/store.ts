@@ -20,6 +20,15 @@ import {
 import Database from "better-sqlite3";
 import { z } from "zod";
 import * as aggregates from "./aggregates.js";
+import type {
+  BatchPatch,
+  BatchRequest,
+  BatchRequestResult,
+  NewBatch,
+  NewBatchRequest,
+  RunBatch,
+} from "./batches.js";
+import * as batches from "./batches.js";
 import * as items from "./items.js";
 import * as labels from "./labels.js";
 import type { LeaseClaim, RunLease } from "./leases.js";
@@ -368,6 +377,38 @@ class SqliteStore implements Store {
   }
   deleteLabel(runId: string, sampleKey: string, labeller: string): Promise<boolean> {
     return this.write((db) => labels.deleteLabel(db, runId, sampleKey, labeller));
+  }
+  async createBatch(batch: NewBatch, requests: readonly NewBatchRequest[]): Promise<RunBatch> {
+    const checked = parseOrThrow(batches.newBatchSchema, batch, "batch");
+    const checkedRequests = requests.map((request) =>
+      parseOrThrow(batches.newBatchRequestSchema, request, "batch request"),
+    );
+    return this.write((db) => batches.createBatch(db, checked, checkedRequests));
+  }
+  getBatch(id: string): Promise<RunBatch | undefined> {
+    return this.read((db) => batches.getBatch(db, id));
+  }
+  recordBatchSubmitted(id: string, providerBatchId: string): Promise<boolean> {
+    return this.write((db) => batches.recordBatchSubmitted(db, id, providerBatchId));
+  }
+  async updateBatch(id: string, patch: BatchPatch): Promise<void> {
+    const checked = parseOrThrow(batches.batchPatchSchema, patch, "batch patch");
+    return this.write((db) => batches.updateBatch(db, id, checked));
+  }
+  listBatches(runId?: string): Promise<RunBatch[]> {
+    return this.read((db) => batches.listBatches(db, runId));
+  }
+  batchRequests(batchId: string): Promise<BatchRequest[]> {
+    return this.read((db) => batches.batchRequests(db, batchId));
+  }
+  settleBatchRequests(results: readonly BatchRequestResult[]): Promise<void> {
+    return this.write((db) => batches.settleBatchRequests(db, results));
+  }
+  succeededBatchRequests(runId: string): Promise<BatchRequest[]> {
+    return this.read((db) => batches.succeededRequests(db, runId));
+  }
+  async sampleKeysInBatches(runId: string): Promise<Set<string>> {
+    return new Set(await this.read((db) => batches.sampleKeysInFlight(db, runId)));
   }
 
   async checkFile(): Promise<void> {

@@ -21,6 +21,14 @@ import {
   verdictStatusSchema,
 } from "@aflab/core";
 import { z } from "zod";
+import type {
+  BatchPatch,
+  BatchRequest,
+  BatchRequestResult,
+  NewBatch,
+  NewBatchRequest,
+  RunBatch,
+} from "./batches.js";
 import type { LeaseClaim, RunLease } from "./leases.js";
 import type {
   PromptSet,
@@ -321,6 +329,22 @@ export interface Store {
   listLabels(runId: string): Promise<HumanLabel[]>;
   /** False when the labeller had no label on the sample. */
   deleteLabel(runId: string, sampleKey: string, labeller: string): Promise<boolean>;
+  /** Writes a provider batch as `submitting` with its requests (see `batches.ts`), before it is submitted. */
+  createBatch(batch: NewBatch, requests: readonly NewBatchRequest[]): Promise<RunBatch>;
+  getBatch(id: string): Promise<RunBatch | undefined>;
+  /** Records the provider's id of a `submitting` batch (now `in_progress`); false when it was not submitting. */
+  recordBatchSubmitted(id: string, providerBatchId: string): Promise<boolean>;
+  /** Sets a batch's state, counts or end; `abandoned` releases its submitted requests. */
+  updateBatch(id: string, patch: BatchPatch): Promise<void>;
+  /** A run's batches (every run's without one), oldest first. */
+  listBatches(runId?: string): Promise<RunBatch[]>;
+  batchRequests(batchId: string): Promise<BatchRequest[]>;
+  /** Records requests' results (a succeeded one's reply as JSON) as they are read, in one write. */
+  settleBatchRequests(results: readonly BatchRequestResult[]): Promise<void>;
+  /** The run's succeeded requests with replies whose samples are not finished, by sample key then round. */
+  succeededBatchRequests(runId: string): Promise<BatchRequest[]>;
+  /** Keys of the run's samples with a request in a batch being submitted or in flight. */
+  sampleKeysInBatches(runId: string): Promise<Set<string>>;
   /**
    * Rejects when the database file at `path` is no longer the one opened (deleted, or replaced by
    * another file): whatever is written from then on is lost, so no result may be reported.

@@ -1,8 +1,10 @@
 import { InputError, type RunConfigInput } from "@aflab/core";
 import {
   createClientFactory,
+  estimateRun,
   prepareRun,
   queueRun,
+  requireBatchApi,
   resumeRun,
   SampleQueue,
   startPreparedRun,
@@ -23,6 +25,7 @@ import {
   requireExistingStore,
   resolveDbPath,
 } from "../context.js";
+import { formatEstimateText } from "../estimate-text.js";
 import { createProgress } from "../progress.js";
 import { formatReportText } from "../report-text.js";
 
@@ -71,6 +74,10 @@ export interface RunFlags {
   lease?: string;
   wait?: boolean;
   outageTimeout?: string;
+  dryRun?: boolean;
+  maxCost?: string;
+  batch?: boolean;
+  batchPollInterval?: string;
 }
 
 /** Builds a run config from a config file (optional) overlaid with the flags given on the command line. */
@@ -121,6 +128,7 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
   if (flags.allowSimulatedJudge) config.allowSimulatedJudge = true;
   set("classifiers", listFlag(flags.classifiers));
   set("label", flags.label);
+  set("maxCostUsd", maxCostFlag(flags.maxCost));
   const fileDataset = config.dataset ?? {};
   // Spreading a string (`dataset: advbench`) would silently fall back to the default query set.
   if (typeof fileDataset !== "object" || fileDataset === null || Array.isArray(fileDataset)) {
@@ -139,6 +147,27 @@ export function configFromFlags(flags: RunFlags, fallbackModel = "sim/opus-like"
     ...(limit !== undefined ? { limit } : {}),
   };
   return config as RunConfigInput;
+}
+
+/** `--batch-poll-interval SECONDS` in milliseconds (default 30 s). */
+function batchPollMs(value: string | undefined): number {
+  const seconds = numberFlag(value, "--batch-poll-interval") ?? 30;
+  if (!(seconds > 0))
+    throw new InputError(`--batch-poll-interval: expected seconds above 0, got "${value}"`, {
+      field: "batch-poll-interval",
+    });
+  return Math.round(seconds * 1000);
+}
+
+/** `--max-cost USD`: a budget above 0 (a leading `$` is allowed). */
+function maxCostFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const amount = numberFlag(value.replace(/^\$/, ""), "--max-cost");
+  if (amount === undefined || !(amount > 0))
+    throw new InputError(`--max-cost: expected a budget in USD above 0, got "${value}"`, {
+      field: "max-cost",
+    });
+  return amount;
 }
 
 /** `name=value` pairs from a repeatable flag (--prompt-var, --tier-value). */
@@ -198,7 +227,7 @@ function refuseSettingsOnResume(flags: RunFlags): void {
   if (given.length > 0) {
     throw new InputError(
       `--resume continues a stored run with the settings it started with; ${given.join(", ")} cannot change them ` +
-        "(start a new run instead; --concurrency and the connection limits may change)",
+        "(start a new run instead; --concurrency, --max-cost and the connection limits may change)",
       { field: "resume" },
     );
   }
@@ -221,6 +250,7 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
   }
   const providers = loadEnvironment({ providers: flags.providers });
   const pricing = loadPricing(flags.pricing);
+  if (flags.dryRun) return dryRunCommand(flags, format, providers, pricing);
   const dbPath = resolveDbPath(flags);
   if (flags.resume ?? flags.retryErrors) {
     refuseSettingsOnResume(flags);
@@ -273,14 +303,17 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
       ...(outageTimeoutSeconds === undefined
         ? {}
         : { circuitBreaker: { giveUpAfterMs: outageTimeoutSeconds * 1000 } }),
+      ...(flags.batch ? { batch: { pollMs: batchPollMs(flags.batchPollInterval) } } : {}),
     };
     const outcome = resumeId
       ? await resumeRun(resumeId, {
           ...common,
           store: store.get(),
-          ...(flags.concurrency
-            ? { config: { concurrency: integerFlag(flags.concurrency, "--concurrency") } }
-            : {}),
+          config: {
+            ...(flags.concurrency ? { concurrency: integerFlag(flags.concurrency, "--concurrency") } : {}),
+            // A budget is no setting of what the run measures: a resume may raise it.
+            ...(flags.maxCost === undefined ? {} : { maxCostUsd: maxCostFlag(flags.maxCost) }),
+          },
         })
       : await (async () => {
           const prepared = await prepareRun(configFromFlags(flags), {
@@ -288,6 +321,17 @@ export async function runCommand(flags: RunFlags): Promise<{ code: number; runId
             signal: controller.signal,
           });
           for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
+          // Refused before the run is written: a model without a batch API, a budget with batches.
+          if (flags.batch) {
+            requireBatchApi(prepared.model);
+            if (prepared.config.maxCostUsd !== undefined)
+              throw new InputError(
+                "--max-cost budgets live requests: drop it with --batch (--dry-run shows a batch's cost)",
+                {
+                  field: "batch",
+                },
+              );
+          }
           return startPreparedRun(prepared, { ...common, store: store.get() });
         })();
     // A store deleted or replaced since it was opened holds none of this: no report from it.
@@ -353,6 +397,32 @@ async function queueCommand(
   } finally {
     await queue.close();
   }
+}
+
+/**
+ * `--dry-run`: prepares the run (every input check of a real run) and prints its estimate. No model is
+ * called and no store is opened; the only provider calls are token counts where the provider has them.
+ */
+async function dryRunCommand(
+  flags: RunFlags,
+  format: "table" | "json",
+  providers: ReturnType<typeof loadEnvironment>,
+  pricing: ReturnType<typeof loadPricing>,
+): Promise<{ code: number; runId: string }> {
+  if (flags.resume ?? flags.retryErrors)
+    throw new InputError("--dry-run estimates a new run: drop --resume", { field: "dry-run" });
+  const controller = commandController();
+  const createClient = createClientFactory({
+    cacheMode: cacheMode(flags.cache),
+    providers,
+    pricing,
+  });
+  const prepared = await prepareRun(configFromFlags(flags), { createClient, signal: controller.signal });
+  for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const estimate = await estimateRun(prepared, { signal: controller.signal });
+  if (format === "json") process.stdout.write(`${JSON.stringify({ dryRun: true, ...estimate }, null, 2)}\n`);
+  else process.stdout.write(`${formatEstimateText(estimate)}\n`);
+  return { code: 0, runId: "" };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -434,6 +504,22 @@ export function registerRunCommand(program: Command): void {
     .option(
       "--wait",
       "with --resume: when another process is running the run, wait for it to end instead of refusing",
+    )
+    .option(
+      "--dry-run",
+      "call no model: print the samples, requests, tokens and cost (live vs batch, cached vs uncached) per model and judge",
+    )
+    .option(
+      "--max-cost <usd>",
+      "budget in USD for model and judge calls: no request goes out whose worst case would pass it; the run ends interrupted (budget), resumable with a higher --max-cost",
+    )
+    .option(
+      "--batch",
+      "ask the model through the provider's batch API (Anthropic Message Batches: half price, results within 24 h); resumable at any point",
+    )
+    .option(
+      "--batch-poll-interval <seconds>",
+      "with --batch: seconds between polls of a batch in progress (default 30)",
     )
     .option("--format <format>", "report format: table or json")
     .option("--quiet", "no progress display")

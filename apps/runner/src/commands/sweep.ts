@@ -1,12 +1,15 @@
 import { InputError } from "@aflab/core";
 import {
   createClientFactory,
+  estimateRun,
   paraphraseDistribution,
   prepareSweep,
   probeCurve,
   queueSweep,
+  type RunEstimate,
   runSweep,
   SampleQueue,
+  type SweepCell,
   type SweepConfigInput,
   summarizeRun,
 } from "@aflab/engine";
@@ -23,6 +26,7 @@ import {
   requireExistingStore,
   resolveDbPath,
 } from "../context.js";
+import { formatEstimateText } from "../estimate-text.js";
 import { percent, table } from "../format.js";
 import { createProgress } from "../progress.js";
 import { formatProbeCurve } from "./curve.js";
@@ -54,6 +58,7 @@ interface SweepFlags {
   quiet?: boolean;
   queue?: boolean;
   lease?: string;
+  dryRun?: boolean;
 }
 
 function numberOfStep(step: string): number {
@@ -189,6 +194,10 @@ export function registerSweepCommand(program: Command): void {
     .option("--seed <n>", "seed")
     .option("--providers <file>", "providers and model aliases (JSON)")
     .option("--resume <sweepId>", "resume a stored sweep")
+    .option(
+      "--dry-run",
+      "call no model: print each cell's requests, tokens and cost (live vs batch, cached vs uncached) and the sweep's total",
+    )
     .option("--format <format>", "table or json", "table")
     .option("--quiet", "no progress display")
     .option(
@@ -202,6 +211,7 @@ export function registerSweepCommand(program: Command): void {
     .action(async (flags: SweepFlags) => {
       const format = requireFormat(flags.format);
       const providers = loadEnvironment({ providers: flags.providers });
+      if (flags.dryRun) return dryRunSweep(flags, format, providers);
       if (flags.queue) {
         await queueSweepCommand(flags, providers);
         return;
@@ -296,4 +306,48 @@ export function registerSweepCommand(program: Command): void {
         await store.close();
       }
     });
+}
+
+/** `sweep --dry-run`: every cell prepared and estimated, none run; no store is opened. */
+async function dryRunSweep(
+  flags: SweepFlags,
+  format: "table" | "json",
+  providers: ReturnType<typeof loadEnvironment>,
+): Promise<void> {
+  if (flags.resume)
+    throw new InputError("--dry-run estimates a new sweep: drop --resume", { field: "dry-run" });
+  const controller = commandController();
+  const createClient = createClientFactory({ providers });
+  const prepared = await prepareSweep(sweepConfigFromFlags(flags), {
+    createClient,
+    signal: controller.signal,
+  });
+  const cells: Array<{ cell: SweepCell; estimate: RunEstimate }> = [];
+  for (const { cell, prepared: run } of prepared.cells)
+    cells.push({ cell, estimate: await estimateRun(run, { signal: controller.signal }) });
+  const sum = (pick: (estimate: RunEstimate) => number | null) =>
+    cells.reduce<number | null>((total, { estimate }) => {
+      const value = pick(estimate);
+      return total === null || value === null ? null : total + value;
+    }, 0);
+  const total = {
+    samples: sum((estimate) => estimate.samples),
+    live: { uncached: sum((e) => e.total.live.uncached), cached: sum((e) => e.total.live.cached) },
+    batch: { uncached: sum((e) => e.total.batch.uncached), cached: sum((e) => e.total.batch.cached) },
+    worstCase: sum((estimate) => estimate.total.worstCase),
+  };
+  if (format === "json") {
+    process.stdout.write(`${JSON.stringify({ dryRun: true, cells, total }, null, 2)}\n`);
+    return;
+  }
+  for (const { cell, estimate } of cells) {
+    const name = `${cell.model} · ${cell.setting} · ${cell.variants.join(",") || "no variant"} · ${cell.userFormat}`;
+    process.stdout.write(`${formatEstimateText(estimate, `cell ${cell.index + 1}: ${name}`)}\n\n`);
+  }
+  const dollars = (value: number | null) => (value === null ? "unknown" : `$${value.toFixed(2)}`);
+  process.stdout.write(
+    `dry run: no model was called\nsweep total: ${total.samples ?? 0} samples; live ${dollars(total.live.uncached)} ` +
+      `(cached ${dollars(total.live.cached)}), batch ${dollars(total.batch.uncached)} (cached ${dollars(total.batch.cached)}); ` +
+      `worst case ${dollars(total.worstCase)}\n`,
+  );
 }

@@ -108,6 +108,9 @@ export function createSimulatedClient(
     provider: "sim",
     simulated: true,
     supportsPrefill: true,
+    supportsN: true,
+    // Simulated: no provider bills for it.
+    price: { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 },
     // The organism writes its reasoning into scratchpad tags; it has no native reasoning.
     nativeReasoning: "none",
     profile,

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
+import { type FakeAnthropicBatchOptions, fakeAnthropicBatches } from "./fake-anthropic-batches.js";
 import {
   echoText,
   type FakeServer,
@@ -47,7 +48,7 @@ export interface FakeAnthropicReply {
 /** What `respond` may return: text, text blocks, a reply of blocks, or a recorded body sent verbatim. */
 export type FakeAnthropicAnswer = string | string[] | FakeAnthropicReply | RecordedReply;
 
-export interface FakeAnthropicServerOptions extends FakeServerBaseOptions {
+export interface FakeAnthropicServerOptions extends FakeServerBaseOptions, FakeAnthropicBatchOptions {
   /**
    * The model's answer: the continuation after any prefill. A string array becomes several text blocks
    * in one message; `{ blocks }` adds thinking and redacted-thinking blocks and a stop reason;
@@ -96,7 +97,39 @@ const messagesRequestSchema = z.object({
     .optional(),
 });
 
+/** `POST /v1/messages/count_tokens`: the request of a message, without what only generation needs. */
+const countTokensRequestSchema = messagesRequestSchema.pick({
+  model: true,
+  messages: true,
+  system: true,
+  thinking: true,
+});
+
 type ContentBlock = z.infer<typeof contentBlockSchema>;
+
+/** What creating a message gave: its payload (or a recorded body sent verbatim), or an API error. */
+type MessageOutcome =
+  | { ok: true; payload?: unknown; recordedBody?: string }
+  | { ok: false; status: number; message: string };
+
+function systemBlocksOf(system: string | Array<z.infer<typeof textBlockSchema>> | undefined) {
+  if (system === undefined) return [];
+  return typeof system === "string" ? [{ type: "text" as const, text: system }] : system;
+}
+
+function systemText(system: string | Array<z.infer<typeof textBlockSchema>> | undefined): string {
+  return systemBlocksOf(system)
+    .map((block) => block.text)
+    .join("");
+}
+
+/**
+ * The fake's input-token count of a request: the same deterministic tokenizer (`fakeTokenCount`) for the
+ * count-tokens endpoint and for the usage a message reports, so an estimate can be checked against use.
+ */
+function inputTokensOf(system: string, messages: ReadonlyArray<{ content: string }>): number {
+  return fakeTokenCount(system) + messages.reduce((sum, message) => sum + fakeTokenCount(message.content), 0);
+}
 
 const errorTypes: Record<number, string> = {
   400: "invalid_request_error",
@@ -118,8 +151,11 @@ function textOf(content: string | ContentBlock[]): string {
 }
 
 /**
- * Starts a fake Anthropic Messages API (`POST /v1/messages`, `GET /v1/models`) on 127.0.0.1 speaking the
- * real wire format, with prompt-cache emulation, rate-limit headers and fault injection.
+ * Starts a fake Anthropic Messages API (`POST /v1/messages`, `POST /v1/messages/count_tokens`,
+ * `GET /v1/models`) on 127.0.0.1 speaking the real wire format, with prompt-cache emulation, rate-limit
+ * headers and fault injection. Counted and used input tokens come from the same tokenizer (`fakeTokenCount`).
+ * It also speaks the Message Batches API (see `fakeAnthropicBatches`): processing delay, partial failures
+ * and expiry by option.
  *
  * @example
  * const fake = await startFakeAnthropicServer({ respond: () => "<OUTPUT>ok</OUTPUT>" });
@@ -222,73 +258,61 @@ export async function startFakeAnthropicServer(
     }
   };
 
-  return startFakeServer(options, "", async ({ response, method, path, body, fault, authorized }) => {
-    served += 1;
-    if (!authorized) return sendError(response, 401, "invalid x-api-key", {});
-    if (method === "GET" && path === "/v1/models") {
-      const names = options.models ?? ["claude-3-opus-20240229", "claude-3-5-sonnet-20240620"];
-      return sendJson(response, 200, {
-        data: names.map((id) => ({
-          type: "model",
-          id,
-          display_name: id,
-          created_at: "2024-02-29T00:00:00Z",
-        })),
-        has_more: false,
-        first_id: names[0] ?? null,
-        last_id: names[names.length - 1] ?? null,
-      });
-    }
-    if (method !== "POST" || path !== "/v1/messages")
-      return sendError(response, 404, `${method} ${path} does not exist`, {});
-    if (fault.kind !== "drop" && sendFault(response, fault)) return;
-
+  /**
+   * A message for a request body, as \`POST /v1/messages\` answers it: the payload, a recorded body, or an
+   * error. Shared by the live endpoint and the batches, so a batch's results are what live calls return.
+   */
+  const createMessage = async (body: unknown): Promise<MessageOutcome> => {
     const parsed = messagesRequestSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return sendError(
-        response,
-        400,
-        `${issue?.path.join(".") ?? "body"}: ${issue?.message ?? "invalid"}`,
-        {},
-      );
+      return {
+        ok: false,
+        status: 400,
+        message: `${issue?.path.join(".") ?? "body"}: ${issue?.message ?? "invalid"}`,
+      };
     }
     const request = parsed.data;
     if (options.models && !options.models.includes(request.model))
-      return sendError(response, 404, `model: ${request.model}`, {});
+      return { ok: false, status: 404, message: `model: ${request.model}` };
     const thinkingBudget = request.thinking?.type === "enabled" ? request.thinking.budget_tokens : undefined;
     // The rules of extended thinking, as the real API enforces them.
     if (thinkingBudget !== undefined) {
       if (thinkingBudget >= request.max_tokens)
-        return sendError(response, 400, "`max_tokens` must be greater than `thinking.budget_tokens`", {});
+        return {
+          ok: false,
+          status: 400,
+          message: "`max_tokens` must be greater than `thinking.budget_tokens`",
+        };
       if (request.temperature !== undefined && request.temperature !== 1)
-        return sendError(response, 400, "`temperature` may only be set to 1 when thinking is enabled.", {});
+        return {
+          ok: false,
+          status: 400,
+          message: "`temperature` may only be set to 1 when thinking is enabled.",
+        };
     }
     for (const [index, message] of request.messages.entries()) {
       if (typeof message.content === "string") continue;
       for (const [position, block] of message.content.entries()) {
         if (block.type === "text") continue;
         if (message.role !== "assistant")
-          return sendError(
-            response,
-            400,
-            `messages.${index}.content.${position}: thinking blocks belong to assistant messages`,
-            {},
-          );
+          return {
+            ok: false,
+            status: 400,
+            message: `messages.${index}.content.${position}: thinking blocks belong to assistant messages`,
+          };
         if (block.type === "thinking" && !issuedThinking.has(`${block.signature}\u0000${block.thinking}`))
-          return sendError(
-            response,
-            400,
-            `messages.${index}.content.${position}: Invalid \`signature\` in \`thinking\` block`,
-            {},
-          );
+          return {
+            ok: false,
+            status: 400,
+            message: `messages.${index}.content.${position}: Invalid \`signature\` in \`thinking\` block`,
+          };
         if (block.type === "redacted_thinking" && !issuedRedacted.has(block.data))
-          return sendError(
-            response,
-            400,
-            `messages.${index}.content.${position}: Invalid \`data\` in \`redacted_thinking\` block`,
-            {},
-          );
+          return {
+            ok: false,
+            status: 400,
+            message: `messages.${index}.content.${position}: Invalid \`data\` in \`redacted_thinking\` block`,
+          };
       }
     }
     const messages = request.messages.map((message) => ({
@@ -298,22 +322,20 @@ export async function startFakeAnthropicServer(
     const last = messages[messages.length - 1];
     const prefill = last?.role === "assistant" ? last.content : undefined;
     if (prefill !== undefined && /\s$/.test(prefill))
-      return sendError(response, 400, "final assistant content cannot end with trailing whitespace", {});
+      return {
+        ok: false,
+        status: 400,
+        message: "final assistant content cannot end with trailing whitespace",
+      };
     if (prefill !== undefined && thinkingBudget !== undefined)
-      return sendError(
-        response,
-        400,
-        "When `thinking` is enabled, a final `assistant` message must start with a thinking block.",
-        {},
-      );
+      return {
+        ok: false,
+        status: 400,
+        message: "When `thinking` is enabled, a final `assistant` message must start with a thinking block.",
+      };
 
-    const systemBlocks =
-      request.system === undefined
-        ? []
-        : typeof request.system === "string"
-          ? [{ type: "text" as const, text: request.system }]
-          : request.system;
-    const system = systemBlocks.map((block) => block.text).join("");
+    const systemBlocks = systemBlocksOf(request.system);
+    const system = systemText(request.system);
     const respond =
       options.respond ?? ((input: FakeAnthropicRequest) => echoText(lastUserText(input.messages)));
     const answer = await respond({
@@ -333,11 +355,7 @@ export async function startFakeAnthropicServer(
       } catch {
         // A recorded body that is not JSON is sent as it is: the client's error is the test's subject.
       }
-      if (fault.kind === "drop") return sendDropped(response, JSON.parse(answer.recordedBody));
-      return sendRecorded(response, answer.recordedBody, {
-        "request-id": `req_fake_${served}`,
-        ...rateLimitHeaders(),
-      });
+      return { ok: true, recordedBody: answer.recordedBody };
     }
     const reply: FakeAnthropicReply =
       typeof answer === "string"
@@ -366,8 +384,7 @@ export async function startFakeAnthropicServer(
         .join("");
       cachedPrefixTokens = fakeTokenCount(cachedPrefix);
     }
-    const totalInput =
-      fakeTokenCount(system) + messages.reduce((sum, m) => sum + fakeTokenCount(m.content), 0);
+    const totalInput = inputTokensOf(system, messages);
     let cacheCreation = 0;
     let cacheRead = 0;
     // Responses from before prompt caching had no cache fields and billed the whole prompt as input.
@@ -412,7 +429,70 @@ export async function startFakeAnthropicServer(
       stop_sequence: null,
       usage,
     };
-    if (fault.kind === "drop") return sendDropped(response, payload);
-    sendJson(response, 200, payload, { "request-id": `req_fake_${served}`, ...rateLimitHeaders() });
-  });
+    return { ok: true, payload };
+  };
+
+  let self: FakeServer | undefined;
+  const batches = fakeAnthropicBatches(
+    options,
+    (body) => createMessage(body),
+    () => self?.baseUrl ?? "",
+  );
+  self = await startFakeServer(
+    options,
+    "",
+    async ({ request: incoming, response, method, path, body, fault, authorized }) => {
+      served += 1;
+      if (!authorized) return sendError(response, 401, "invalid x-api-key", {});
+      const query = new URL(incoming.url ?? "/", "http://127.0.0.1").searchParams;
+      const length = Number(incoming.headers["content-length"] ?? 0);
+      if (await batches.handle(method, path, query, body, length, response)) return;
+      if (method === "GET" && path === "/v1/models") {
+        const names = options.models ?? ["claude-3-opus-20240229", "claude-3-5-sonnet-20240620"];
+        return sendJson(response, 200, {
+          data: names.map((id) => ({
+            type: "model",
+            id,
+            display_name: id,
+            created_at: "2024-02-29T00:00:00Z",
+          })),
+          has_more: false,
+          first_id: names[0] ?? null,
+          last_id: names[names.length - 1] ?? null,
+        });
+      }
+      if (method === "POST" && path === "/v1/messages/count_tokens") {
+        const parsed = countTokensRequestSchema.safeParse(body);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          return sendError(
+            response,
+            400,
+            `${issue?.path.join(".") ?? "body"}: ${issue?.message ?? "invalid"}`,
+            {},
+          );
+        }
+        if (options.models && !options.models.includes(parsed.data.model))
+          return sendError(response, 404, `model: ${parsed.data.model}`, {});
+        const system = systemText(parsed.data.system);
+        const messages = parsed.data.messages.map((message) => ({ content: textOf(message.content) }));
+        return sendJson(response, 200, { input_tokens: inputTokensOf(system, messages) });
+      }
+      if (method !== "POST" || path !== "/v1/messages")
+        return sendError(response, 404, `${method} ${path} does not exist`, {});
+      if (fault.kind !== "drop" && sendFault(response, fault)) return;
+      const outcome = await createMessage(body);
+      if (!outcome.ok) return sendError(response, outcome.status, outcome.message, {});
+      if (outcome.recordedBody !== undefined) {
+        if (fault.kind === "drop") return sendDropped(response, JSON.parse(outcome.recordedBody));
+        return sendRecorded(response, outcome.recordedBody, {
+          "request-id": `req_fake_${served}`,
+          ...rateLimitHeaders(),
+        });
+      }
+      if (fault.kind === "drop") return sendDropped(response, outcome.payload);
+      sendJson(response, 200, outcome.payload, { "request-id": `req_fake_${served}`, ...rateLimitHeaders() });
+    },
+  );
+  return self;
 }

@@ -1,6 +1,7 @@
 // The generator the fakes draw faults from (defined in core), for tests that want the same draws.
 export { seededRandom } from "@aflab/core";
 export { type CapturedRequest, type CaptureServer, startCaptureServer } from "./capture-server.js";
+export type { FakeAnthropicBatchOptions, FakeBatchResultType } from "./fake-anthropic-batches.js";
 export {
   type FakeAnthropicAnswer,
   type FakeAnthropicBlock,

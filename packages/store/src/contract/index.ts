@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import { aggregatesContract } from "./aggregates.js";
 import { aggregatesRecomputeContract } from "./aggregates-recompute.js";
 import { coordinationContract } from "./coordination.js";
+import { batchesContract } from "./batches.js";
 import type { StoreFactory } from "./factory.js";
 import { labelsContract } from "./labels.js";
 import { listSamplesContract } from "./list-samples.js";
@@ -23,5 +24,6 @@ export function storeContract(backend: string, open: StoreFactory): void {
     describe("human labels", () => labelsContract(open));
     describe("prompt sets", () => promptSetsContract(open));
     describe("coordination", () => coordinationContract(open));
+    describe("provider batches", () => batchesContract(open));
   });
 }

@@ -1,0 +1,54 @@
+import type { GenerateRequest, GenerateResult } from "./model-client.js";
+
+/** One request of a batch: `customId` matches its result (1–64 of a-z, A-Z, 0-9, _ and -). */
+export interface BatchItem {
+  customId: string;
+  request: GenerateRequest;
+}
+
+/** A request's result: its reply priced at the batch price, or why there is none. */
+export type BatchItemResult =
+  | { customId: string; type: "succeeded"; result: GenerateResult }
+  | { customId: string; type: "errored" | "expired" | "canceled"; message: string };
+
+export interface BatchCounts {
+  processing: number;
+  succeeded: number;
+  errored: number;
+  canceled: number;
+  expired: number;
+}
+
+/** A provider batch as the provider reports it. */
+export interface BatchStatus {
+  providerBatchId: string;
+  /** `ended`: every request has its result (succeeded, errored, canceled or expired). */
+  state: "in_progress" | "canceling" | "ended";
+  counts: BatchCounts;
+  createdAt: string;
+}
+
+/**
+ * A provider's batch API through its official SDK: requests go in at half price and come back within
+ * the provider's window (24 hours). `limits` are the provider's per-batch maxima.
+ */
+export interface BatchApi {
+  readonly provider: string;
+  readonly limits: { requests: number; bytes: number };
+  /** The bytes a request adds to a batch's body, to split batches at the byte limit. */
+  requestBytes(item: BatchItem): number;
+  submit(items: readonly BatchItem[], signal?: AbortSignal): Promise<BatchStatus>;
+  retrieve(providerBatchId: string, signal?: AbortSignal): Promise<BatchStatus>;
+  /**
+   * The results of an ended batch, one by one (read as a stream, never whole). `requestOf` gives the
+   * request of a custom id (its prefill shapes how the reply is read); unknown ids are read without one.
+   */
+  results(
+    providerBatchId: string,
+    requestOf: (customId: string) => GenerateRequest | undefined,
+    signal?: AbortSignal,
+  ): AsyncIterable<BatchItemResult>;
+  cancel(providerBatchId: string): Promise<BatchStatus>;
+  /** The account's most recent batches, newest first. */
+  listRecent(limit: number): Promise<BatchStatus[]>;
+}
