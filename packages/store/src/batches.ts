@@ -93,7 +93,7 @@ export const batchPatchSchema = z.strictObject({
 });
 export type BatchPatch = z.infer<typeof batchPatchSchema>;
 
-interface BatchRow {
+export interface BatchRow {
   id: string;
   run_id: string;
   provider: string;
@@ -107,7 +107,7 @@ interface BatchRow {
   ended_at: string | null;
 }
 
-interface BatchRequestRow {
+export interface BatchRequestRow {
   custom_id: string;
   batch_id: string;
   run_id: string;
@@ -118,7 +118,7 @@ interface BatchRequestRow {
   reply: string | null;
 }
 
-function rowToBatch(row: BatchRow): RunBatch {
+export function rowToBatch(row: BatchRow): RunBatch {
   return {
     id: row.id,
     runId: row.run_id,
@@ -134,7 +134,7 @@ function rowToBatch(row: BatchRow): RunBatch {
   };
 }
 
-function rowToRequest(row: BatchRequestRow): BatchRequest {
+export function rowToRequest(row: BatchRequestRow): BatchRequest {
   return {
     customId: row.custom_id,
     batchId: row.batch_id,

@@ -195,6 +195,38 @@ CREATE TABLE run_leases (
 );
 `,
   },
+  {
+    version: 9,
+    name: "provider batches",
+    sql: `
+CREATE TABLE batches (
+  id ${text} PRIMARY KEY,
+  run_id ${text} NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  provider ${text} NOT NULL,
+  model_id ${text} NOT NULL,
+  provider_batch_id ${text},
+  state ${text} NOT NULL,
+  round INTEGER NOT NULL,
+  request_count INTEGER NOT NULL,
+  counts ${text},
+  created_at ${text} NOT NULL,
+  ended_at ${text}
+);
+CREATE INDEX batches_by_run ON batches(run_id, created_at);
+CREATE TABLE batch_requests (
+  custom_id ${text} PRIMARY KEY,
+  batch_id ${text} NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  run_id ${text} NOT NULL,
+  sample_key ${text} NOT NULL,
+  round INTEGER NOT NULL,
+  state ${text} NOT NULL,
+  cost_usd DOUBLE PRECISION,
+  reply ${text}
+);
+CREATE INDEX batch_requests_by_batch ON batch_requests(batch_id);
+CREATE INDEX batch_requests_by_run ON batch_requests(run_id, state);
+`,
+  },
 ];
 
 /** The schema version the PostgreSQL backend writes and understands. */

@@ -15,6 +15,17 @@ import {
 } from "@aflab/core";
 import type pg from "pg";
 import { z } from "zod";
+import {
+  type BatchPatch,
+  type BatchRequest,
+  type BatchRequestResult,
+  batchPatchSchema,
+  type NewBatch,
+  type NewBatchRequest,
+  newBatchRequestSchema,
+  newBatchSchema,
+  type RunBatch,
+} from "../batches.js";
 import type { LeaseClaim, RunLease } from "../leases.js";
 import type { Sweep } from "../rows.js";
 import { idSchema } from "../runs.js";
@@ -35,6 +46,7 @@ import type {
   TierCounts,
 } from "../types.js";
 import * as aggregates from "./aggregates.js";
+import * as batches from "./batches.js";
 import { connectionError, isConnectionFailure, type PostgresTarget, parsePostgresUrl } from "./connection.js";
 import * as items from "./items.js";
 import * as leases from "./leases.js";
@@ -350,6 +362,37 @@ export class PostgresStore implements Store {
    * A server has no file to be deleted or replaced under us; what can go wrong is losing the server, so
    * this checks the connection and rejects (naming host and database) when the server cannot be reached.
    */
+  async createBatch(batch: NewBatch, requests: readonly NewBatchRequest[]): Promise<RunBatch> {
+    const checked = parseOrThrow(newBatchSchema, batch, "batch");
+    const checkedRequests = requests.map((request) => parseOrThrow(newBatchRequestSchema, request, "batch request"));
+    return this.write((db) => batches.createBatch(db, checked, checkedRequests));
+  }
+  getBatch(id: string): Promise<RunBatch | undefined> {
+    return this.read((db) => batches.getBatch(db, id));
+  }
+  recordBatchSubmitted(id: string, providerBatchId: string): Promise<boolean> {
+    return this.write((db) => batches.recordBatchSubmitted(db, id, providerBatchId));
+  }
+  async updateBatch(id: string, patch: BatchPatch): Promise<void> {
+    const checked = parseOrThrow(batchPatchSchema, patch, "batch patch");
+    return this.write((db) => batches.updateBatch(db, id, checked));
+  }
+  listBatches(runId?: string): Promise<RunBatch[]> {
+    return this.read((db) => batches.listBatches(db, runId));
+  }
+  batchRequests(batchId: string): Promise<BatchRequest[]> {
+    return this.read((db) => batches.batchRequests(db, batchId));
+  }
+  settleBatchRequests(results: readonly BatchRequestResult[]): Promise<void> {
+    return this.write((db) => batches.settleBatchRequests(db, results));
+  }
+  succeededBatchRequests(runId: string): Promise<BatchRequest[]> {
+    return this.read((db) => batches.succeededRequests(db, runId));
+  }
+  async sampleKeysInBatches(runId: string): Promise<Set<string>> {
+    return new Set(await this.read((db) => batches.sampleKeysInFlight(db, runId)));
+  }
+
   async checkFile(): Promise<void> {
     if (this.closed) throw new AflabError("internal", `the store ${this.path} is closed`);
     await this.read((db) => db.get("SELECT 1"));
