@@ -10,6 +10,7 @@ export {
   sampleRows,
 } from "./export-samples.js";
 export { escapeHtml, exportHtmlReport, reportWarnings } from "./html-report.js";
+export { exportInspectLog, inspectLogVersion } from "./inspect-log.js";
 export { sampleRowJsonSchema } from "./json-schema.js";
 export {
   type ColumnDefinition,
