@@ -58,7 +58,7 @@ describe("Inspect log export", () => {
     const { entries, names } = readLog();
     expect(names).toContain("_journal/start.json");
     expect(names).toContain("header.json");
-    expect(names).toContain("summaries.json");
+    expect(names).toContain("_journal/summaries/1.json");
     expect(names).toContain("reductions.json");
     const sampleNames = names.filter((name) => name.startsWith("samples/"));
     const header = entries["header.json"];
@@ -68,7 +68,12 @@ describe("Inspect log export", () => {
       const sample = entries[name];
       expect(name).toBe(`samples/${sample.id}_epoch_${sample.epoch}.json`);
     }
-    expect(entries["summaries.json"]).toHaveLength(sampleNames.length);
+    const summaries = names
+      .filter((name) => name.startsWith("_journal/summaries/"))
+      .flatMap((name) => entries[name] as unknown as Json[]);
+    expect(summaries.map((summary) => `${summary.id}/${summary.epoch}`).sort()).toEqual(
+      sampleNames.map((name) => `${entries[name].id}/${entries[name].epoch}`).sort(),
+    );
 
     // Formats (date-time) are not checked: Ajv needs a plugin for them, and the times are the store's ISO strings.
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });

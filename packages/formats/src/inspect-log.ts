@@ -1,11 +1,9 @@
+import { once } from "node:events";
 import fs from "node:fs";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { RateSummary, Run, RunReport, Sample, Tier, Verdict } from "@aflab/core";
 import { InputError } from "@aflab/core";
 import { summarizeRun } from "@aflab/engine";
 import type { Store } from "@aflab/store";
-import ZipStream from "zip-stream";
 import { partialPath } from "./destination.js";
 import {
   addUsage,
@@ -16,21 +14,23 @@ import {
   sampleMessages,
   verdictScore,
 } from "./inspect-messages.js";
+import { ZipWriter } from "./zip-writer.js";
 
 /** Inspect's eval log format version (`EvalLog.version`) these files follow. */
 export const inspectLogVersion = 2;
 
 /** Paths inside an Inspect `.eval` file (a zip), as Inspect's own recorder names them. */
 const startPath = "_journal/start.json";
-const summariesPath = "summaries.json";
+const summaryPath = (chunk: number) => `_journal/summaries/${chunk}.json`;
 const reductionsPath = "reductions.json";
 const headerPath = "header.json";
 
-/** Every entry gets the same time, so exporting a run twice gives the same bytes. */
-const entryDate = new Date("2000-01-01T00:00:00Z");
-
-/** Zip output waiting for the file beyond this is a sign the disk is slower than us: wait for it. */
-const pendingOutputLimit = 4 * 1024 * 1024;
+/**
+ * Sample summaries are written as the journal's numbered chunks (as Inspect's recorder flushes them
+ * during a run) rather than one `summaries.json`, so no more than a chunk is ever held. Inspect's
+ * readers and its viewer read the chunks when `summaries.json` is absent.
+ */
+const summaryChunkSize = 1000;
 
 /**
  * Writes a run as an Inspect AI log: the `.eval` zip that Inspect's recorder writes, with a sample per
@@ -55,38 +55,53 @@ export async function exportInspectLog(
   }
   const run = await store.requireRun(runId);
   const report = await summarizeRun(store, runId);
-  const classifiers = [...(await store.classifierNames(runId))].sort();
+  // The compliance classifier first: Inspect's viewer shows the first scorer in its sample list.
+  const classifiers = [...(await store.classifierNames(runId))].sort((left, right) =>
+    left === report.complianceClassifier
+      ? -1
+      : right === report.complianceClassifier
+        ? 1
+        : left.localeCompare(right),
+  );
   const partial = partialPath(file);
-  const zip = new ZipStream({ level: 6 });
-  const written = pipeline(zip, fs.createWriteStream(partial));
-  // A failed write must not leave an unhandled rejection while entries are still being added.
-  written.catch(() => {});
+  const output = fs.createWriteStream(partial);
+  const zip = new ZipWriter(output);
   try {
     const spec = evalSpec(run, report, classifiers);
     const plan = evalPlan(run);
-    await addEntry(zip, startPath, JSON.stringify({ version: inspectLogVersion, eval: spec, plan }));
+    await zip.add(startPath, JSON.stringify({ version: inspectLogVersion, eval: spec, plan }));
 
     const prompts = new Map<string, string | undefined>();
     const reductions = new EpochReductions();
     const modelUsage: Record<string, InspectModelUsage> = {};
+    let summaries: unknown[] = [];
+    let chunks = 0;
     let samples = 0;
     let completed = 0;
     for await (const sample of store.iterateSamples(runId, { withTurns: true })) {
       if (!prompts.has(sample.systemPromptHash)) {
         prompts.set(sample.systemPromptHash, await store.getSystemPrompt(sample.systemPromptHash));
       }
-      const verdicts = await store.getVerdicts(runId, sample.key);
+      const verdicts = (await store.getVerdicts(runId, sample.key)).sort(
+        (left, right) => classifiers.indexOf(left.classifier) - classifiers.indexOf(right.classifier),
+      );
       const record = evalSample(run, sample, verdicts, prompts.get(sample.systemPromptHash));
       for (const [model, usage] of Object.entries(record.model_usage)) addUsage(modelUsage, model, usage);
       reductions.add(record.id, record.scores);
-      await addEntry(zip, `samples/${record.id}_epoch_${record.epoch}.json`, JSON.stringify(record));
+      await zip.add(`samples/${record.id}_epoch_${record.epoch}.json`, JSON.stringify(record));
+      summaries.push(sampleSummary(record, sample));
+      if (summaries.length >= summaryChunkSize) {
+        await zip.add(summaryPath(++chunks), JSON.stringify(summaries));
+        summaries = [];
+      }
       samples++;
       if (sample.status === "complete") completed++;
     }
-
-    // A second pass for the summaries keeps memory flat: they are one JSON array, streamed.
-    await addEntry(zip, summariesPath, Readable.from(summaryChunks(store, run)));
-    await addEntry(zip, reductionsPath, JSON.stringify(reductions.toJson(classifiers)));
+    // The last chunk, then an empty one: Inspect's synchronous Python reader stops one chunk short of
+    // the highest number, so the empty chunk is the one it skips.
+    if (summaries.length > 0) await zip.add(summaryPath(++chunks), JSON.stringify(summaries));
+    await zip.add(summaryPath(++chunks), "[]");
+    await zip.add(reductionsPath, JSON.stringify(reductions.toJson(classifiers)));
     const header = {
       version: inspectLogVersion,
       status: logStatus(run),
@@ -97,25 +112,16 @@ export async function exportInspectLog(
       error: run.error ? { message: run.error, traceback: "", traceback_ansi: "" } : null,
       invalidated: false,
     };
-    await addEntry(zip, headerPath, JSON.stringify(header));
-    zip.finalize();
-    await written;
+    await zip.add(headerPath, JSON.stringify(header));
+    await zip.finish();
+    output.end();
+    await once(output, "close");
     fs.renameSync(partial, file);
     return { samples };
   } catch (error) {
-    zip.destroy();
-    await written.catch(() => {});
+    output.destroy();
     fs.rmSync(partial, { force: true });
     throw error;
-  }
-}
-
-async function addEntry(zip: ZipStream, name: string, source: string | Readable): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    zip.entry(source, { name, date: entryDate }, (error) => (error ? reject(error) : resolve()));
-  });
-  while (zip.readableLength > pendingOutputLimit && !zip.destroyed) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -206,40 +212,30 @@ function evalSample(run: Run, sample: Sample, verdicts: Verdict[], systemPrompt:
   };
 }
 
-/** Summaries as Inspect's sample list reads them: the scores without their long metadata. */
-async function* summaryChunks(store: Store, run: Run): AsyncGenerator<string> {
-  yield "[";
-  let first = true;
-  for await (const sample of store.iterateSamples(run.id, { withTurns: false })) {
-    const verdicts = await store.getVerdicts(run.id, sample.key);
-    const scores: Record<string, InspectScore> = {};
-    for (const verdict of verdicts) scores[verdict.classifier] = { ...verdictScore(verdict), metadata: null };
-    const error = sampleError(sample);
-    const summary = {
-      id: sampleId(sample),
-      epoch: sample.epoch + 1,
-      input: sample.query,
-      choices: null,
-      target: "",
-      metadata: sampleMetadata(sample),
-      scores,
-      model_usage: sampleUsage(run, sample, verdicts),
-      started_at: sample.startedAt,
-      completed_at: sample.finishedAt,
-      total_time: sample.latencyMs / 1000,
-      working_time: sample.latencyMs / 1000,
-      uuid: `${run.id}-${sample.key}`,
-      error: error?.message ?? null,
-      limit: null,
-      retries: sample.retries,
-      completed: true,
-      // The system prompt, when stored, comes before the turns.
-      message_count: sample.turns.length + 1,
-    };
-    yield `${first ? "" : ","}${JSON.stringify(summary)}`;
-    first = false;
-  }
-  yield "]";
+/** A sample's summary, as Inspect's sample list reads it: the scores without their long metadata. */
+function sampleSummary(record: ReturnType<typeof evalSample>, sample: Sample) {
+  const scores: Record<string, InspectScore> = {};
+  for (const [name, score] of Object.entries(record.scores)) scores[name] = { ...score, metadata: null };
+  return {
+    id: record.id,
+    epoch: record.epoch,
+    input: sample.query,
+    choices: null,
+    target: "",
+    metadata: record.metadata,
+    scores,
+    model_usage: record.model_usage,
+    started_at: record.started_at,
+    completed_at: record.completed_at,
+    total_time: record.total_time,
+    working_time: record.working_time,
+    uuid: record.uuid,
+    error: record.error?.message ?? null,
+    limit: null,
+    retries: sample.retries,
+    completed: true,
+    message_count: record.messages.length,
+  };
 }
 
 /**
