@@ -88,8 +88,8 @@ export async function exportInspectLog(
       const record = evalSample(run, sample, verdicts, prompts.get(sample.systemPromptHash));
       for (const [model, usage] of Object.entries(record.model_usage)) addUsage(modelUsage, model, usage);
       reductions.add(record.id, record.scores);
-      await zip.add(`samples/${record.id}_epoch_${record.epoch}.json`, JSON.stringify(record));
       summaries.push(sampleSummary(record, sample));
+      await zip.add(`samples/${record.id}_epoch_${record.epoch}.json`, JSON.stringify(record));
       if (summaries.length >= summaryChunkSize) {
         await zip.add(summaryPath(++chunks), JSON.stringify(summaries));
         summaries = [];
@@ -101,7 +101,7 @@ export async function exportInspectLog(
     // the highest number, so the empty chunk is the one it skips.
     if (summaries.length > 0) await zip.add(summaryPath(++chunks), JSON.stringify(summaries));
     await zip.add(summaryPath(++chunks), "[]");
-    await zip.add(reductionsPath, JSON.stringify(reductions.toJson(classifiers)));
+    await zip.addChunks(reductionsPath, reductions.toJsonChunks(classifiers));
     const header = {
       version: inspectLogVersion,
       status: logStatus(run),
@@ -239,44 +239,74 @@ function sampleSummary(record: ReturnType<typeof evalSample>, sample: Sample) {
 }
 
 /**
- * The mean of each sample's numeric scores over its epochs (Inspect's `mean` reducer). Only the running
- * sum and count per sample and scorer are kept. A sample with no numeric score for a scorer (every epoch
+ * The mean of each sample's numeric scores over its epochs (Inspect's `mean` reducer). Only a running
+ * sum and count per sample and scorer are kept, in typed arrays indexed by the sample's position, so a
+ * long run costs a few bytes per sample. A sample with no numeric score for a scorer (every epoch
  * unknown, failed or not applicable) has no reduction for it.
  */
 class EpochReductions {
-  private readonly sums = new Map<string, Map<string, [number, number]>>();
+  private readonly positions = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly sums = new Map<string, { sum: Float64Array; count: Uint32Array }>();
 
   add(id: string, scores: Record<string, InspectScore>): void {
+    let position = this.positions.get(id);
+    if (position === undefined) {
+      position = this.ids.length;
+      this.positions.set(id, position);
+      this.ids.push(id);
+    }
     for (const [scorer, score] of Object.entries(scores)) {
       if (typeof score.value !== "number") continue;
-      let byId = this.sums.get(scorer);
-      if (!byId) {
-        byId = new Map();
-        this.sums.set(scorer, byId);
-      }
-      const entry = byId.get(id);
-      if (entry) {
-        entry[0] += score.value;
-        entry[1] += 1;
-      } else byId.set(id, [score.value, 1]);
+      const table = this.table(scorer, position);
+      table.sum[position] = (table.sum[position] ?? 0) + score.value;
+      table.count[position] = (table.count[position] ?? 0) + 1;
     }
   }
 
-  toJson(classifiers: string[]) {
-    return classifiers.map((scorer) => ({
-      scorer,
-      reducer: "mean",
-      samples: [...(this.sums.get(scorer) ?? new Map<string, [number, number]>())].map(
-        ([id, [sum, count]]) => ({
-          value: sum / count,
-          answer: null,
-          explanation: null,
-          metadata: null,
-          history: [],
-          sample_id: id,
-        }),
-      ),
-    }));
+  private table(scorer: string, position: number): { sum: Float64Array; count: Uint32Array } {
+    let table = this.sums.get(scorer);
+    if (!table || position >= table.sum.length) {
+      const size = Math.max(1024, (position + 1) * 2);
+      const grown = { sum: new Float64Array(size), count: new Uint32Array(size) };
+      if (table) {
+        grown.sum.set(table.sum);
+        grown.count.set(table.count);
+      }
+      table = grown;
+      this.sums.set(scorer, table);
+    }
+    return table;
+  }
+
+  /** Inspect's reductions, one per scorer, written as a stream of JSON text. */
+  *toJsonChunks(classifiers: string[]): Generator<string> {
+    yield "[";
+    let firstScorer = true;
+    for (const scorer of classifiers) {
+      yield `${firstScorer ? "" : ","}{"scorer":${JSON.stringify(scorer)},"reducer":"mean","samples":[`;
+      firstScorer = false;
+      const table = this.sums.get(scorer);
+      let first = true;
+      if (table) {
+        for (let position = 0; position < this.ids.length; position++) {
+          const count = table.count[position] ?? 0;
+          if (count === 0) continue;
+          const reduced = {
+            value: (table.sum[position] ?? 0) / count,
+            answer: null,
+            explanation: null,
+            metadata: null,
+            history: [],
+            sample_id: this.ids[position],
+          };
+          yield `${first ? "" : ","}${JSON.stringify(reduced)}`;
+          first = false;
+        }
+      }
+      yield "]}";
+    }
+    yield "]";
   }
 }
 

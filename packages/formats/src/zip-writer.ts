@@ -12,23 +12,49 @@ import zlib from "node:zlib";
  */
 export class ZipWriter {
   private offset = 0;
-  private readonly central: Buffer[] = [];
   private entries = 0;
+  /** The central directory, packed into chunks as entries are added (a few dozen bytes each). */
+  private readonly central = new PackedBuffers(1 << 20);
+  /** Entries not yet written: written in batches, so the export pauses for the disk rarely. */
+  private readonly pending = new PackedBuffers(1 << 20);
 
   constructor(
     private readonly stream: Writable,
     private readonly level = 6,
   ) {}
 
+  /**
+   * Adds one file given as a sequence of text chunks, deflated as they come: only the compressed bytes are
+   * held (its sizes must be known before its local header is written).
+   */
+  async addChunks(name: string, chunks: Iterable<string>): Promise<void> {
+    const deflate = zlib.createDeflateRaw({ level: this.level });
+    const compressed: Buffer[] = [];
+    deflate.on("data", (chunk: Buffer) => compressed.push(chunk));
+    const ended = once(deflate, "end");
+    let crc = 0;
+    let size = 0;
+    for (const chunk of chunks) {
+      const bytes = Buffer.from(chunk, "utf8");
+      crc = zlib.crc32(bytes, crc);
+      size += bytes.length;
+      if (!deflate.write(bytes)) await once(deflate, "drain");
+    }
+    deflate.end();
+    await ended;
+    await this.addDeflated(name, Buffer.concat(compressed), crc, size);
+  }
+
   /** Adds one file. An entry must be under 4 GiB (a log's entries are a sample or a chunk each). */
   async add(name: string, content: string | Buffer): Promise<void> {
-    const data = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    const data = typeof content === "string" ? this.encode(content) : content;
     const compressed = zlib.deflateRawSync(data, { level: this.level });
-    if (data.length >= maxUint32 || compressed.length >= maxUint32) {
-      throw new Error(`zip entry ${name} is over 4 GiB`);
-    }
+    await this.addDeflated(name, compressed, zlib.crc32(data), data.length);
+  }
+
+  private async addDeflated(name: string, compressed: Buffer, crc: number, size: number): Promise<void> {
+    if (size >= maxUint32 || compressed.length >= maxUint32) throw new Error(`zip entry ${name} is over 4 GiB`);
     const nameBytes = Buffer.from(name, "utf8");
-    const crc = zlib.crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(versionNeeded, 4);
@@ -38,20 +64,23 @@ export class ZipWriter {
     local.writeUInt16LE(dosDate, 12);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     local.writeUInt16LE(0, 28);
-    this.central.push(centralRecord(nameBytes, crc, compressed.length, data.length, this.offset));
+    this.central.push(centralRecord(nameBytes, crc, compressed.length, size, this.offset));
     this.entries++;
-    await this.write(local);
-    await this.write(nameBytes);
-    await this.write(compressed);
+    this.pending.push(local);
+    this.pending.push(nameBytes);
+    this.pending.push(compressed);
+    this.offset += local.length + nameBytes.length + compressed.length;
+    if (this.pending.size >= 1 << 20) await this.flush();
   }
 
   /** Writes the central directory and the end records; the stream is left open for the caller to end. */
   async finish(): Promise<void> {
+    await this.flush();
     const directoryOffset = this.offset;
-    for (const record of this.central) await this.write(record);
+    for (const chunk of this.central.take()) await this.write(chunk);
     const directorySize = this.offset - directoryOffset;
     const zip64 = this.entries > 0xffff || directoryOffset >= maxUint32 || directorySize >= maxUint32;
     if (zip64) {
@@ -81,9 +110,65 @@ export class ZipWriter {
     await this.write(end);
   }
 
+  /** A reused buffer for encoding text: a fresh buffer per entry would churn native memory. */
+  private scratch = Buffer.allocUnsafe(1 << 16);
+
+  private encode(text: string): Buffer {
+    const length = Buffer.byteLength(text, "utf8");
+    if (length > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(length, this.scratch.length * 2));
+    this.scratch.write(text, 0, "utf8");
+    return this.scratch.subarray(0, length);
+  }
+
+  private async flush(): Promise<void> {
+    for (const chunk of this.pending.take()) {
+      if (!this.stream.write(chunk)) await once(this.stream, "drain");
+    }
+  }
+
   private async write(bytes: Buffer): Promise<void> {
     this.offset += bytes.length;
     if (!this.stream.write(bytes)) await once(this.stream, "drain");
+  }
+}
+
+/** Small buffers copied into large chunks: a hundred thousand tiny buffers would cost more than their bytes. */
+class PackedBuffers {
+  private chunks: Buffer[] = [];
+  private current: Buffer | null = null;
+  private used = 0;
+  size = 0;
+
+  constructor(private readonly chunkSize: number) {}
+
+  push(bytes: Buffer): void {
+    this.size += bytes.length;
+    if (bytes.length > this.chunkSize) {
+      this.seal();
+      this.chunks.push(bytes);
+      return;
+    }
+    if (!this.current || this.used + bytes.length > this.current.length) {
+      this.seal();
+      this.current = Buffer.allocUnsafe(this.chunkSize);
+    }
+    bytes.copy(this.current, this.used);
+    this.used += bytes.length;
+  }
+
+  /** The bytes pushed so far, in order; empties the list. */
+  take(): Buffer[] {
+    this.seal();
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.size = 0;
+    return chunks;
+  }
+
+  private seal(): void {
+    if (this.current && this.used > 0) this.chunks.push(this.current.subarray(0, this.used));
+    this.current = null;
+    this.used = 0;
   }
 }
 
