@@ -6,6 +6,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerDocsCommands } from "./commands/docs.js";
 import { registerExportCommand } from "./commands/export.js";
 import { registerFinetuneCommands } from "./commands/finetune.js";
+import { registerImportCommand } from "./commands/import.js";
 import { registerJudgeEvalCommand } from "./commands/judge-eval.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSweepCommand(program);
   registerCompareCommand(program);
   registerExportCommand(program);
+  registerImportCommand(program);
   registerServeCommand(program);
   registerDocsCommands(program);
   registerFinetuneCommands(program);

@@ -37,6 +37,13 @@ export {
 } from "./errors.js";
 export type { RunEvent, RunEventListener, RunEventType } from "./events.js";
 export {
+  type ImportedClassifierRole,
+  importedClassifierFields,
+  importedClassifierPrefix,
+  importedClassifierRole,
+  isImportedClassifier,
+} from "./imported-verdicts.js";
+export {
   findModel,
   type ListPrice,
   type ModelEntry,
@@ -56,6 +63,7 @@ export {
 export { seededRandom } from "./random.js";
 export type {
   FlippedQuery,
+  ImportedVerdictSummary,
   PaperReference,
   RateSummary,
   ReferenceValue,

@@ -53,7 +53,8 @@ export class ZipWriter {
   }
 
   private async addDeflated(name: string, compressed: Buffer, crc: number, size: number): Promise<void> {
-    if (size >= maxUint32 || compressed.length >= maxUint32) throw new Error(`zip entry ${name} is over 4 GiB`);
+    if (size >= maxUint32 || compressed.length >= maxUint32)
+      throw new Error(`zip entry ${name} is over 4 GiB`);
     const nameBytes = Buffer.from(name, "utf8");
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -115,7 +116,8 @@ export class ZipWriter {
 
   private encode(text: string): Buffer {
     const length = Buffer.byteLength(text, "utf8");
-    if (length > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(length, this.scratch.length * 2));
+    if (length > this.scratch.length)
+      this.scratch = Buffer.allocUnsafe(Math.max(length, this.scratch.length * 2));
     this.scratch.write(text, 0, "utf8");
     return this.scratch.subarray(0, length);
   }
