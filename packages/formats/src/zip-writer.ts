@@ -15,8 +15,12 @@ export class ZipWriter {
   private entries = 0;
   /** The central directory, packed into chunks as entries are added (a few dozen bytes each). */
   private readonly central = new PackedBuffers(1 << 20);
-  /** Entries not yet written: written in batches, so the export pauses for the disk rarely. */
-  private readonly pending = new PackedBuffers(1 << 20);
+  /**
+   * Entries not yet written, gathered in one buffer that is reused once the file has taken it: the export
+   * pauses for the disk rarely, and a long log does not leave a trail of dead buffers for the collector.
+   */
+  private pending = Buffer.allocUnsafe(1 << 20);
+  private pendingLength = 0;
 
   constructor(
     private readonly stream: Writable,
@@ -56,7 +60,11 @@ export class ZipWriter {
     if (size >= maxUint32 || compressed.length >= maxUint32)
       throw new Error(`zip entry ${name} is over 4 GiB`);
     const nameBytes = Buffer.from(name, "utf8");
-    const local = Buffer.alloc(30);
+    this.central.push(centralRecord(nameBytes, crc, compressed.length, size, this.offset));
+    this.entries++;
+    const headerLength = 30 + nameBytes.length;
+    if (this.pendingLength + headerLength + compressed.length > this.pending.length) await this.flush();
+    const local = this.pending.subarray(this.pendingLength);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(versionNeeded, 4);
     local.writeUInt16LE(utf8Names, 6);
@@ -68,20 +76,24 @@ export class ZipWriter {
     local.writeUInt32LE(size, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     local.writeUInt16LE(0, 28);
-    this.central.push(centralRecord(nameBytes, crc, compressed.length, size, this.offset));
-    this.entries++;
-    this.pending.push(local);
-    this.pending.push(nameBytes);
-    this.pending.push(compressed);
-    this.offset += local.length + nameBytes.length + compressed.length;
-    if (this.pending.size >= 1 << 20) await this.flush();
+    nameBytes.copy(local, 30);
+    this.pendingLength += headerLength;
+    if (this.pendingLength + compressed.length > this.pending.length) {
+      // Larger than the buffer: written as it is.
+      await this.flush();
+      await this.write(compressed);
+    } else {
+      compressed.copy(this.pending, this.pendingLength);
+      this.pendingLength += compressed.length;
+    }
+    this.offset += headerLength + compressed.length;
   }
 
   /** Writes the central directory and the end records; the stream is left open for the caller to end. */
   async finish(): Promise<void> {
     await this.flush();
     const directoryOffset = this.offset;
-    for (const chunk of this.central.take()) await this.write(chunk);
+    for (const chunk of this.central.take()) await this.writeCounted(chunk);
     const directorySize = this.offset - directoryOffset;
     const zip64 = this.entries > 0xffff || directoryOffset >= maxUint32 || directorySize >= maxUint32;
     if (zip64) {
@@ -99,8 +111,8 @@ export class ZipWriter {
       locator.writeUInt32LE(0x07064b50, 0);
       locator.writeBigUInt64LE(BigInt(end64Offset), 8);
       locator.writeUInt32LE(1, 16);
-      await this.write(end64);
-      await this.write(locator);
+      await this.writeCounted(end64);
+      await this.writeCounted(locator);
     }
     const end = Buffer.alloc(22);
     end.writeUInt32LE(0x06054b50, 0);
@@ -108,7 +120,7 @@ export class ZipWriter {
     end.writeUInt16LE(Math.min(this.entries, 0xffff), 10);
     end.writeUInt32LE(Math.min(directorySize, maxUint32), 12);
     end.writeUInt32LE(Math.min(directoryOffset, maxUint32), 16);
-    await this.write(end);
+    await this.writeCounted(end);
   }
 
   /** A reused buffer for encoding text: a fresh buffer per entry would churn native memory. */
@@ -122,15 +134,27 @@ export class ZipWriter {
     return this.scratch.subarray(0, length);
   }
 
+  /** Writes the gathered entries and waits until the file has them, so the buffer can be reused. */
   private async flush(): Promise<void> {
-    for (const chunk of this.pending.take()) {
-      if (!this.stream.write(chunk)) await once(this.stream, "drain");
-    }
+    if (this.pendingLength === 0) return;
+    const bytes = this.pending.subarray(0, this.pendingLength);
+    await new Promise<void>((resolve, reject) => {
+      this.stream.write(bytes, (error) => (error ? reject(error) : resolve()));
+    });
+    this.pendingLength = 0;
   }
 
+  /** Writes bytes past the gathered entries (the offset of entry data is counted by `add`). */
   private async write(bytes: Buffer): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.stream.write(bytes, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Writes end records, counting them into the offset. */
+  private async writeCounted(bytes: Buffer): Promise<void> {
     this.offset += bytes.length;
-    if (!this.stream.write(bytes)) await once(this.stream, "drain");
+    await this.write(bytes);
   }
 }
 
