@@ -109,9 +109,11 @@ async function fill(samples) {
 }
 
 async function exportRun(format, texts, out) {
-  const { exportHtmlReport, exportSamples } = await import(fromPackage("formats"));
+  const { exportHtmlReport, exportInspectLog, exportSamples } = await import(fromPackage("formats"));
   const store = openStore(db);
-  if (format === "html") {
+  if (format === "inspect") {
+    rows = (await exportInspectLog(store, runId, out)).samples;
+  } else if (format === "html") {
     rows = (await exportHtmlReport(store, runId, { file: out })).samples;
   } else {
     rows = (await exportSamples(store, runId, { file: out }, { format, texts: texts === "texts" })).rows;

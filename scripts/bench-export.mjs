@@ -1,7 +1,8 @@
 // `pnpm bench:export`: whether exporting a large run keeps memory flat. A child process fills a SQLite
 // store with N samples (four turns each, three verdicts each); then each export format runs in its own
 // child process, which reports its wall time and peak RSS. Target: peak RSS under 200 MiB for every
-// format on a 100,000-sample run, texts included (the HTML report always holds every transcript).
+// format on a 100,000-sample run, texts included (the HTML report and the Inspect log always hold every
+// transcript).
 //
 // Flags: --samples N (default 100000, even), --limit-mib M (200), --only FORMAT (one format, with and
 // without texts), --store PATH (fill this store once and keep it: later runs with the same path and
@@ -63,8 +64,9 @@ try {
     ["jsonl", true],
     ["parquet", true],
     ["html", true],
+    ["inspect", true],
   ].filter(([format]) => values.only === undefined || format === values.only)) {
-    const out = path.join(directory, `samples.${format}`);
+    const out = path.join(directory, `samples.${format === "inspect" ? "eval" : format}`);
     const result = runJob(["export", db, format, texts ? "texts" : "", out]);
     const peakMiB = result.maxRssKiB / 1024;
     const ok = result.rows === samples && peakMiB < limitMiB;

@@ -48,13 +48,26 @@ describe("aflab export", () => {
     expect(fs.readFileSync(html, "utf8")).toMatch(/^<!doctype html>/);
   });
 
+  it("writes an Inspect log", async () => {
+    const log = path.join(directory, "run.eval");
+    const written = await runCli(
+      ["export", runId, "--db", db, "--format", "inspect", "--out", log],
+      directory,
+    );
+    expect(written.code).toBe(0);
+    expect(written.stderr).toMatch(/wrote an Inspect log with \d+ samples/);
+    // A zip: Inspect tells its .eval logs apart by this signature.
+    expect(fs.readFileSync(log).subarray(0, 4)).toEqual(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+  });
+
   it.each([
     [
       "an unknown format",
       ["--format", "xml", "--out", "x.out"],
-      /--format: expected one of jsonl, csv, parquet, html, got "xml"/,
+      /--format: expected one of jsonl, csv, parquet, html, inspect, got "xml"/,
     ],
     ["Parquet without --out", ["--format", "parquet"], /--out: Parquet is binary/],
+    ["an Inspect log not named .eval", ["--format", "inspect", "--out", "x.out"], /expected a \.eval file/],
     ["an unknown run", ["--format", "csv", "--out", "x.out"], /run nope not found/, "nope"],
   ])("refuses %s with exit 2, one line and no file", async (_name, flags, message, run = undefined) => {
     const result = await runCli(["export", run ?? runId, "--db", db, ...flags], directory);

@@ -9,6 +9,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerDocsCommands } from "./commands/docs.js";
 import { registerExportCommand } from "./commands/export.js";
 import { registerFinetuneCommands } from "./commands/finetune.js";
+import { registerImportCommand } from "./commands/import.js";
 import { registerJudgeEvalCommand } from "./commands/judge-eval.js";
 import { registerParaphraseCommands } from "./commands/paraphrase.js";
 import { registerReportCommand } from "./commands/report.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerAntiLabCommand(program);
   registerParaphraseCommands(program);
   registerExportCommand(program);
+  registerImportCommand(program);
   registerServeCommand(program);
   registerStoreCommands(program);
   registerWorkerCommand(program);

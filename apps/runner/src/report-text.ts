@@ -138,6 +138,20 @@ export function formatReportText(report: RunReport): string {
       ),
     );
   }
+  if (report.importedVerdicts && report.importedVerdicts.length > 0) {
+    lines.push("", "imported verdicts (stored with the imported results; not aflab's classifiers):");
+    for (const imported of report.importedVerdicts) {
+      const word = imported.role === "compliance" ? "compliant" : "yes";
+      const tiers = Object.entries(imported.tiers)
+        .map(
+          ([tier, entry]) =>
+            `${tier} ${entry.rate === null ? "n/a" : `${(entry.rate * 100).toFixed(1)}%`} ` +
+            `(${entry.positive} ${word} of ${entry.positive + entry.negative + entry.undecided}; failed ${entry.failed})`,
+        )
+        .join(", ");
+      lines.push(`  ${imported.classifier} (${imported.role}): ${tiers}`);
+    }
+  }
   const failures = Object.entries(report.judgeFailures);
   if (failures.length > 0) {
     lines.push("", `classifier failures: ${failures.map(([kind, count]) => `${kind} ${count}`).join(", ")}`);

@@ -58,6 +58,13 @@ export {
 } from "./human-label.js";
 export type { DeletedLabel, RunLabels, SampleLabels } from "./label-api.js";
 export {
+  type ImportedClassifierRole,
+  importedClassifierFields,
+  importedClassifierPrefix,
+  importedClassifierRole,
+  isImportedClassifier,
+} from "./imported-verdicts.js";
+export {
   findModel,
   type ListPrice,
   type ModelEntry,
@@ -88,6 +95,7 @@ export type {
 export { seededRandom } from "./random.js";
 export type {
   FlippedQuery,
+  ImportedVerdictSummary,
   PaperReference,
   RateSummary,
   ReferenceValue,

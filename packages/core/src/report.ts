@@ -138,6 +138,31 @@ export interface RunReport {
   reference: PaperReference | null;
   /** What makes these numbers less than they look; empty when nothing does. */
   warnings: ReportWarning[];
+  /** Verdicts imported with the run from another tool (`imported:<name>`), apart from aflab's own; absent
+   * or empty when the run has none. */
+  importedVerdicts?: ImportedVerdictSummary[];
+}
+
+/** One imported classifier's outcomes per tier: `positive` is compliant (compliance) or yes (the judges). */
+export interface ImportedVerdictSummary {
+  classifier: string;
+  role: "compliance" | "alignment-faking" | "partial-compliance";
+  tiers: Partial<
+    Record<
+      Tier,
+      {
+        /** positive / (positive + negative + undecided); failed and missing verdicts are left out. */
+        rate: number | null;
+        wilson95: [number, number] | null;
+        positive: number;
+        negative: number;
+        /** Decided neither way (compliance `unknown`, a judge's `maybe`). */
+        undecided: number;
+        failed: number;
+        missing: number;
+      }
+    >
+  >;
 }
 
 export interface FlippedQuery {

@@ -2,6 +2,9 @@ import { basename } from "node:path";
 import { getClassifier } from "@aflab/classifiers";
 import {
   type Difference,
+  type ImportedVerdictSummary,
+  importedClassifierRole,
+  isImportedClassifier,
   type JudgedScratchpadSource,
   judgedScratchpadSourceSchema,
   type Proportion,
@@ -29,6 +32,8 @@ function pick(names: string[], preference: string[], role: string): string | und
 }
 
 function roleOf(name: string): string | undefined {
+  // An imported verdict stands in for its role only while the run has none of aflab's own for it.
+  if (isImportedClassifier(name)) return importedClassifierRole(name);
   try {
     return getClassifier(name).role;
   } catch {
@@ -90,6 +95,7 @@ export async function summarizeRun(store: Store, runId: string): Promise<RunRepo
   }
   const usage = await store.runUsage(runId);
   const reference = referenceForRun(run);
+  const importedVerdicts = await importedSummaries(store, runId, run.config.tiers);
   return {
     runId,
     model: run.config.model,
@@ -143,6 +149,7 @@ export async function summarizeRun(store: Store, runId: string): Promise<RunRepo
       verdictFailures: await store.failureKinds(runId, complianceClassifier),
       hasReference: reference !== null,
     }),
+    ...(importedVerdicts.length > 0 ? { importedVerdicts } : {}),
   };
 }
 
@@ -270,6 +277,42 @@ function unverbalised(
     tiers: result,
     gap: gapBetween(proportions, unmonitored),
   };
+}
+
+/** Each imported classifier's outcomes per tier, from the stored decision counts. */
+async function importedSummaries(
+  store: Store,
+  runId: string,
+  tiers: Tier[],
+): Promise<ImportedVerdictSummary[]> {
+  const summaries: ImportedVerdictSummary[] = [];
+  for (const classifier of await store.classifierNames(runId)) {
+    const role = importedClassifierRole(classifier);
+    if (!role) continue;
+    const counts = await store.decisionCounts(runId, classifier);
+    const positiveWord = role === "compliance" ? "compliant" : "yes";
+    const negativeWord = role === "compliance" ? "refused" : "no";
+    const undecidedWord = role === "compliance" ? "unknown" : "maybe";
+    const byTier: ImportedVerdictSummary["tiers"] = {};
+    for (const tier of tiers) {
+      const row = counts[tier] ?? {};
+      const positive = row[positiveWord] ?? 0;
+      const negative = row[negativeWord] ?? 0;
+      const undecided = row[undecidedWord] ?? 0;
+      const share = proportion(positive, positive + negative + undecided);
+      byTier[tier] = {
+        rate: share.rate,
+        wilson95: share.wilson95,
+        positive,
+        negative,
+        undecided,
+        failed: (row.failed ?? 0) + (row.no_decision ?? 0),
+        missing: (row.missing ?? 0) + (row.not_applicable ?? 0),
+      };
+    }
+    summaries.push({ classifier, role, tiers: byTier });
+  }
+  return summaries;
 }
 
 async function rates(

@@ -10,7 +10,13 @@ export {
   sampleRows,
 } from "./export-samples.js";
 export { escapeHtml, exportHtmlReport, reportWarnings } from "./html-report.js";
+export { exportInspectLog, inspectLogVersion } from "./inspect-log.js";
 export { sampleRowJsonSchema } from "./json-schema.js";
+export {
+  type ImportReplicationOptions,
+  type ImportReplicationSummary,
+  importReplicationResults,
+} from "./replication-import.js";
 export {
   type ColumnDefinition,
   type ColumnType,
