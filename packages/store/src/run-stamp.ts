@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteConnection } from "./sqlite-connection.js";
 
 /**
  * A short text that changes when what a run's report reads changes: the run row, how many samples it has
@@ -6,7 +6,7 @@ import type Database from "better-sqlite3";
  * moving in changes it too). Counting through the run's indexes, it is far cheaper than the report a
  * cache keeps with it; a cache should still let entries age out, since counts can stay equal across an edit.
  */
-export function runChangeStamp(db: Database.Database, runId: string): string {
+export function runChangeStamp(db: SqliteConnection, runId: string): string {
   const row = db
     .prepare(
       `SELECT
