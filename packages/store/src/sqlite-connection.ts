@@ -75,7 +75,7 @@ function betterSqlite3(): BetterSqlite3 {
     const missing = (error as { code?: string }).code === "MODULE_NOT_FOUND";
     throw new InputError(
       missing
-        ? `the SQLite driver better-sqlite3 is not installed: on Node ${process.versions.node} run \`npm install better-sqlite3\`, or use Node 22.13 or later, which has SQLite built in`
+        ? `the SQLite driver better-sqlite3 is not installed: on Node ${process.versions.node} run \`npm install better-sqlite3\`, or use Node 24, whose built-in SQLite needs nothing installed`
         : `the SQLite driver better-sqlite3 does not load on Node ${process.versions.node}: ${(error as Error).message}`,
       { field: "driver" },
     );
