@@ -6,6 +6,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@aflab/source"] } },
   test: {
     include: ["src/**/*.test.ts"],
+    // Run on its own by `pnpm test:packed` (see vitest.packed.config.ts).
+    exclude: ["src/packed-install.test.ts"],
     // The JSON result feeds the one-line total that `pnpm test` prints at the end.
     reporters: ["default", "json"],
     outputFile: { json: "dist-test/results.json" },

@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { openSqlite } from "@aflab/store";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -92,7 +92,7 @@ export function killHard(child: ChildProcess): Promise<NodeJS.Signals | null> {
   });
 }
 
-/** The part of better-sqlite3 the tests use, typed here so the tests need no import from the store's types. */
+/** The part of a SQLite connection the tests use. */
 export interface RawStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
@@ -101,18 +101,13 @@ export interface RawDatabase {
   prepare(sql: string): RawStatement;
   close(): void;
 }
-type DatabaseConstructor = new (
-  file: string,
-  options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number },
-) => RawDatabase;
 
-// better-sqlite3 is a dependency of the store, not of the runner: resolve it from the store package.
-const requireFromStore = createRequire(path.resolve(here, "../../../packages/store/package.json"));
-const Database = requireFromStore("better-sqlite3") as DatabaseConstructor;
-
-/** Opens the store file with plain SQL access, bypassing every aflab package. */
+/**
+ * Opens the store file with plain SQL access, bypassing the store's tables and queries (only the SQLite
+ * driver is shared, so these checks run on whichever driver this Node uses).
+ */
 export function openRaw(file: string): RawDatabase {
-  return new Database(file, { fileMustExist: true, timeout: 5000 });
+  return openSqlite(file, { fileMustExist: true, timeout: 5000 });
 }
 
 /** Runs `query` on a short-lived connection; undefined while the file or its tables do not exist yet. */

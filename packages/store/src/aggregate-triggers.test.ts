@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SampleStatus, Tier, VerdictStatus } from "@aflab/core";
-import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as maintained from "./aggregates.js";
 import * as scanned from "./aggregates-scan.js";
@@ -11,6 +10,7 @@ import { SqliteDb } from "./sqlite-db.js";
 import { openStore } from "./store.js";
 import { makeRun, makeSample, makeVerdict, seededRandom } from "./test-fixtures.js";
 import type { Store } from "./types.js";
+import { openSqlite } from "./sqlite-connection.js";
 
 // The trigger-kept tables against the full-scan SQL they replace, on the same database file.
 
@@ -74,7 +74,7 @@ async function fill(store: Store, runId: string, seed: number): Promise<void> {
 }
 
 function expectTablesMatchScans(path: string, runIds: string[]): void {
-  const db = new SqliteDb(new Database(path, { readonly: true }));
+  const db = new SqliteDb(openSqlite(path, { readonly: true }));
   try {
     for (const runId of runIds) {
       expect(maintained.progress(db, runId)).toEqual(scanned.progress(db, runId));
@@ -138,7 +138,7 @@ describe("aggregate tables kept by triggers", () => {
     await store.deleteRun("gone");
     await store.close();
     expectTablesMatchScans(path, ["run-a", "run-b"]);
-    const db = new Database(path, { readonly: true });
+    const db = openSqlite(path, { readonly: true });
     for (const table of [
       "aggregate_outcomes",
       "aggregate_usage",
@@ -158,7 +158,7 @@ describe("aggregate tables kept by triggers", () => {
     await store.close();
     // The same rows in a database written before the aggregate tables existed.
     const older = join(directory, "older.db");
-    const db = new Database(older);
+    const db = openSqlite(older);
     const before = migrations.findIndex((step) => step.name === "aggregate tables kept by triggers");
     applyMigrations(db, migrations.slice(0, before));
     db.exec(`ATTACH '${current}' AS current`);

@@ -42,6 +42,14 @@ export {
   sampleQuerySchema,
   sampleSortSchema,
 } from "./sample-query.js";
+export {
+  availableSqliteDrivers,
+  openSqlite,
+  type SqliteConnection,
+  type SqliteDriver,
+  type SqliteOpenOptions,
+  type SqliteStatement,
+} from "./sqlite-connection.js";
 export { openStore } from "./store.js";
 export {
   type CreateSweepInput,

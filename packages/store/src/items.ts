@@ -1,5 +1,5 @@
 import type { ItemNeighbours } from "@aflab/core";
-import type Database from "better-sqlite3";
+import type { SqliteConnection } from "./sqlite-connection.js";
 
 /**
  * The queries of a run ("items": one dataset entry, asked in every tier and epoch), for the viewer's
@@ -7,7 +7,7 @@ import type Database from "better-sqlite3";
  */
 
 /** Keys of the samples that asked `itemId` in `runId`, by tier order in the run, then epoch. */
-export function itemSampleKeys(db: Database.Database, runId: string, itemId: string): string[] {
+export function itemSampleKeys(db: SqliteConnection, runId: string, itemId: string): string[] {
   return db
     .prepare("SELECT key FROM samples WHERE run_id = ? AND item_id = ? ORDER BY epoch, sample_index, id")
     .pluck()
@@ -15,7 +15,7 @@ export function itemSampleKeys(db: Database.Database, runId: string, itemId: str
 }
 
 /** The items before and after `itemId` in the run's order (each item placed at its first sample). */
-export function itemNeighbours(db: Database.Database, runId: string, itemId: string): ItemNeighbours {
+export function itemNeighbours(db: SqliteConnection, runId: string, itemId: string): ItemNeighbours {
   const row = db
     .prepare(
       `WITH items AS (

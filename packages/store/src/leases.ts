@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteConnection } from "./sqlite-connection.js";
 
 /** Who holds a run: one process at a time executes it. */
 export interface RunLease {
@@ -47,7 +47,7 @@ function rowToLease(row: LeaseRow): RunLease {
   };
 }
 
-export function readLease(db: Database.Database, runId: string): RunLease | undefined {
+export function readLease(db: SqliteConnection, runId: string): RunLease | undefined {
   const row = db.prepare("SELECT * FROM run_leases WHERE run_id = ?").get(runId) as LeaseRow | undefined;
   return row ? rowToLease(row) : undefined;
 }
@@ -58,7 +58,7 @@ export function readLease(db: Database.Database, runId: string): RunLease | unde
  * Returns `{ acquired: true }` or the live lease of the other holder.
  */
 export function acquireLease(
-  db: Database.Database,
+  db: SqliteConnection,
   runId: string,
   claim: LeaseClaim,
 ): { acquired: true; lease: RunLease } | { acquired: false; holder: RunLease } {
@@ -82,7 +82,7 @@ export function acquireLease(
 
 /** Extends the lease of `owner`; false when another process holds it now (it expired and was taken). */
 export function renewLease(
-  db: Database.Database,
+  db: SqliteConnection,
   runId: string,
   owner: string,
   ttlMs: number,
@@ -95,6 +95,6 @@ export function renewLease(
 }
 
 /** Gives the lease up (only when `owner` still holds it). */
-export function releaseLease(db: Database.Database, runId: string, owner: string): void {
+export function releaseLease(db: SqliteConnection, runId: string, owner: string): void {
   db.prepare("DELETE FROM run_leases WHERE run_id = ? AND owner = ?").run(runId, owner);
 }

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "@aflab/core";
-import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyMigrations, currentVersion, type Migration, migrations, schemaVersion } from "./migrations.js";
+import { openSqlite, type SqliteConnection } from "./sqlite-connection.js";
 import { openStore } from "./store.js";
 import { makeRun } from "./test-fixtures.js";
 
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 function tableNames(path: string): string[] {
-  const db = new Database(path, { readonly: true });
+  const db = openSqlite(path, { readonly: true });
   try {
     return db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -57,7 +57,7 @@ describe("migrations", () => {
       "turns",
       "verdicts",
     ]);
-    const db = new Database(path, { readonly: true });
+    const db = openSqlite(path, { readonly: true });
     const recorded = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
     db.close();
     expect(recorded).toEqual(migrations.map((step) => ({ version: step.version, name: step.name })));
@@ -72,7 +72,7 @@ describe("migrations", () => {
     const second = openStore(path);
     expect((await second.requireRun("run-1")).id).toBe("run-1");
     await second.close();
-    const db = new Database(path, { readonly: true });
+    const db = openSqlite(path, { readonly: true });
     const count = db.prepare("SELECT COUNT(*) FROM schema_migrations").pluck().get();
     db.close();
     expect(count).toBe(migrations.length);
@@ -81,12 +81,12 @@ describe("migrations", () => {
   it("turns on WAL, synchronous NORMAL and foreign keys", async () => {
     const path = join(directory, "aflab.db");
     const store = openStore(path);
-    const db = new Database(path);
+    const db = openSqlite(path);
     // journal_mode is stored in the file, so another connection sees it; the others are per connection.
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();
     await store.close();
-    const probe = (openStore(path) as unknown as { db: { connection: Database.Database } }).db.connection;
+    const probe = (openStore(path) as unknown as { db: { connection: SqliteConnection } }).db.connection;
     expect(probe.pragma("synchronous", { simple: true })).toBe(1);
     expect(probe.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(probe.pragma("busy_timeout", { simple: true })).toBe(5000);
@@ -96,7 +96,7 @@ describe("migrations", () => {
   it("refuses a database written by a newer schema, with a clear message", async () => {
     const path = join(directory, "aflab.db");
     await openStore(path).close();
-    const db = new Database(path);
+    const db = openSqlite(path);
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
       schemaVersion + 5,
       "from the future",
@@ -111,7 +111,7 @@ describe("migrations", () => {
 
   it("upgrades a file written at version 1 when the store opens it, keeping its data", async () => {
     const path = join(directory, "aflab.db");
-    const old = new Database(path);
+    const old = openSqlite(path);
     applyMigrations(old, migrations.slice(0, 1));
     old
       .prepare("INSERT INTO sweeps (id, config, created_at) VALUES ('kept', '{}', '2026-01-01T00:00:00Z')")
@@ -121,7 +121,7 @@ describe("migrations", () => {
     expect(store.schemaVersion).toBe(schemaVersion);
     expect((await store.getSweep("kept"))?.id).toBe("kept");
     await store.close();
-    const db = new Database(path, { readonly: true });
+    const db = openSqlite(path, { readonly: true });
     expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all()).toEqual(
       migrations.map((step) => step.version),
     );
@@ -133,7 +133,7 @@ describe("migrations", () => {
 
   it("reads a sample written at version 2 after the upgrade, with no reasoning and no refusal", async () => {
     const path = join(directory, "aflab.db");
-    const old = new Database(path);
+    const old = openSqlite(path);
     applyMigrations(old, migrations.slice(0, 2));
     old
       .prepare(
@@ -174,7 +174,7 @@ describe("migrations", () => {
 
   it("applies only the pending steps to an older database, each recorded", async () => {
     const path = join(directory, "aflab.db");
-    const db = new Database(path);
+    const db = openSqlite(path);
     expect(applyMigrations(db, migrations)).toBe(schemaVersion);
     db.prepare("INSERT INTO sweeps (id, config, created_at) VALUES ('s', '{}', 'now')").run();
     const extra: Migration = {
@@ -191,7 +191,7 @@ describe("migrations", () => {
   });
 
   it("rolls back a step that fails, leaving the version unchanged", async () => {
-    const db = new Database(":memory:");
+    const db = openSqlite(":memory:");
     applyMigrations(db, migrations);
     const broken: Migration = {
       version: schemaVersion + 1,
@@ -205,7 +205,7 @@ describe("migrations", () => {
   });
 
   it("rejects a migration list with a gap in its numbering", async () => {
-    const db = new Database(":memory:");
+    const db = openSqlite(":memory:");
     const gapped: Migration[] = [...migrations, { version: schemaVersion + 2, name: "gap", sql: "SELECT 1" }];
     expect(() => applyMigrations(db, gapped)).toThrow(`expected ${schemaVersion + 1}`);
     db.close();

@@ -1,6 +1,6 @@
 import { InputError } from "@aflab/core";
-import type Database from "better-sqlite3";
 import { aggregateTablesSql } from "./aggregate-schema.js";
+import type { SqliteConnection } from "./sqlite-connection.js";
 
 /** One numbered schema step. Versions start at 1 and increase by one; a step never changes once released. */
 export interface Migration {
@@ -306,7 +306,7 @@ CREATE INDEX batch_requests_by_run ON batch_requests(run_id, state);
 export const schemaVersion: number = migrations.reduce((highest, step) => Math.max(highest, step.version), 0);
 
 /** The highest version recorded in `schema_migrations`, or 0 for a database that has none. */
-export function currentVersion(db: Database.Database): number {
+export function currentVersion(db: SqliteConnection): number {
   const row = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as
     | { version: number | null }
     | undefined;
@@ -320,7 +320,7 @@ export function currentVersion(db: Database.Database): number {
  * writing to it with an older schema in mind could corrupt it.
  */
 export function applyMigrations(
-  db: Database.Database,
+  db: SqliteConnection,
   steps: readonly Migration[] = migrations,
   location = "the database",
 ): number {

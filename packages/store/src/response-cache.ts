@@ -5,8 +5,8 @@ import {
   turnReasoningSchema,
   usageSchema,
 } from "@aflab/core";
-import type Database from "better-sqlite3";
 import { z } from "zod";
+import type { SqliteConnection } from "./sqlite-connection.js";
 
 /** The shape of a cached response, checked on the way in and on the way out. */
 export const cachedResponseSchema = z.object({
@@ -23,14 +23,14 @@ export const cachedResponseSchema = z.object({
  * incompatible code) is treated as a miss: the caller pays for one fresh response, which then overwrites it.
  * That is the only safe answer for a cache; returning a guessed response would be worse.
  */
-export function sqliteResponseCache(db: Database.Database): ResponseCache {
-  const select = db.prepare<[string], { value: string }>("SELECT value FROM response_cache WHERE key = ?");
-  const upsert = db.prepare<[string, string, string]>(
+export function sqliteResponseCache(db: SqliteConnection): ResponseCache {
+  const select = db.prepare("SELECT value FROM response_cache WHERE key = ?");
+  const upsert = db.prepare(
     "INSERT INTO response_cache (key, value, created_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
   );
   return {
     async get(key: string): Promise<CachedResponse | undefined> {
-      const row = select.get(key);
+      const row = select.get(key) as { value: string } | undefined;
       if (!row) return undefined;
       let value: unknown;
       try {

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteConnection, SqliteRunResult, SqliteStatement } from "./sqlite-connection.js";
 
 /**
  * One SQLite connection with its compiled statements. Every table module takes this handle: statements are
@@ -6,14 +6,14 @@ import type Database from "better-sqlite3";
  * SQLite takes its write lock.
  */
 export class SqliteDb {
-  readonly connection: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  readonly connection: SqliteConnection;
+  private readonly statements = new Map<string, SqliteStatement>();
 
-  constructor(connection: Database.Database) {
+  constructor(connection: SqliteConnection) {
     this.connection = connection;
   }
 
-  statement(sql: string): Database.Statement {
+  statement(sql: string): SqliteStatement {
     let prepared = this.statements.get(sql);
     if (!prepared) {
       prepared = this.connection.prepare(sql);
@@ -37,7 +37,7 @@ export class SqliteDb {
       .all(...params) as Value[];
   }
 
-  run(sql: string, ...params: unknown[]): Database.RunResult {
+  run(sql: string, ...params: unknown[]): SqliteRunResult {
     return this.statement(sql).run(...params);
   }
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openSqlite } from "./sqlite-connection.js";
 import { openStore } from "./store.js";
 import { makeRun, makeSample, makeVerdict } from "./test-fixtures.js";
 import type { Store } from "./types.js";
@@ -30,7 +30,7 @@ afterEach(async () => {
 
 /** Prompt versions of one classifier's verdicts, read with plain SQL. */
 function versions(classifier: string): string[] {
-  const db = new Database(path, { readonly: true });
+  const db = openSqlite(path, { readonly: true });
   try {
     return db
       .prepare(

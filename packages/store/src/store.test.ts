@@ -10,9 +10,9 @@ import {
   type VerdictInput,
   verdictSchema,
 } from "@aflab/core";
-import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultDbPath } from "./paths.js";
+import { openSqlite } from "./sqlite-connection.js";
 import { openStore } from "./store.js";
 import { collect, makeRun, makeSample, makeVerdict } from "./test-fixtures.js";
 import type { Store } from "./types.js";
@@ -34,7 +34,7 @@ afterEach(async () => {
 
 /** Row counts read through an independent connection, so they reflect what is really on disk. */
 function countRows(table: string, where = "1 = 1", ...params: unknown[]): number {
-  const db = new Database(path, { readonly: true });
+  const db = openSqlite(path, { readonly: true });
   try {
     return db
       .prepare(`SELECT COUNT(*) FROM ${table} WHERE ${where}`)
@@ -292,7 +292,7 @@ describe("samples", () => {
 
   it("reports a stored row that no longer parses instead of guessing", async () => {
     await store.putSample(makeSample("run-1", 0));
-    const db = new Database(path);
+    const db = openSqlite(path);
     db.prepare("UPDATE samples SET tier = 'gold' WHERE key = 'key-0'").run();
     db.prepare("UPDATE turns SET role = 'system' WHERE turn_index = 1").run();
     db.close();
@@ -556,7 +556,7 @@ describe("response cache", () => {
     await expect(cache.set("k", { texts: "nope" } as never)).rejects.toThrow(
       /invalid cached response: texts/,
     );
-    const db = new Database(path);
+    const db = openSqlite(path);
     db.prepare(
       "INSERT INTO response_cache (key, value, created_at) VALUES ('bad', '{not json', 'now')",
     ).run();

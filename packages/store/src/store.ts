@@ -17,7 +17,6 @@ import {
   type Verdict,
   type VerdictInput,
 } from "@aflab/core";
-import Database from "better-sqlite3";
 import { z } from "zod";
 import * as aggregates from "./aggregates.js";
 import type {
@@ -47,6 +46,7 @@ import type { Sweep } from "./rows.js";
 import * as runs from "./runs.js";
 import type { SampleQueryInput } from "./sample-query.js";
 import * as samples from "./samples.js";
+import { openSqlite, type SqliteConnection, type SqliteDriver } from "./sqlite-connection.js";
 import { SqliteDb } from "./sqlite-db.js";
 import * as staged from "./staged-verdicts.js";
 import * as sweeps from "./sweeps.js";
@@ -86,9 +86,10 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const location = parseOrThrow(pathSchema, path, "store path");
   const busyTimeoutMs = parseOrThrow(busyTimeoutSchema, options.busyTimeoutMs, "store option busyTimeoutMs");
   const readOnly = parseOrThrow(z.boolean().default(false), options.readOnly, "store option readOnly");
-  if (readOnly) return openReadOnly(location, busyTimeoutMs);
+  const driver = options.driver;
+  if (readOnly) return openReadOnly(location, busyTimeoutMs, driver);
   if (location !== ":memory:") mkdirSync(dirname(resolve(location)), { recursive: true });
-  const db = new Database(location, { timeout: busyTimeoutMs });
+  const db = openSqlite(location, { timeout: busyTimeoutMs, driver });
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
@@ -101,7 +102,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   }
 }
 
-function openReadOnly(location: string, busyTimeoutMs: number): Store {
+function openReadOnly(location: string, busyTimeoutMs: number, driver?: SqliteDriver): Store {
   if (location === ":memory:") {
     throw new InputError("a read-only store needs a database file, not :memory:", { field: "path" });
   }
@@ -115,8 +116,8 @@ function openReadOnly(location: string, busyTimeoutMs: number): Store {
     directoryWritable = false;
   }
   const db = directoryWritable
-    ? new Database(location, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs })
-    : new Database(archiveBytes(location), { readonly: true });
+    ? openSqlite(location, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs, driver })
+    : openSqlite(archiveBytes(location), { readonly: true, driver });
   try {
     const version = currentVersion(db);
     if (version !== knownVersion) {
@@ -166,7 +167,7 @@ class SqliteStore implements Store {
   private readonly identity: { dev: number; ino: number } | undefined;
 
   constructor(
-    connection: Database.Database,
+    connection: SqliteConnection,
     path: string,
     schemaVersion: number,
     readOnly: boolean,

@@ -48,6 +48,12 @@ export interface OpenStoreOptions {
    * rejects. Works on a read-only file in a read-only directory (an archive, a colleague's results).
    */
   readOnly?: boolean;
+  /**
+   * The SQLite driver: `node` (Node's built-in `node:sqlite`, Node 22.13 and later) or `better-sqlite3`
+   * (a native addon; the one for Node 20). Default: the `AFLAB_SQLITE_DRIVER` environment variable when
+   * set, else `node` where Node has it, else `better-sqlite3`. Both read and write the same file format.
+   */
+  driver?: "node" | "better-sqlite3";
 }
 
 export const listRunsOptionsSchema = z.object({

@@ -31,8 +31,9 @@ export function registerDemoCommand(program: Command): void {
         quiet: flags.quiet,
       });
       const dbFlag = flags.db ? ` --db ${displayDb(flags.db)}` : "";
-      // Inside the workspace the CLI is reached through `pnpm aflab`; installed, it is `aflab`.
-      const aflab = process.env.npm_lifecycle_event ? "pnpm aflab" : "aflab";
+      // Inside the workspace the CLI is reached through its root script `pnpm aflab`; installed (and under
+      // npx, which sets the variable to "npx"), it is `aflab`.
+      const aflab = process.env.npm_lifecycle_event === "aflab" ? "pnpm aflab" : "aflab";
       process.stdout.write(
         [
           "",

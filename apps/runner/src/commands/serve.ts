@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { checkAllowedBaseUrls, checkApiToken, defaultViewerDir, startServer } from "@aflab/api";
 import { InputError } from "@aflab/core";
 import { createClientFactory } from "@aflab/engine";
@@ -7,11 +8,12 @@ import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import type { Command } from "commander";
 import { loadEnvironment, numberFlag, openStoreForReading, resolveDbPath } from "../context.js";
 
-/** The built viewer: AFLAB_VIEWER_DIR, or apps/viewer/dist beside the API in the monorepo. */
+/** The built viewer: AFLAB_VIEWER_DIR, else the copy this package carries (dist/viewer), else the API's default. */
 function viewerDir(): string | undefined {
   const configured = process.env.AFLAB_VIEWER_DIR;
   if (configured) return fs.existsSync(path.join(configured, "index.html")) ? configured : undefined;
-  return defaultViewerDir();
+  const carried = fileURLToPath(new URL("../viewer", import.meta.url));
+  return fs.existsSync(path.join(carried, "index.html")) ? carried : defaultViewerDir();
 }
 
 export function registerServeCommand(program: Command): void {
