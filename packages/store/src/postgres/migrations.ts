@@ -195,6 +195,55 @@ CREATE TABLE run_leases (
 );
 `,
   },
+  {
+    version: 6,
+    name: "human labels",
+    sql: `
+CREATE TABLE labels (
+  run_id ${text} NOT NULL,
+  sample_key ${text} NOT NULL,
+  labeller ${text} NOT NULL,
+  af ${text},
+  eval_aware ${text},
+  note ${text} NOT NULL,
+  created_at ${text} NOT NULL,
+  updated_at ${text} NOT NULL,
+  PRIMARY KEY (run_id, sample_key, labeller),
+  FOREIGN KEY (run_id, sample_key) REFERENCES samples(run_id, key) ON DELETE CASCADE
+);
+`,
+  },
+  {
+    version: 7,
+    name: "prompt sets",
+    sql: `
+CREATE TABLE prompt_sets (
+  name ${text} PRIMARY KEY,
+  setting ${text} NOT NULL,
+  variants ${text} NOT NULL,
+  cot INTEGER NOT NULL,
+  source_text ${text} NOT NULL,
+  source_hash ${text} NOT NULL,
+  generator ${text} NOT NULL,
+  checker ${text},
+  requested INTEGER NOT NULL,
+  created_at ${text} NOT NULL
+);
+CREATE TABLE prompt_set_members (
+  set_name ${text} NOT NULL REFERENCES prompt_sets(name) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  status ${text} NOT NULL CHECK (status IN ('accepted', 'rejected')),
+  hash ${text} NOT NULL,
+  text ${text} NOT NULL,
+  reason ${text},
+  checks ${text} NOT NULL,
+  usage ${text} NOT NULL,
+  cost_usd DOUBLE PRECISION,
+  created_at ${text} NOT NULL,
+  PRIMARY KEY (set_name, position)
+);
+`,
+  },
 ];
 
 /** The schema version the PostgreSQL backend writes and understands. */

@@ -1,5 +1,7 @@
 import {
   AflabError,
+  type HumanLabel,
+  type HumanLabelFieldsInput,
   InputError,
   type ItemNeighbours,
   parseOrThrow,
@@ -16,6 +18,13 @@ import {
 import type pg from "pg";
 import { z } from "zod";
 import type { LeaseClaim, RunLease } from "../leases.js";
+import type {
+  PromptSet,
+  PromptSetInput,
+  PromptSetMember,
+  PromptSetMemberInput,
+  PromptSetSummary,
+} from "../prompt-sets.js";
 import type { Sweep } from "../rows.js";
 import { idSchema } from "../runs.js";
 import type { SampleQueryInput } from "../sample-query.js";
@@ -37,9 +46,11 @@ import type {
 import * as aggregates from "./aggregates.js";
 import { connectionError, isConnectionFailure, type PostgresTarget, parsePostgresUrl } from "./connection.js";
 import * as items from "./items.js";
+import * as labels from "./labels.js";
 import * as leases from "./leases.js";
 import { applyPostgresMigrations, postgresSchemaVersion, readVersion } from "./migrations.js";
 import { createPool, PgDb } from "./pg-db.js";
+import * as promptSets from "./prompt-sets.js";
 import { postgresResponseCache } from "./response-cache.js";
 import { runChangeStamp } from "./run-stamp.js";
 import * as runs from "./runs.js";
@@ -316,6 +327,40 @@ export class PostgresStore implements Store {
   }
   listSweeps(): Promise<Sweep[]> {
     return this.read((db) => sweeps.listSweeps(db));
+  }
+
+  createPromptSet(set: PromptSetInput): Promise<PromptSet> {
+    return this.write((db) => promptSets.createPromptSet(db, set));
+  }
+  getPromptSet(name: string): Promise<PromptSet | undefined> {
+    return this.read((db) => promptSets.getPromptSet(db, name));
+  }
+  listPromptSets(): Promise<PromptSetSummary[]> {
+    return this.read((db) => promptSets.listPromptSets(db));
+  }
+  putPromptSetMember(member: PromptSetMemberInput): Promise<PromptSetMember> {
+    return this.write((db) => promptSets.putPromptSetMember(db, member));
+  }
+  promptSetMembers(name: string, status?: "accepted" | "rejected"): Promise<PromptSetMember[]> {
+    return this.read((db) => promptSets.promptSetMembers(db, name, status));
+  }
+
+  putLabel(
+    runId: string,
+    sampleKey: string,
+    fields: HumanLabelFieldsInput,
+    now?: string,
+  ): Promise<HumanLabel> {
+    return this.write((db) => labels.putLabel(db, runId, sampleKey, fields, now));
+  }
+  getLabels(runId: string, sampleKey: string): Promise<HumanLabel[]> {
+    return this.read((db) => labels.getLabels(db, runId, sampleKey));
+  }
+  listLabels(runId: string): Promise<HumanLabel[]> {
+    return this.read((db) => labels.listLabels(db, runId));
+  }
+  deleteLabel(runId: string, sampleKey: string, labeller: string): Promise<boolean> {
+    return this.write((db) => labels.deleteLabel(db, runId, sampleKey, labeller));
   }
 
   responseCache(): ResponseCache {
