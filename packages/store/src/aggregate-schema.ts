@@ -5,7 +5,7 @@
 // so that a server database can mirror it one trigger at a time.
 
 /** One classifier's outcome for a verdict row `row` (NEW, OLD or a table alias), as `outcomeSql` gives it. */
-function verdictOutcome(row: string): string {
+export function verdictOutcome(row: string): string {
   return `CASE WHEN ${row}.status = 'failed' THEN 'failed' WHEN ${row}.status = 'not_applicable' THEN 'not_applicable' ELSE COALESCE(${row}.decision, 'no_decision') END`;
 }
 
@@ -20,22 +20,22 @@ export function outcomesOf(runId: string, sampleKey: string): string {
 }
 
 /** The text a complete sample's scratchpad judges read (samples stored before the source was recorded read the tags). */
-function scratchpadSource(row: string): string {
+export function scratchpadSource(row: string): string {
   return `COALESCE(${row}.scratchpad_source, CASE WHEN TRIM(COALESCE(${row}.scratchpad, '')) <> '' THEN 'tags' ELSE 'none' END)`;
 }
 
 /** 1 when a row used tokens but has no known cost. */
-function unpriced(row: string): string {
+export function unpriced(row: string): string {
   return `CASE WHEN ${row}.cost_usd IS NULL AND ${row}.input_tokens + ${row}.output_tokens + ${row}.cache_write_tokens + ${row}.cache_read_tokens > 0 THEN 1 ELSE 0 END`;
 }
 
 /** The failure kind a verdict row counts under in `aggregate_verdicts` ('' unless it failed). */
-function verdictKind(row: string): string {
+export function verdictKind(row: string): string {
   return `CASE WHEN ${row}.status = 'failed' THEN COALESCE(${row}.failure_kind, 'unspecified') ELSE '' END`;
 }
 
 /** Adds (sign 1) or removes (sign -1) one row's usage to its run's `aggregate_usage` row for `source`. */
-function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): string {
+export function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): string {
   const retries = source === "samples" ? `${row}.retries` : "0";
   const values = [
     "1",
@@ -65,7 +65,7 @@ function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): 
     return `INSERT INTO aggregate_usage (run_id, source, ${columns.join(", ")}, changes)
       VALUES (${row}.run_id, '${source}', ${values.join(", ")}, 1)
       ON CONFLICT (run_id, source) DO UPDATE SET
-        ${columns.map((column) => `${column} = ${column} + excluded.${column}`).join(", ")}, changes = changes + 1;`;
+        ${columns.map((column) => `${column} = aggregate_usage.${column} + excluded.${column}`).join(", ")}, changes = aggregate_usage.changes + 1;`;
   }
   return `UPDATE aggregate_usage SET
       ${columns.map((column, position) => `${column} = ${column} - (${values[position]})`).join(", ")}, changes = changes + 1
@@ -78,21 +78,21 @@ function countDelta(
   count: string,
   key: Record<string, string>,
   sign: 1 | -1,
-  when = "1",
+  when = "TRUE",
 ): string {
   const columns = Object.keys(key);
   const values = Object.values(key);
   if (sign === 1) {
     return `INSERT INTO ${table} (${columns.join(", ")}, ${count})
       SELECT ${values.join(", ")}, 1 WHERE ${when}
-      ON CONFLICT (${columns.join(", ")}) DO UPDATE SET ${count} = ${count} + 1;`;
+      ON CONFLICT (${columns.join(", ")}) DO UPDATE SET ${count} = ${table}.${count} + 1;`;
   }
   const match = columns.map((column, position) => `${column} = ${values[position]}`).join(" AND ");
   return `UPDATE ${table} SET ${count} = ${count} - 1 WHERE ${match} AND ${when};
     DELETE FROM ${table} WHERE ${match} AND ${count} <= 0;`;
 }
 
-function outcomeGroup(row: string, sign: 1 | -1): string {
+export function outcomeGroup(row: string, sign: 1 | -1): string {
   return countDelta(
     "aggregate_outcomes",
     "samples",
@@ -107,7 +107,7 @@ function outcomeGroup(row: string, sign: 1 | -1): string {
   );
 }
 
-function sampleFacets(row: string, sign: 1 | -1): string {
+export function sampleFacets(row: string, sign: 1 | -1): string {
   return [
     countDelta(
       "aggregate_sample_facets",
@@ -126,7 +126,7 @@ function sampleFacets(row: string, sign: 1 | -1): string {
   ].join("\n");
 }
 
-function verdictGroup(row: string, sign: 1 | -1): string {
+export function verdictGroup(row: string, sign: 1 | -1): string {
   return countDelta(
     "aggregate_verdicts",
     "verdicts",
@@ -142,17 +142,21 @@ function verdictGroup(row: string, sign: 1 | -1): string {
 }
 
 /** Sets one sample's `outcomes` from its verdicts; the samples trigger moves it between groups. */
-function refreshOutcomes(row: string): string {
-  return `UPDATE samples SET outcomes = ${outcomesOf(`${row}.run_id`, `${row}.sample_key`)}
+export function refreshOutcomes(row: string, outcomes: OutcomesOf = outcomesOf): string {
+  return `UPDATE samples SET outcomes = ${outcomes(`${row}.run_id`, `${row}.sample_key`)}
     WHERE run_id = ${row}.run_id AND key = ${row}.sample_key;`;
 }
 
 /** Sample columns the usage and facet aggregates read. */
-const sampleUsageColumns =
+export const sampleUsageColumns =
   "run_id, status, scratchpad, scratchpad_source, failure_kind, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, reasoning_tokens, cost_usd, retries";
 
-const backfill = `
-UPDATE samples SET outcomes = ${outcomesOf("samples.run_id", "samples.key")};
+/** SQL giving the outcomes text of the sample (run id, key expressions); each backend has its JSON function. */
+export type OutcomesOf = (runId: string, sampleKey: string) => string;
+
+/** Fills the aggregate tables (empty) and `samples.outcomes` from the stored rows. */
+export const backfillSql = (outcomes: OutcomesOf = outcomesOf): string => `
+UPDATE samples SET outcomes = ${outcomes("samples.run_id", "samples.key")};
 
 INSERT INTO aggregate_outcomes (run_id, tier, status, api_refused, outcomes, samples)
   SELECT run_id, tier, status, CASE WHEN refusal_kind = 'api_refusal' THEN 1 ELSE 0 END, outcomes, COUNT(*)
@@ -240,7 +244,7 @@ CREATE TABLE aggregate_verdicts (
   PRIMARY KEY (run_id, classifier, status, decision, failure_kind)
 ) WITHOUT ROWID;
 
-${backfill}
+${backfillSql()}
 
 CREATE TRIGGER samples_aggregate_insert AFTER INSERT ON samples BEGIN
   ${outcomeGroup("NEW", 1)}

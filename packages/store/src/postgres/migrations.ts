@@ -1,6 +1,7 @@
 import { InputError } from "@aflab/core";
 import type pg from "pg";
 import type { Migration } from "../migrations.js";
+import { postgresAggregateTablesSql } from "./aggregate-schema.js";
 
 // Text compares byte by byte, as in SQLite (BINARY), whatever the server's locale: listings sort the same
 // on both backends, and LIKE patterns and ILIKE fold ASCII only.
@@ -243,6 +244,11 @@ CREATE TABLE prompt_set_members (
   PRIMARY KEY (set_name, position)
 );
 `,
+  },
+  {
+    version: 8,
+    name: "aggregate tables kept by triggers",
+    sql: postgresAggregateTablesSql,
   },
 ];
 

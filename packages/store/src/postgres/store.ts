@@ -52,7 +52,6 @@ import { applyPostgresMigrations, postgresSchemaVersion, readVersion } from "./m
 import { createPool, PgDb } from "./pg-db.js";
 import * as promptSets from "./prompt-sets.js";
 import { postgresResponseCache } from "./response-cache.js";
-import { runChangeStamp } from "./run-stamp.js";
 import * as runs from "./runs.js";
 import * as samples from "./samples.js";
 import * as staged from "./staged-verdicts.js";
@@ -254,7 +253,7 @@ export class PostgresStore implements Store {
     return this.read((db) => samples.neighbours(db, runId, key, query));
   }
   sampleFailureKinds(runId: string): Promise<Record<string, number>> {
-    return this.read((db) => samples.sampleFailureKinds(db, runId));
+    return this.read((db) => aggregates.sampleFailureKinds(db, runId));
   }
   itemSampleKeys(runId: string, itemId: string): Promise<string[]> {
     return this.read((db) => items.itemSampleKeys(db, runId, itemId));
@@ -263,7 +262,7 @@ export class PostgresStore implements Store {
     return this.read((db) => items.itemNeighbours(db, runId, itemId));
   }
   runChangeStamp(runId: string): Promise<string> {
-    return this.read((db) => runChangeStamp(db, runId));
+    return this.read((db) => aggregates.runChangeStamp(db, runId));
   }
 
   putVerdict(verdict: VerdictInput): Promise<Verdict> {
@@ -279,10 +278,10 @@ export class PostgresStore implements Store {
     return this.stream((db) => verdicts.iterateVerdicts(db, runId, classifier));
   }
   classifierNames(runId: string): Promise<string[]> {
-    return this.read((db) => verdicts.classifierNames(db, runId));
+    return this.read((db) => aggregates.classifierNames(db, runId));
   }
   failureKinds(runId: string, classifier: string): Promise<Record<string, number>> {
-    return this.read((db) => verdicts.failureKinds(db, runId, classifier));
+    return this.read((db) => aggregates.failureKinds(db, runId, classifier));
   }
   stageVerdict(verdict: VerdictInput): Promise<Verdict> {
     return this.write((db) => staged.stageVerdict(db, verdict));
