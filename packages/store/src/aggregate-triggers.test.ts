@@ -8,7 +8,7 @@ import * as scanned from "./aggregates-scan.js";
 import { applyMigrations, migrations } from "./migrations.js";
 import { SqliteDb } from "./sqlite-db.js";
 import { openStore } from "./store.js";
-import { fillRandomRun, randomClassifiers as classifiers } from "./test-fixtures.js";
+import { randomClassifiers as classifiers, fillRandomRun } from "./test-fixtures.js";
 import type { Store } from "./types.js";
 
 // The trigger-kept tables against the full-scan SQL they replace, on the same database file.

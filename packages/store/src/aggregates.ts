@@ -72,7 +72,8 @@ export function tierCountsOf(
   classifier: string,
 ): Partial<Record<Tier, TierCounts>> {
   const counts: Partial<Record<Tier, TierCounts>> = {};
-  for (const tier of tiers) counts[tier] = { n: 0, compliant: 0, refused: 0, apiRefused: 0, unknown: 0, failed: 0 };
+  for (const tier of tiers)
+    counts[tier] = { n: 0, compliant: 0, refused: 0, apiRefused: 0, unknown: 0, failed: 0 };
   for (const group of groups) {
     const count = counts[group.tier] ?? {
       n: 0,

@@ -215,10 +215,9 @@ export function checkMemberPosition(member: PromptSetMember, requested: number):
 }
 
 export function memberPositionTaken(member: PromptSetMember): InputError {
-  return new InputError(
-    `prompt set ${member.setName} already has a member at position ${member.position}`,
-    { field: "position" },
-  );
+  return new InputError(`prompt set ${member.setName} already has a member at position ${member.position}`, {
+    field: "position",
+  });
 }
 
 export function promptSetNotFound(name: string): NotFoundError {

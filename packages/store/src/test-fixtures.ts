@@ -3,8 +3,8 @@ import type { RunInput, SampleInput, SampleStatus, Tier, VerdictInput, VerdictSt
 import { seededRandom } from "@aflab/core";
 import type { Store } from "./types.js";
 
-export { seededRandom };
 export { collect } from "./collect.js";
+export { seededRandom };
 
 export function makeRun(id: string, overrides: Partial<RunInput> = {}): RunInput {
   return {
@@ -104,7 +104,9 @@ const randomTiers: Tier[] = ["free", "paid", "enterprise"];
 export async function fillRandomRun(store: Store, runId: string, seed: number): Promise<void> {
   const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-  await store.createRun(makeRun(runId, { total: 300, config: { model: "sim/opus-like", tiers: randomTiers } }));
+  await store.createRun(
+    makeRun(runId, { total: 300, config: { model: "sim/opus-like", tiers: randomTiers } }),
+  );
   const statuses: SampleStatus[] = ["complete", "complete", "complete", "failed", "errored"];
   const verdictStatuses: VerdictStatus[] = ["ok", "ok", "ok", "failed", "not_applicable"];
   for (let step = 0; step < 600; step++) {
@@ -147,5 +149,6 @@ export async function fillRandomRun(store: Store, runId: string, seed: number): 
   for (const key of await store.sampleKeys(runId, "complete")) {
     await store.stageVerdict(makeVerdict(runId, key, "af-reasoning", { decision: pick(["yes", "no"]) }));
   }
-  if (!((await store.replaceVerdicts(runId, "af-reasoning")) ?? 0)) throw new Error("the replacement moved nothing in");
+  if (!((await store.replaceVerdicts(runId, "af-reasoning")) ?? 0))
+    throw new Error("the replacement moved nothing in");
 }

@@ -25,13 +25,7 @@ function outcomesOf(runId: string, sampleKey: string): string {
  * so concurrent writers of a run update its aggregate rows one transaction at a time, in one order,
  * instead of deadlocking on them in different orders (they would wait for each other's row locks anyway).
  */
-function trigger(
-  name: string,
-  event: string,
-  row: "NEW" | "OLD",
-  body: string,
-  when?: string,
-): string {
+function trigger(name: string, event: string, row: "NEW" | "OLD", body: string, when?: string): string {
   return `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('aggregates' || chr(31) || ${row}.run_id, 0));

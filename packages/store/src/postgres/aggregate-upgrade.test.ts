@@ -39,7 +39,9 @@ describe.skipIf(!server.url)("PostgreSQL aggregate tables", () => {
     const olderSchema = server.newSchema();
     const before = postgresMigrations.findIndex((step) => step.name === "aggregate tables kept by triggers");
     const client = new pg.Client({
-      connectionString: parsePostgresUrl(url).connectionString, options: `-c search_path=${olderSchema}` });
+      connectionString: parsePostgresUrl(url).connectionString,
+      options: `-c search_path=${olderSchema}`,
+    });
     await client.connect();
     try {
       await applyPostgresMigrations(

@@ -89,7 +89,11 @@ export async function classifierNames(db: PgDb, runId: string): Promise<string[]
 }
 
 /** Failed verdicts of one classifier by failure kind. */
-export async function failureKinds(db: PgDb, runId: string, classifier: string): Promise<Record<string, number>> {
+export async function failureKinds(
+  db: PgDb,
+  runId: string,
+  classifier: string,
+): Promise<Record<string, number>> {
   return failureKindsOf(await db.all<{ kind: string; count: number }>(failureKindsSql, runId, classifier));
 }
 

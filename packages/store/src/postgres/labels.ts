@@ -60,10 +60,19 @@ export async function listLabels(db: PgDb, runId: string): Promise<HumanLabel[]>
   return rows.map(rowToLabel);
 }
 
-export async function deleteLabel(db: PgDb, runId: string, sampleKey: string, labeller: string): Promise<boolean> {
+export async function deleteLabel(
+  db: PgDb,
+  runId: string,
+  sampleKey: string,
+  labeller: string,
+): Promise<boolean> {
   const name = parseOrThrow(labellerSchema, labeller, "labeller");
   return (
-    (await db.run("DELETE FROM labels WHERE run_id = ? AND sample_key = ? AND labeller = ?", runId, sampleKey, name)) ===
-    1
+    (await db.run(
+      "DELETE FROM labels WHERE run_id = ? AND sample_key = ? AND labeller = ?",
+      runId,
+      sampleKey,
+      name,
+    )) === 1
   );
 }

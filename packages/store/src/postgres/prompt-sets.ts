@@ -15,8 +15,8 @@ import {
   type PromptSetSummary,
   parsePromptSet,
   parsePromptSetMember,
-  type promptSetMemberStatusSchema,
   promptSetExists,
+  type promptSetMemberStatusSchema,
   promptSetNotFound,
   promptSetParams,
   rowToMember,
@@ -30,7 +30,10 @@ import type { PgDb } from "./pg-db.js";
 
 export async function createPromptSet(db: PgDb, input: PromptSetInput): Promise<PromptSet> {
   const parsed = parsePromptSet(input);
-  const inserted = await db.run(`${insertPromptSetSql} ON CONFLICT (name) DO NOTHING`, ...promptSetParams(parsed));
+  const inserted = await db.run(
+    `${insertPromptSetSql} ON CONFLICT (name) DO NOTHING`,
+    ...promptSetParams(parsed),
+  );
   if (inserted === 0) throw promptSetExists(parsed.name);
   return parsed;
 }

@@ -90,4 +90,3 @@ export async function* iterateVerdicts(
     if (rows.length < PAGE_SIZE) return;
   }
 }
-
