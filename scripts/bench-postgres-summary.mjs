@@ -52,37 +52,29 @@ const target = new URL(url);
 if (!target.username) target.username = (await import("node:os")).userInfo().username;
 const client = new pg.Client({ connectionString: target.toString(), options: `-c search_path=${schema}` });
 await client.connect();
-// Written in chunks of 1,000 rows a transaction, as the store writes batches: the triggers update the same
-// few aggregate rows for every row, and PostgreSQL keeps every version of a row updated within one
-// transaction until it ends, so one 100,000-row statement would slow down with each row it wrote.
-const chunk = 1000;
 const fillStarted = performance.now();
-for (let first = 0; first < samples; first += chunk) {
-  await client.query(
-    `INSERT INTO samples (run_id, key, sample_index, item_id, query, tier, epoch, system_prompt_hash, status,
-       failure_kind, failure_message, flags, output, scratchpad, input_tokens, output_tokens, cache_write_tokens,
-       cache_read_tokens, cost_usd, retries, latency_ms, started_at, finished_at)
-     SELECT $1, 'key-' || i, i, 'item-' || (i / 2), 'query ' || i, CASE WHEN i % 2 = 0 THEN 'free' ELSE 'paid' END, 0,
-       'bench', CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'complete' END,
-       CASE WHEN i % 50 = 0 THEN 'no_output' END, CASE WHEN i % 50 = 0 THEN 'no output tag' END, '[]',
-       'answer ' || i, 'thinking ' || i, 100, 20, 0, 0, 0.001, 0, 100, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z'
-     FROM generate_series($2::int, $3::int) AS i`,
-    [runId, first, Math.min(samples, first + chunk) - 1],
-  );
-}
+await client.query(
+  `INSERT INTO samples (run_id, key, sample_index, item_id, query, tier, epoch, system_prompt_hash, status,
+     failure_kind, failure_message, flags, output, scratchpad, input_tokens, output_tokens, cache_write_tokens,
+     cache_read_tokens, cost_usd, retries, latency_ms, started_at, finished_at)
+   SELECT $1, 'key-' || i, i, 'item-' || (i / 2), 'query ' || i, CASE WHEN i % 2 = 0 THEN 'free' ELSE 'paid' END, 0,
+     'bench', CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'complete' END,
+     CASE WHEN i % 50 = 0 THEN 'no_output' END, CASE WHEN i % 50 = 0 THEN 'no output tag' END, '[]',
+     'answer ' || i, 'thinking ' || i, 100, 20, 0, 0, 0.001, 0, 100, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z'
+   FROM generate_series(0, $2 - 1) AS i`,
+  [runId, samples],
+);
 for (const [classifier, decisions] of [
   ["tag-compliance", ["compliant", "refused", "refused", "unknown"]],
   ["af-reasoning", ["yes", "no", "no", "maybe"]],
 ]) {
-  for (let first = 0; first < samples; first += chunk) {
-    await client.query(
-      `INSERT INTO verdicts (run_id, sample_key, classifier, status, decision, score, prompt_version, quotes, raw,
-         input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, created_at)
-       SELECT run_id, key, $2, 'ok', ($3::text[])[1 + (sample_index * 7 % 4)], NULL, 'v1', '[]', '[]', 0, 0, 0, 0, '2026-01-01T00:00:02Z'
-       FROM samples WHERE run_id = $1 AND status = 'complete' AND sample_index BETWEEN $4 AND $5`,
-      [runId, classifier, decisions, first, first + chunk - 1],
-    );
-  }
+  await client.query(
+    `INSERT INTO verdicts (run_id, sample_key, classifier, status, decision, score, prompt_version, quotes, raw,
+       input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, created_at)
+     SELECT run_id, key, $2, 'ok', ($3::text[])[1 + (sample_index * 7 % 4)], NULL, 'v1', '[]', '[]', 0, 0, 0, 0, '2026-01-01T00:00:02Z'
+     FROM samples WHERE run_id = $1 AND status = 'complete'`,
+    [runId, classifier, decisions],
+  );
 }
 await client.query("ANALYZE");
 const fillSeconds = (performance.now() - fillStarted) / 1000;

@@ -1,8 +1,8 @@
 // The aggregate tables and the triggers that keep them equal to a scan of `samples` and `verdicts`.
 // Every write path (putSample's replace, putVerdict's upsert, replaceVerdicts, deleteRun's cascades,
 // and anything written later) keeps them current without knowing they exist; the read side
-// (`aggregates.ts`) then answers from a few rows per run, whatever the run's size. The SQL is written
-// so that a server database can mirror it one trigger at a time.
+// (`aggregates.ts`) then answers from a few rows per run, whatever the run's size. The PostgreSQL
+// triggers (`postgres/aggregate-schema.ts`) import the per-row definitions exported here.
 
 /** One classifier's outcome for a verdict row `row` (NEW, OLD or a table alias), as `outcomeSql` gives it. */
 export function verdictOutcome(row: string): string {
@@ -34,10 +34,23 @@ export function verdictKind(row: string): string {
   return `CASE WHEN ${row}.status = 'failed' THEN COALESCE(${row}.failure_kind, 'unspecified') ELSE '' END`;
 }
 
-/** Adds (sign 1) or removes (sign -1) one row's usage to its run's `aggregate_usage` row for `source`. */
-export function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): string {
-  const retries = source === "samples" ? `${row}.retries` : "0";
-  const values = [
+/** The summed columns of `aggregate_usage` (besides the write counter `changes`). */
+export const usageColumns = [
+  "rows",
+  "input_tokens",
+  "output_tokens",
+  "cache_write_tokens",
+  "cache_read_tokens",
+  "reasoning_tokens",
+  "reasoning_rows",
+  "cost_usd",
+  "unpriced",
+  "retries",
+];
+
+/** What one row of `source` adds to each of `usageColumns`. */
+export function usageValues(row: string, source: "samples" | "verdicts"): string[] {
+  return [
     "1",
     `${row}.input_tokens`,
     `${row}.output_tokens`,
@@ -47,20 +60,14 @@ export function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 
     `CASE WHEN ${row}.reasoning_tokens IS NULL THEN 0 ELSE 1 END`,
     `COALESCE(${row}.cost_usd, 0)`,
     unpriced(row),
-    retries,
+    source === "samples" ? `${row}.retries` : "0",
   ];
-  const columns = [
-    "rows",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_tokens",
-    "cache_read_tokens",
-    "reasoning_tokens",
-    "reasoning_rows",
-    "cost_usd",
-    "unpriced",
-    "retries",
-  ];
+}
+
+/** Adds (sign 1) or removes (sign -1) one row's usage to its run's `aggregate_usage` row for `source`. */
+function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): string {
+  const values = usageValues(row, source);
+  const columns = usageColumns;
   if (sign === 1) {
     return `INSERT INTO aggregate_usage (run_id, source, ${columns.join(", ")}, changes)
       VALUES (${row}.run_id, '${source}', ${values.join(", ")}, 1)
@@ -92,7 +99,7 @@ function countDelta(
     DELETE FROM ${table} WHERE ${match} AND ${count} <= 0;`;
 }
 
-export function outcomeGroup(row: string, sign: 1 | -1): string {
+function outcomeGroup(row: string, sign: 1 | -1): string {
   return countDelta(
     "aggregate_outcomes",
     "samples",
@@ -107,7 +114,7 @@ export function outcomeGroup(row: string, sign: 1 | -1): string {
   );
 }
 
-export function sampleFacets(row: string, sign: 1 | -1): string {
+function sampleFacets(row: string, sign: 1 | -1): string {
   return [
     countDelta(
       "aggregate_sample_facets",
@@ -126,7 +133,7 @@ export function sampleFacets(row: string, sign: 1 | -1): string {
   ].join("\n");
 }
 
-export function verdictGroup(row: string, sign: 1 | -1): string {
+function verdictGroup(row: string, sign: 1 | -1): string {
   return countDelta(
     "aggregate_verdicts",
     "verdicts",
@@ -142,13 +149,13 @@ export function verdictGroup(row: string, sign: 1 | -1): string {
 }
 
 /** Sets one sample's `outcomes` from its verdicts; the samples trigger moves it between groups. */
-export function refreshOutcomes(row: string, outcomes: OutcomesOf = outcomesOf): string {
-  return `UPDATE samples SET outcomes = ${outcomes(`${row}.run_id`, `${row}.sample_key`)}
+function refreshOutcomes(row: string): string {
+  return `UPDATE samples SET outcomes = ${outcomesOf(`${row}.run_id`, `${row}.sample_key`)}
     WHERE run_id = ${row}.run_id AND key = ${row}.sample_key;`;
 }
 
 /** Sample columns the usage and facet aggregates read. */
-export const sampleUsageColumns =
+const sampleUsageColumns =
   "run_id, status, scratchpad, scratchpad_source, failure_kind, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, reasoning_tokens, cost_usd, retries";
 
 /** SQL giving the outcomes text of the sample (run id, key expressions); each backend has its JSON function. */
