@@ -9,7 +9,6 @@ import { applyMigrations, migrations } from "./migrations.js";
 import { SqliteDb } from "./sqlite-db.js";
 import { openStore } from "./store.js";
 import { randomClassifiers as classifiers, fillRandomRun } from "./test-fixtures.js";
-import type { Store } from "./types.js";
 
 // The trigger-kept tables against the full-scan SQL they replace, on the same database file.
 

@@ -104,7 +104,9 @@ function verdictGroups(from: string, sign: 1 | -1): string {
  * deleted row, two per updated one).
  */
 function usageDelta(from: string, source: "samples" | "verdicts", sign: 1 | -1, changesPerRow = 1): string {
-  const sums = usageValues("r", source).map((value, position) => `SUM(${value}) AS ${usageColumns[position]}`);
+  const sums = usageValues("r", source).map(
+    (value, position) => `SUM(${value}) AS ${usageColumns[position]}`,
+  );
   const grouped = `SELECT r.run_id AS run_id, ${sums.join(", ")}, COUNT(*) * ${changesPerRow} AS changes
     FROM ${from} r GROUP BY r.run_id`;
   if (sign === 1) {
@@ -169,7 +171,9 @@ const sampleUsageColumns = [
 // Updated samples whose usage or facet columns changed (joined old to new by id). SQLite's row trigger
 // fires on any UPDATE naming those columns; the store never updates them in place (a replaced sample is
 // deleted and inserted), so the write counters agree.
-const usageChanged = sampleUsageColumns.map((column) => `o.${column} IS DISTINCT FROM n.${column}`).join(" OR ");
+const usageChanged = sampleUsageColumns
+  .map((column) => `o.${column} IS DISTINCT FROM n.${column}`)
+  .join(" OR ");
 const changedOld = `(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE ${usageChanged})`;
 const changedNew = `(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE ${usageChanged})`;
 
