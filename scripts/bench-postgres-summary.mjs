@@ -3,7 +3,8 @@
 //
 // The run is written once into a schema of its own on AFLAB_TEST_PG (default postgres://127.0.0.1:5432/test)
 // with SQL (generate_series; through the store it would take minutes), with two verdicts per sample, then
-// the summary is computed --repeat times after two warm-up calls. The schema is dropped at the end.
+// the summary is computed --repeat times after two warm-up calls (the first checked against a scan). The
+// fill goes through the aggregate triggers like any write. The schema is dropped at the end.
 // Flags: --samples N (100000), --repeat R (30).
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -34,14 +35,19 @@ await store.createRun({
   createdAt: new Date().toISOString(),
   updatedAt: new Date().toISOString(),
   status: "complete",
-  config: { model: "sim/opus-like", tiers: ["free", "paid"], classifiers: ["tag-compliance", "af-reasoning"] },
+  config: {
+    model: "sim/opus-like",
+    tiers: ["free", "paid"],
+    classifiers: ["tag-compliance", "af-reasoning"],
+  },
   simulated: true,
   promptHash: "bench",
   total: samples,
 });
 
 // Direct SQL through the driver the store uses, in the store's schema.
-const pg = (await import(path.join(root, "packages", "store", "node_modules", "pg", "lib", "index.js"))).default;
+const pg = (await import(path.join(root, "packages", "store", "node_modules", "pg", "lib", "index.js")))
+  .default;
 const target = new URL(url);
 if (!target.username) target.username = (await import("node:os")).userInfo().username;
 const client = new pg.Client({ connectionString: target.toString(), options: `-c search_path=${schema}` });
@@ -73,12 +79,31 @@ for (const [classifier, decisions] of [
 await client.query("ANALYZE");
 const fillSeconds = (performance.now() - fillStarted) / 1000;
 
+// The summary's numbers against a scan of the rows the triggers summarised (an independent computation).
+async function checkAgainstScan(report) {
+  const scan = await client.query(
+    `SELECT s.tier, COUNT(*) AS n, COUNT(*) FILTER (WHERE s.status = 'complete' AND v.decision = 'compliant') AS compliant,
+       COUNT(*) FILTER (WHERE s.status = 'complete' AND v.decision = 'refused') AS refused
+     FROM samples s LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = 'tag-compliance'
+     WHERE s.run_id = $1 GROUP BY s.tier`,
+    [runId],
+  );
+  for (const row of scan.rows) {
+    const counted = report.tiers[row.tier];
+    for (const field of ["n", "compliant", "refused"]) {
+      if (counted?.[field] !== Number(row[field])) {
+        throw new Error(`summary counted ${field} ${counted?.[field]} in ${row.tier}, a scan ${row[field]}`);
+      }
+    }
+  }
+}
+
 const times = [];
 for (let call = 0; call < repeat + 2; call++) {
   const started = performance.now();
   const report = await summarizeRun(store, runId);
   const elapsed = performance.now() - started;
-  if (call === 0 && report.tiers.free.n !== samples / 2) throw new Error(`summary counted ${report.tiers.free.n}`);
+  if (call === 0) await checkAgainstScan(report);
   if (call >= 2) times.push(elapsed);
 }
 times.sort((a, b) => a - b);
@@ -88,7 +113,11 @@ await client.end();
 await store.close();
 
 const p95 = at(0.95);
-console.log(`PostgreSQL run summary, ${samples} samples (filled in ${fillSeconds.toFixed(1)} s), ${repeat} calls:`);
-console.log(`  median ${at(0.5).toFixed(1)} ms · p95 ${p95.toFixed(1)} ms · limit p95 < ${limitMs} ms · ratio ${(p95 / limitMs).toFixed(2)}`);
-console.log(p95 < limitMs ? "PASS" : "FAIL: the summary reads every sample; aggregate tables (as on SQLite) would bring it under the limit");
+console.log(
+  `PostgreSQL run summary, ${samples} samples (filled in ${fillSeconds.toFixed(1)} s), ${repeat} calls:`,
+);
+console.log(
+  `  median ${at(0.5).toFixed(1)} ms · p95 ${p95.toFixed(1)} ms · limit p95 < ${limitMs} ms · ratio ${(p95 / limitMs).toFixed(2)}`,
+);
+console.log(p95 < limitMs ? "PASS" : "FAIL: over the limit");
 process.exitCode = p95 < limitMs ? 0 : 1;

@@ -1,11 +1,11 @@
 // The aggregate tables and the triggers that keep them equal to a scan of `samples` and `verdicts`.
 // Every write path (putSample's replace, putVerdict's upsert, replaceVerdicts, deleteRun's cascades,
 // and anything written later) keeps them current without knowing they exist; the read side
-// (`aggregates.ts`) then answers from a few rows per run, whatever the run's size. The SQL is written
-// so that a server database can mirror it one trigger at a time.
+// (`aggregates.ts`) then answers from a few rows per run, whatever the run's size. The PostgreSQL
+// triggers (`postgres/aggregate-schema.ts`) import the per-row definitions exported here.
 
 /** One classifier's outcome for a verdict row `row` (NEW, OLD or a table alias), as `outcomeSql` gives it. */
-function verdictOutcome(row: string): string {
+export function verdictOutcome(row: string): string {
   return `CASE WHEN ${row}.status = 'failed' THEN 'failed' WHEN ${row}.status = 'not_applicable' THEN 'not_applicable' ELSE COALESCE(${row}.decision, 'no_decision') END`;
 }
 
@@ -20,24 +20,37 @@ export function outcomesOf(runId: string, sampleKey: string): string {
 }
 
 /** The text a complete sample's scratchpad judges read (samples stored before the source was recorded read the tags). */
-function scratchpadSource(row: string): string {
+export function scratchpadSource(row: string): string {
   return `COALESCE(${row}.scratchpad_source, CASE WHEN TRIM(COALESCE(${row}.scratchpad, '')) <> '' THEN 'tags' ELSE 'none' END)`;
 }
 
 /** 1 when a row used tokens but has no known cost. */
-function unpriced(row: string): string {
+export function unpriced(row: string): string {
   return `CASE WHEN ${row}.cost_usd IS NULL AND ${row}.input_tokens + ${row}.output_tokens + ${row}.cache_write_tokens + ${row}.cache_read_tokens > 0 THEN 1 ELSE 0 END`;
 }
 
 /** The failure kind a verdict row counts under in `aggregate_verdicts` ('' unless it failed). */
-function verdictKind(row: string): string {
+export function verdictKind(row: string): string {
   return `CASE WHEN ${row}.status = 'failed' THEN COALESCE(${row}.failure_kind, 'unspecified') ELSE '' END`;
 }
 
-/** Adds (sign 1) or removes (sign -1) one row's usage to its run's `aggregate_usage` row for `source`. */
-function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): string {
-  const retries = source === "samples" ? `${row}.retries` : "0";
-  const values = [
+/** The summed columns of `aggregate_usage` (besides the write counter `changes`). */
+export const usageColumns = [
+  "rows",
+  "input_tokens",
+  "output_tokens",
+  "cache_write_tokens",
+  "cache_read_tokens",
+  "reasoning_tokens",
+  "reasoning_rows",
+  "cost_usd",
+  "unpriced",
+  "retries",
+];
+
+/** What one row of `source` adds to each of `usageColumns`. */
+export function usageValues(row: string, source: "samples" | "verdicts"): string[] {
+  return [
     "1",
     `${row}.input_tokens`,
     `${row}.output_tokens`,
@@ -47,25 +60,19 @@ function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): 
     `CASE WHEN ${row}.reasoning_tokens IS NULL THEN 0 ELSE 1 END`,
     `COALESCE(${row}.cost_usd, 0)`,
     unpriced(row),
-    retries,
+    source === "samples" ? `${row}.retries` : "0",
   ];
-  const columns = [
-    "rows",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_tokens",
-    "cache_read_tokens",
-    "reasoning_tokens",
-    "reasoning_rows",
-    "cost_usd",
-    "unpriced",
-    "retries",
-  ];
+}
+
+/** Adds (sign 1) or removes (sign -1) one row's usage to its run's `aggregate_usage` row for `source`. */
+function usageDelta(row: string, source: "samples" | "verdicts", sign: 1 | -1): string {
+  const values = usageValues(row, source);
+  const columns = usageColumns;
   if (sign === 1) {
     return `INSERT INTO aggregate_usage (run_id, source, ${columns.join(", ")}, changes)
       VALUES (${row}.run_id, '${source}', ${values.join(", ")}, 1)
       ON CONFLICT (run_id, source) DO UPDATE SET
-        ${columns.map((column) => `${column} = ${column} + excluded.${column}`).join(", ")}, changes = changes + 1;`;
+        ${columns.map((column) => `${column} = aggregate_usage.${column} + excluded.${column}`).join(", ")}, changes = aggregate_usage.changes + 1;`;
   }
   return `UPDATE aggregate_usage SET
       ${columns.map((column, position) => `${column} = ${column} - (${values[position]})`).join(", ")}, changes = changes + 1
@@ -78,14 +85,14 @@ function countDelta(
   count: string,
   key: Record<string, string>,
   sign: 1 | -1,
-  when = "1",
+  when = "TRUE",
 ): string {
   const columns = Object.keys(key);
   const values = Object.values(key);
   if (sign === 1) {
     return `INSERT INTO ${table} (${columns.join(", ")}, ${count})
       SELECT ${values.join(", ")}, 1 WHERE ${when}
-      ON CONFLICT (${columns.join(", ")}) DO UPDATE SET ${count} = ${count} + 1;`;
+      ON CONFLICT (${columns.join(", ")}) DO UPDATE SET ${count} = ${table}.${count} + 1;`;
   }
   const match = columns.map((column, position) => `${column} = ${values[position]}`).join(" AND ");
   return `UPDATE ${table} SET ${count} = ${count} - 1 WHERE ${match} AND ${when};
@@ -151,8 +158,12 @@ function refreshOutcomes(row: string): string {
 const sampleUsageColumns =
   "run_id, status, scratchpad, scratchpad_source, failure_kind, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, reasoning_tokens, cost_usd, retries";
 
-const backfill = `
-UPDATE samples SET outcomes = ${outcomesOf("samples.run_id", "samples.key")};
+/** SQL giving the outcomes text of the sample (run id, key expressions); each backend has its JSON function. */
+export type OutcomesOf = (runId: string, sampleKey: string) => string;
+
+/** Fills the aggregate tables (empty) and `samples.outcomes` from the stored rows. */
+export const backfillSql = (outcomes: OutcomesOf = outcomesOf): string => `
+UPDATE samples SET outcomes = ${outcomes("samples.run_id", "samples.key")};
 
 INSERT INTO aggregate_outcomes (run_id, tier, status, api_refused, outcomes, samples)
   SELECT run_id, tier, status, CASE WHEN refusal_kind = 'api_refusal' THEN 1 ELSE 0 END, outcomes, COUNT(*)
@@ -240,7 +251,7 @@ CREATE TABLE aggregate_verdicts (
   PRIMARY KEY (run_id, classifier, status, decision, failure_kind)
 ) WITHOUT ROWID;
 
-${backfill}
+${backfillSql()}
 
 CREATE TRIGGER samples_aggregate_insert AFTER INSERT ON samples BEGIN
   ${outcomeGroup("NEW", 1)}

@@ -12,7 +12,8 @@ import type { SqlFragment } from "./sample-query.js";
 import type { SqliteDb } from "./sqlite-db.js";
 import { requireSample } from "./verdicts.js";
 
-interface LabelRow {
+/** A row of `labels`, as both backends read it. */
+export interface LabelRow {
   run_id: string;
   sample_key: string;
   labeller: string;
@@ -23,7 +24,7 @@ interface LabelRow {
   updated_at: string;
 }
 
-function rowToLabel(row: LabelRow): HumanLabel {
+export function rowToLabel(row: LabelRow): HumanLabel {
   return {
     runId: row.run_id,
     sampleKey: row.sample_key,

@@ -66,7 +66,8 @@ export function promptTextHash(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-interface SetRow {
+/** A row of `prompt_sets`, as both backends read it. */
+export interface SetRow {
   name: string;
   setting: string;
   variants: string;
@@ -79,7 +80,8 @@ interface SetRow {
   created_at: string;
 }
 
-interface MemberRow {
+/** A row of `prompt_set_members`, as both backends read it. */
+export interface MemberRow {
   set_name: string;
   position: number;
   status: string;
@@ -92,7 +94,7 @@ interface MemberRow {
   created_at: string;
 }
 
-function rowToSet(row: SetRow): PromptSet {
+export function rowToSet(row: SetRow): PromptSet {
   return parseOrThrow(
     promptSetSchema,
     {
@@ -111,7 +113,7 @@ function rowToSet(row: SetRow): PromptSet {
   );
 }
 
-function rowToMember(row: MemberRow): PromptSetMember {
+export function rowToMember(row: MemberRow): PromptSetMember {
   return parseOrThrow(
     promptSetMemberSchema,
     {
@@ -130,8 +132,9 @@ function rowToMember(row: MemberRow): PromptSetMember {
   );
 }
 
-export function createPromptSet(db: SqliteDb, input: PromptSetInput): PromptSet {
-  const parsed = parseOrThrow(
+/** Validates a new set, computing its source hash and creation time. */
+export function parsePromptSet(input: PromptSetInput): PromptSet {
+  return parseOrThrow(
     promptSetSchema,
     {
       ...input,
@@ -140,24 +143,36 @@ export function createPromptSet(db: SqliteDb, input: PromptSetInput): PromptSet 
     },
     "prompt set",
   );
+}
+
+export const insertPromptSetSql = `INSERT INTO prompt_sets (name, setting, variants, cot, source_text, source_hash, generator, checker, requested, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** The parameters of `insertPromptSetSql`. */
+export function promptSetParams(set: PromptSet): unknown[] {
+  return [
+    set.name,
+    set.setting,
+    JSON.stringify(set.variants),
+    set.cot ? 1 : 0,
+    set.sourceText,
+    set.sourceHash,
+    set.generator,
+    set.checker,
+    set.requested,
+    set.createdAt,
+  ];
+}
+
+export function promptSetExists(name: string): InputError {
+  return new InputError(`prompt set ${name} already exists`, { field: "name" });
+}
+
+export function createPromptSet(db: SqliteDb, input: PromptSetInput): PromptSet {
+  const parsed = parsePromptSet(input);
   return db.transaction(() => {
-    if (db.get("SELECT 1 FROM prompt_sets WHERE name = ?", parsed.name)) {
-      throw new InputError(`prompt set ${parsed.name} already exists`, { field: "name" });
-    }
-    db.run(
-      `INSERT INTO prompt_sets (name, setting, variants, cot, source_text, source_hash, generator, checker, requested, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      parsed.name,
-      parsed.setting,
-      JSON.stringify(parsed.variants),
-      parsed.cot ? 1 : 0,
-      parsed.sourceText,
-      parsed.sourceHash,
-      parsed.generator,
-      parsed.checker,
-      parsed.requested,
-      parsed.createdAt,
-    );
+    if (db.get("SELECT 1 FROM prompt_sets WHERE name = ?", parsed.name)) throw promptSetExists(parsed.name);
+    db.run(insertPromptSetSql, ...promptSetParams(parsed));
     return parsed;
   });
 }
@@ -168,18 +183,12 @@ export function getPromptSet(db: SqliteDb, name: string): PromptSet | undefined 
 }
 
 export function listPromptSets(db: SqliteDb): PromptSetSummary[] {
-  const rows = db.all<SetRow & { accepted: number; rejected: number }>(
-    `SELECT p.*,
-       (SELECT COUNT(*) FROM prompt_set_members m WHERE m.set_name = p.name AND m.status = 'accepted') AS accepted,
-       (SELECT COUNT(*) FROM prompt_set_members m WHERE m.set_name = p.name AND m.status = 'rejected') AS rejected
-     FROM prompt_sets p ORDER BY p.created_at DESC, p.name`,
-  );
+  const rows = db.all<SetRow & { accepted: number; rejected: number }>(listPromptSetsSql);
   return rows.map((row) => ({ ...rowToSet(row), accepted: row.accepted, rejected: row.rejected }));
 }
 
-/** Stores a member once: a second write at the same position is refused, so a resumed generation cannot
- * silently replace a paraphrase a sweep may already have run. */
-export function putPromptSetMember(db: SqliteDb, input: PromptSetMemberInput): PromptSetMember {
+/** Validates a member, computing the hash of its text and its creation time. */
+export function parsePromptSetMember(input: PromptSetMemberInput): PromptSetMember {
   const parsed = parseOrThrow(
     promptSetMemberSchema,
     {
@@ -192,18 +201,65 @@ export function putPromptSetMember(db: SqliteDb, input: PromptSetMemberInput): P
   if (parsed.status === "rejected" && !parsed.reason) {
     throw new InputError("a rejected paraphrase needs the reason it was rejected", { field: "reason" });
   }
+  return parsed;
+}
+
+/** Refuses a member outside the positions of a set that asked for `requested` paraphrases. */
+export function checkMemberPosition(member: PromptSetMember, requested: number): void {
+  if (member.position >= requested) {
+    throw new InputError(
+      `position ${member.position} is outside prompt set ${member.setName} (positions 0 to ${requested - 1})`,
+      { field: "position" },
+    );
+  }
+}
+
+export function memberPositionTaken(member: PromptSetMember): InputError {
+  return new InputError(`prompt set ${member.setName} already has a member at position ${member.position}`, {
+    field: "position",
+  });
+}
+
+export function promptSetNotFound(name: string): NotFoundError {
+  return new NotFoundError(`prompt set ${name} not found`);
+}
+
+export const insertMemberSql = `INSERT INTO prompt_set_members (set_name, position, status, hash, text, reason, checks, usage, cost_usd, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** The parameters of `insertMemberSql`. */
+export function memberParams(member: PromptSetMember): unknown[] {
+  return [
+    member.setName,
+    member.position,
+    member.status,
+    member.hash,
+    member.text,
+    member.reason,
+    JSON.stringify(member.checks),
+    JSON.stringify(member.usage),
+    member.costUsd,
+    member.createdAt,
+  ];
+}
+
+/** The summary query of `listPromptSets`, newest first. */
+export const listPromptSetsSql = `SELECT p.*,
+       (SELECT COUNT(*) FROM prompt_set_members m WHERE m.set_name = p.name AND m.status = 'accepted') AS accepted,
+       (SELECT COUNT(*) FROM prompt_set_members m WHERE m.set_name = p.name AND m.status = 'rejected') AS rejected
+     FROM prompt_sets p ORDER BY p.created_at DESC, p.name`;
+
+/** Stores a member once: a second write at the same position is refused, so a resumed generation cannot
+ * silently replace a paraphrase a sweep may already have run. */
+export function putPromptSetMember(db: SqliteDb, input: PromptSetMemberInput): PromptSetMember {
+  const parsed = parsePromptSetMember(input);
   return db.transaction(() => {
     const set = db.get<{ requested: number }>(
       "SELECT requested FROM prompt_sets WHERE name = ?",
       parsed.setName,
     );
-    if (!set) throw new NotFoundError(`prompt set ${parsed.setName} not found`);
-    if (parsed.position >= set.requested) {
-      throw new InputError(
-        `position ${parsed.position} is outside prompt set ${parsed.setName} (positions 0 to ${set.requested - 1})`,
-        { field: "position" },
-      );
-    }
+    if (!set) throw promptSetNotFound(parsed.setName);
+    checkMemberPosition(parsed, set.requested);
     if (
       db.get(
         "SELECT 1 FROM prompt_set_members WHERE set_name = ? AND position = ?",
@@ -211,27 +267,9 @@ export function putPromptSetMember(db: SqliteDb, input: PromptSetMemberInput): P
         parsed.position,
       )
     ) {
-      throw new InputError(
-        `prompt set ${parsed.setName} already has a member at position ${parsed.position}`,
-        {
-          field: "position",
-        },
-      );
+      throw memberPositionTaken(parsed);
     }
-    db.run(
-      `INSERT INTO prompt_set_members (set_name, position, status, hash, text, reason, checks, usage, cost_usd, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      parsed.setName,
-      parsed.position,
-      parsed.status,
-      parsed.hash,
-      parsed.text,
-      parsed.reason,
-      JSON.stringify(parsed.checks),
-      JSON.stringify(parsed.usage),
-      parsed.costUsd,
-      parsed.createdAt,
-    );
+    db.run(insertMemberSql, ...memberParams(parsed));
     return parsed;
   });
 }
@@ -242,16 +280,21 @@ export function promptSetMembers(
   name: string,
   status?: z.infer<typeof promptSetMemberStatusSchema>,
 ): PromptSetMember[] {
-  if (!db.get("SELECT 1 FROM prompt_sets WHERE name = ?", name))
-    throw new NotFoundError(`prompt set ${name} not found`);
-  const checked =
-    status === undefined ? undefined : parseOrThrow(promptSetMemberStatusSchema, status, "status");
-  const rows = checked
-    ? db.all<MemberRow>(
-        "SELECT * FROM prompt_set_members WHERE set_name = ? AND status = ? ORDER BY position",
-        name,
-        checked,
-      )
-    : db.all<MemberRow>("SELECT * FROM prompt_set_members WHERE set_name = ? ORDER BY position", name);
-  return rows.map(rowToMember);
+  if (!db.get("SELECT 1 FROM prompt_sets WHERE name = ?", name)) throw promptSetNotFound(name);
+  const query = membersQuery(name, status);
+  return db.all<MemberRow>(query.sql, ...query.params).map(rowToMember);
+}
+
+/** The members query of `promptSetMembers`, in position order, with the status filter checked. */
+export function membersQuery(
+  name: string,
+  status?: z.infer<typeof promptSetMemberStatusSchema>,
+): { sql: string; params: unknown[] } {
+  if (status === undefined) {
+    return { sql: "SELECT * FROM prompt_set_members WHERE set_name = ? ORDER BY position", params: [name] };
+  }
+  return {
+    sql: "SELECT * FROM prompt_set_members WHERE set_name = ? AND status = ? ORDER BY position",
+    params: [name, parseOrThrow(promptSetMemberStatusSchema, status, "status")],
+  };
 }

@@ -1,8 +1,10 @@
 // Builders shared by this package's tests. Excluded from the build (see tsconfig.json).
-import type { RunInput, SampleInput, Tier, VerdictInput } from "@aflab/core";
+import type { RunInput, SampleInput, SampleStatus, Tier, VerdictInput, VerdictStatus } from "@aflab/core";
+import { seededRandom } from "@aflab/core";
+import type { Store } from "./types.js";
 
-export { seededRandom } from "@aflab/core";
 export { collect } from "./collect.js";
+export { seededRandom };
 
 export function makeRun(id: string, overrides: Partial<RunInput> = {}): RunInput {
   return {
@@ -90,4 +92,63 @@ export function makeVerdict(
     createdAt: "2026-01-01T00:00:03.000Z",
     ...overrides,
   };
+}
+
+export const randomClassifiers = ["tag-compliance", "af-reasoning", "partial-compliance"];
+const randomTiers: Tier[] = ["free", "paid", "enterprise"];
+
+/**
+ * Random samples and verdicts of a new run `runId` with overwrites, verdict upserts and a replaced
+ * classifier (af-reasoning): data for checking aggregates against an independent computation.
+ */
+export async function fillRandomRun(store: Store, runId: string, seed: number): Promise<void> {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  await store.createRun(
+    makeRun(runId, { total: 300, config: { model: "sim/opus-like", tiers: randomTiers } }),
+  );
+  const statuses: SampleStatus[] = ["complete", "complete", "complete", "failed", "errored"];
+  const verdictStatuses: VerdictStatus[] = ["ok", "ok", "ok", "failed", "not_applicable"];
+  for (let step = 0; step < 600; step++) {
+    const index = Math.floor(random() * 200);
+    const status = pick(statuses);
+    if (step < 200 || random() < 0.3) {
+      await store.putSample(
+        makeSample(runId, index, {
+          tier: pick(randomTiers),
+          status,
+          failure: status === "complete" ? null : { kind: pick(["no_output", "timeout"]), message: "" },
+          refusal: random() < 0.1 ? { kind: "api_refusal", message: "no" } : null,
+          scratchpad: random() < 0.3 ? "" : "plan",
+          scratchpadSource: random() < 0.5 ? null : "reasoning",
+          costUsd: random() < 0.05 ? null : random() / 100,
+          usage: {
+            inputTokens: Math.floor(random() * 100),
+            outputTokens: 3,
+            cacheWriteTokens: 0,
+            cacheReadTokens: 1,
+            ...(random() < 0.5 ? { reasoningTokens: 7 } : {}),
+          },
+          retries: Math.floor(random() * 2),
+        }),
+      );
+      continue;
+    }
+    if (!(await store.getSample(runId, `key-${index}`))) continue;
+    const verdictStatus = pick(verdictStatuses);
+    await store.putVerdict(
+      makeVerdict(runId, `key-${index}`, pick(randomClassifiers), {
+        status: verdictStatus,
+        decision: verdictStatus === "ok" ? pick(["compliant", "refused", "unknown", "yes", null]) : null,
+        failure: verdictStatus === "failed" ? { kind: "no_verdict", message: "" } : null,
+        costUsd: random() / 1000,
+        usage: { inputTokens: 10, outputTokens: 2, cacheWriteTokens: 0, cacheReadTokens: 0 },
+      }),
+    );
+  }
+  for (const key of await store.sampleKeys(runId, "complete")) {
+    await store.stageVerdict(makeVerdict(runId, key, "af-reasoning", { decision: pick(["yes", "no"]) }));
+  }
+  if (!((await store.replaceVerdicts(runId, "af-reasoning")) ?? 0))
+    throw new Error("the replacement moved nothing in");
 }

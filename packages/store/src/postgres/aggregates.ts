@@ -1,6 +1,28 @@
-import { parseOrThrow, sampleStatusSchema, type Tier, tierSchema } from "@aflab/core";
-import { z } from "zod";
-import { usageOf } from "../rows.js";
+import { parseOrThrow, type Tier, tierSchema } from "@aflab/core";
+import {
+  changeStampOf,
+  checkComplianceClassifier,
+  checkJointClassifiers,
+  classifierNamesSql,
+  decisionCountsOf,
+  emptyUsageRow,
+  facetCountsOf,
+  facetCountsSql,
+  failureKindsOf,
+  failureKindsSql,
+  jointOutcomesOf,
+  type OutcomeGroup,
+  type OutcomeGroupRow,
+  outcomeGroupsSql,
+  progressOf,
+  progressSql,
+  runChangeStampSql,
+  runUsageOf,
+  tierCountsOf,
+  toOutcomeGroup,
+  type UsageRow,
+  usageRowSql,
+} from "../aggregates.js";
 import { PAGE_SIZE } from "../sqlite-db.js";
 import type {
   DecisionCounts,
@@ -14,14 +36,16 @@ import { classifierSchema } from "../verdicts.js";
 import type { PgDb } from "./pg-db.js";
 import { requireRun, requireRunExists } from "./runs.js";
 
-// Aggregates are SQL only, each one pass over the run's samples through the (run_id, ...) indexes, with
-// verdicts joined by their primary key: a run is never loaded into memory. Definitions follow the SQLite
-// module (`../aggregates.ts`) word for word; the contract suite holds both to the same answers.
-
-const MAX_JOINT_CLASSIFIERS = 16;
+// Aggregates read the tables the triggers of migration 8 keep (`aggregate-schema.ts`): a few rows per run,
+// whatever its size. The SQL and the arithmetic are the SQLite module's (`../aggregates.ts`); the contract
+// suite holds both to a recomputation by scanning.
 
 function outcomeSql(alias: string): string {
   return `CASE WHEN ${alias}.status IS NULL THEN 'missing' WHEN ${alias}.status = 'failed' THEN 'failed' WHEN ${alias}.status = 'not_applicable' THEN 'not_applicable' ELSE COALESCE(${alias}.decision, 'no_decision') END`;
+}
+
+async function outcomeGroups(db: PgDb, runId: string): Promise<OutcomeGroup[]> {
+  return (await db.all<OutcomeGroupRow>(outcomeGroupsSql, runId)).map(toOutcomeGroup);
 }
 
 export async function tierCounts(
@@ -29,105 +53,69 @@ export async function tierCounts(
   runId: string,
   complianceClassifier: string,
 ): Promise<Partial<Record<Tier, TierCounts>>> {
-  const classifier = parseOrThrow(classifierSchema, complianceClassifier, "compliance classifier");
+  const classifier = checkComplianceClassifier(complianceClassifier);
   const run = await requireRun(db, runId);
-  const usable = "s.status = 'complete' AND v.status = 'ok' AND v.decision";
-  const rows = await db.all<TierCounts & { tier: Tier }>(
-    `SELECT tier, n, compliant, refused, api_refused AS "apiRefused", unknown,
-       n - compliant - refused - unknown AS failed FROM (
-       SELECT s.tier AS tier, COUNT(*) AS n,
-         COUNT(*) FILTER (WHERE ${usable} = 'compliant') AS compliant,
-         COUNT(*) FILTER (WHERE ${usable} = 'refused') AS refused,
-         COUNT(*) FILTER (WHERE ${usable} = 'refused' AND s.refusal_kind = 'api_refusal') AS api_refused,
-         COUNT(*) FILTER (WHERE ${usable} = 'unknown') AS unknown
-       FROM samples s
-       LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
-       WHERE s.run_id = ? GROUP BY s.tier) per_tier`,
-    classifier,
-    runId,
-  );
-  const counts: Partial<Record<Tier, TierCounts>> = {};
-  for (const tier of run.config.tiers)
-    counts[tier] = { n: 0, compliant: 0, refused: 0, apiRefused: 0, unknown: 0, failed: 0 };
-  for (const row of rows) {
-    const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
-    counts[tier] = {
-      n: row.n,
-      compliant: row.compliant,
-      refused: row.refused,
-      apiRefused: row.apiRefused,
-      unknown: row.unknown,
-      failed: row.failed,
-    };
-  }
-  return counts;
+  return tierCountsOf(run.config.tiers, await outcomeGroups(db, runId), classifier);
+}
+
+async function facetCounts(db: PgDb, runId: string, facet: string): Promise<Record<string, number>> {
+  return facetCountsOf(await db.all<{ value: string; samples: number }>(facetCountsSql, runId, facet));
 }
 
 export async function scratchpadSources(db: PgDb, runId: string): Promise<Record<string, number>> {
   await requireRunExists(db, runId);
-  const rows = await db.all<{ source: string; count: number }>(
-    `SELECT COALESCE(scratchpad_source,
-         CASE WHEN TRIM(COALESCE(scratchpad, '')) <> '' THEN 'tags' ELSE 'none' END) AS source,
-       COUNT(*) AS count
-     FROM samples WHERE run_id = ? AND status = 'complete' GROUP BY 1 ORDER BY 1`,
-    runId,
-  );
-  return Object.fromEntries(rows.map((row) => [row.source, row.count]));
+  return facetCounts(db, runId, "scratchpad_source");
+}
+
+/** Failed or errored samples by failure kind. */
+export async function sampleFailureKinds(db: PgDb, runId: string): Promise<Record<string, number>> {
+  return facetCounts(db, runId, "failure_kind");
 }
 
 export async function decisionCounts(db: PgDb, runId: string, classifier: string): Promise<DecisionCounts> {
   const checked = parseOrThrow(classifierSchema, classifier, "classifier");
   await requireRunExists(db, runId);
-  const rows = await db.all<{ tier: string; outcome: string; count: number }>(
-    `SELECT s.tier AS tier, ${outcomeSql("v")} AS outcome, COUNT(*) AS count
-     FROM samples s
-     LEFT JOIN verdicts v ON v.run_id = s.run_id AND v.sample_key = s.key AND v.classifier = ?
-     WHERE s.run_id = ? GROUP BY 1, 2`,
-    checked,
-    runId,
-  );
-  const counts: DecisionCounts = {};
-  for (const row of rows) {
-    const tier = parseOrThrow(tierSchema, row.tier, "stored sample tier");
-    const entry = counts[tier] ?? {};
-    entry[row.outcome] = row.count;
-    counts[tier] = entry;
-  }
-  return counts;
+  return decisionCountsOf(await outcomeGroups(db, runId), checked);
 }
 
 export async function jointOutcomes(db: PgDb, runId: string, classifiers: string[]): Promise<JointOutcome[]> {
-  const names = parseOrThrow(
-    z
-      .array(classifierSchema)
-      .min(1, "expected at least one classifier")
-      .max(MAX_JOINT_CLASSIFIERS, `expected at most ${MAX_JOINT_CLASSIFIERS} classifiers`),
-    classifiers,
-    "classifiers",
-  );
+  const names = checkJointClassifiers(classifiers);
   await requireRunExists(db, runId);
-  const joins = names
-    .map(
-      (_, position) =>
-        `LEFT JOIN verdicts v${position} ON v${position}.run_id = s.run_id AND v${position}.sample_key = s.key AND v${position}.classifier = ?`,
-    )
-    .join("\n");
-  const outcomes = names.map((_, position) => `${outcomeSql(`v${position}`)} AS o${position}`).join(", ");
-  const groups = names.map((_, position) => String(position + 3)).join(", ");
-  const rows = await db.all<Record<string, string | number>>(
-    `SELECT s.tier AS sample_tier, s.status AS sample_status, ${outcomes}, COUNT(*) AS count
-     FROM samples s ${joins}
-     WHERE s.run_id = ? GROUP BY 1, 2, ${groups}
-     ORDER BY 1, 2, ${groups}`,
-    ...names,
-    runId,
-  );
-  return rows.map((row) => ({
-    tier: parseOrThrow(tierSchema, row.sample_tier, "stored sample tier"),
-    status: parseOrThrow(sampleStatusSchema, row.sample_status, "stored sample status"),
-    outcomes: names.map((_, position) => String(row[`o${position}`])),
-    count: Number(row.count),
-  }));
+  return jointOutcomesOf(await outcomeGroups(db, runId), names);
+}
+
+export async function classifierNames(db: PgDb, runId: string): Promise<string[]> {
+  return db.column<string>(classifierNamesSql, runId);
+}
+
+/** Failed verdicts of one classifier by failure kind. */
+export async function failureKinds(
+  db: PgDb,
+  runId: string,
+  classifier: string,
+): Promise<Record<string, number>> {
+  return failureKindsOf(await db.all<{ kind: string; count: number }>(failureKindsSql, runId, classifier));
+}
+
+async function usageRow(db: PgDb, runId: string, source: "samples" | "verdicts"): Promise<UsageRow> {
+  return (await db.get<UsageRow>(usageRowSql, runId, source)) ?? emptyUsageRow;
+}
+
+export async function runUsage(db: PgDb, runId: string): Promise<RunUsage> {
+  await requireRunExists(db, runId);
+  return runUsageOf(await usageRow(db, runId, "samples"), await usageRow(db, runId, "verdicts"));
+}
+
+export async function progress(db: PgDb, runId: string): Promise<RunProgress> {
+  const total = await db.get<{ total: number }>("SELECT total FROM runs WHERE id = ?", runId);
+  if (!total) await requireRunExists(db, runId);
+  return progressOf(total?.total ?? 0, await db.all<{ status: string; count: number }>(progressSql, runId));
+}
+
+/** What `runChangeStamp` of the SQLite store reads (the run row, the write counters, staged verdicts). */
+export async function runChangeStamp(db: PgDb, runId: string): Promise<string> {
+  const row = await db.get<Record<string, string | number | null>>(runChangeStampSql, runId, runId, runId);
+  return changeStampOf(row as Record<string, string | number | null>);
 }
 
 export async function* pairedOutcomes(
@@ -180,64 +168,4 @@ export async function* pairedOutcomes(
     if (!last || rows.length < PAGE_SIZE) return;
     after = [last.page_index, last.page_id, last.page_pair];
   }
-}
-
-interface UsageTotals {
-  row_count: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_write_tokens: number;
-  cache_read_tokens: number;
-  reasoning_tokens: number | null;
-  cost: number;
-  unpriced: number;
-  retries: number;
-}
-
-async function usageTotals(db: PgDb, table: "samples" | "verdicts", runId: string): Promise<UsageTotals> {
-  const row = await db.get<UsageTotals>(
-    `SELECT COUNT(*) AS row_count,
-       COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
-       COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens,
-       SUM(reasoning_tokens) AS reasoning_tokens,
-       COALESCE(SUM(cost_usd), 0) AS cost,
-       COUNT(*) FILTER (WHERE cost_usd IS NULL
-         AND input_tokens + output_tokens + cache_write_tokens + cache_read_tokens > 0) AS unpriced,
-       ${table === "samples" ? "COALESCE(SUM(retries), 0)" : "0"} AS retries
-     FROM ${table} WHERE run_id = ?`,
-    runId,
-  );
-  return row as UsageTotals;
-}
-
-export async function runUsage(db: PgDb, runId: string): Promise<RunUsage> {
-  await requireRunExists(db, runId);
-  const samples = await usageTotals(db, "samples", runId);
-  const verdicts = await usageTotals(db, "verdicts", runId);
-  return {
-    usage: usageOf(samples),
-    costUsd: samples.unpriced > 0 ? null : samples.cost,
-    unpricedSamples: samples.unpriced,
-    retries: samples.retries,
-    samples: samples.row_count,
-    judgeUsage: usageOf(verdicts),
-    judgeCostUsd: verdicts.unpriced > 0 ? null : verdicts.cost,
-    unpricedVerdicts: verdicts.unpriced,
-    verdicts: verdicts.row_count,
-  };
-}
-
-export async function progress(db: PgDb, runId: string): Promise<RunProgress> {
-  const total = await db.get<{ total: number }>("SELECT total FROM runs WHERE id = ?", runId);
-  if (!total) await requireRunExists(db, runId);
-  const rows = await db.all<{ status: string; count: number }>(
-    "SELECT status, COUNT(*) AS count FROM samples WHERE run_id = ? GROUP BY status",
-    runId,
-  );
-  const counts: RunProgress = { total: total?.total ?? 0, complete: 0, failed: 0, errored: 0 };
-  for (const row of rows) {
-    const status = parseOrThrow(sampleStatusSchema, row.status, "stored sample status");
-    counts[status] = row.count;
-  }
-  return counts;
 }

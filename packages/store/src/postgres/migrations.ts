@@ -1,6 +1,7 @@
 import { InputError } from "@aflab/core";
 import type pg from "pg";
 import type { Migration } from "../migrations.js";
+import { postgresAggregateTablesSql } from "./aggregate-schema.js";
 
 // Text compares byte by byte, as in SQLite (BINARY), whatever the server's locale: listings sort the same
 // on both backends, and LIKE patterns and ILIKE fold ASCII only.
@@ -194,6 +195,60 @@ CREATE TABLE run_leases (
   expires_at BIGINT NOT NULL
 );
 `,
+  },
+  {
+    version: 6,
+    name: "human labels",
+    sql: `
+CREATE TABLE labels (
+  run_id ${text} NOT NULL,
+  sample_key ${text} NOT NULL,
+  labeller ${text} NOT NULL,
+  af ${text},
+  eval_aware ${text},
+  note ${text} NOT NULL,
+  created_at ${text} NOT NULL,
+  updated_at ${text} NOT NULL,
+  PRIMARY KEY (run_id, sample_key, labeller),
+  FOREIGN KEY (run_id, sample_key) REFERENCES samples(run_id, key) ON DELETE CASCADE
+);
+`,
+  },
+  {
+    version: 7,
+    name: "prompt sets",
+    sql: `
+CREATE TABLE prompt_sets (
+  name ${text} PRIMARY KEY,
+  setting ${text} NOT NULL,
+  variants ${text} NOT NULL,
+  cot INTEGER NOT NULL,
+  source_text ${text} NOT NULL,
+  source_hash ${text} NOT NULL,
+  generator ${text} NOT NULL,
+  checker ${text},
+  requested INTEGER NOT NULL,
+  created_at ${text} NOT NULL
+);
+CREATE TABLE prompt_set_members (
+  set_name ${text} NOT NULL REFERENCES prompt_sets(name) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  status ${text} NOT NULL CHECK (status IN ('accepted', 'rejected')),
+  hash ${text} NOT NULL,
+  text ${text} NOT NULL,
+  reason ${text},
+  checks ${text} NOT NULL,
+  usage ${text} NOT NULL,
+  cost_usd DOUBLE PRECISION,
+  created_at ${text} NOT NULL,
+  PRIMARY KEY (set_name, position)
+);
+`,
+  },
+  {
+    version: 8,
+    name: "aggregate tables kept by triggers",
+    sql: postgresAggregateTablesSql,
   },
   {
     version: 9,

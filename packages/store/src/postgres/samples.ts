@@ -362,12 +362,3 @@ export async function neighbours(
     total: target.total,
   };
 }
-
-export async function sampleFailureKinds(db: PgDb, runId: string): Promise<Record<string, number>> {
-  const rows = await db.all<{ kind: string; count: number }>(
-    `SELECT failure_kind AS kind, COUNT(*) AS count FROM samples
-     WHERE run_id = ? AND failure_kind IS NOT NULL GROUP BY failure_kind ORDER BY failure_kind`,
-    runId,
-  );
-  return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
-}

@@ -1,5 +1,7 @@
 import {
   AflabError,
+  type HumanLabel,
+  type HumanLabelFieldsInput,
   InputError,
   type ItemNeighbours,
   parseOrThrow,
@@ -27,6 +29,13 @@ import {
   type RunBatch,
 } from "../batches.js";
 import type { LeaseClaim, RunLease } from "../leases.js";
+import type {
+  PromptSet,
+  PromptSetInput,
+  PromptSetMember,
+  PromptSetMemberInput,
+  PromptSetSummary,
+} from "../prompt-sets.js";
 import type { Sweep } from "../rows.js";
 import { idSchema } from "../runs.js";
 import type { SampleQueryInput } from "../sample-query.js";
@@ -49,11 +58,12 @@ import * as aggregates from "./aggregates.js";
 import * as batches from "./batches.js";
 import { connectionError, isConnectionFailure, type PostgresTarget, parsePostgresUrl } from "./connection.js";
 import * as items from "./items.js";
+import * as labels from "./labels.js";
 import * as leases from "./leases.js";
 import { applyPostgresMigrations, postgresSchemaVersion, readVersion } from "./migrations.js";
 import { createPool, PgDb } from "./pg-db.js";
+import * as promptSets from "./prompt-sets.js";
 import { postgresResponseCache } from "./response-cache.js";
-import { runChangeStamp } from "./run-stamp.js";
 import * as runs from "./runs.js";
 import * as samples from "./samples.js";
 import * as staged from "./staged-verdicts.js";
@@ -255,7 +265,7 @@ export class PostgresStore implements Store {
     return this.read((db) => samples.neighbours(db, runId, key, query));
   }
   sampleFailureKinds(runId: string): Promise<Record<string, number>> {
-    return this.read((db) => samples.sampleFailureKinds(db, runId));
+    return this.read((db) => aggregates.sampleFailureKinds(db, runId));
   }
   itemSampleKeys(runId: string, itemId: string): Promise<string[]> {
     return this.read((db) => items.itemSampleKeys(db, runId, itemId));
@@ -264,7 +274,7 @@ export class PostgresStore implements Store {
     return this.read((db) => items.itemNeighbours(db, runId, itemId));
   }
   runChangeStamp(runId: string): Promise<string> {
-    return this.read((db) => runChangeStamp(db, runId));
+    return this.read((db) => aggregates.runChangeStamp(db, runId));
   }
 
   putVerdict(verdict: VerdictInput): Promise<Verdict> {
@@ -280,10 +290,10 @@ export class PostgresStore implements Store {
     return this.stream((db) => verdicts.iterateVerdicts(db, runId, classifier));
   }
   classifierNames(runId: string): Promise<string[]> {
-    return this.read((db) => verdicts.classifierNames(db, runId));
+    return this.read((db) => aggregates.classifierNames(db, runId));
   }
   failureKinds(runId: string, classifier: string): Promise<Record<string, number>> {
-    return this.read((db) => verdicts.failureKinds(db, runId, classifier));
+    return this.read((db) => aggregates.failureKinds(db, runId, classifier));
   }
   stageVerdict(verdict: VerdictInput): Promise<Verdict> {
     return this.write((db) => staged.stageVerdict(db, verdict));
@@ -328,6 +338,40 @@ export class PostgresStore implements Store {
   }
   listSweeps(): Promise<Sweep[]> {
     return this.read((db) => sweeps.listSweeps(db));
+  }
+
+  createPromptSet(set: PromptSetInput): Promise<PromptSet> {
+    return this.write((db) => promptSets.createPromptSet(db, set));
+  }
+  getPromptSet(name: string): Promise<PromptSet | undefined> {
+    return this.read((db) => promptSets.getPromptSet(db, name));
+  }
+  listPromptSets(): Promise<PromptSetSummary[]> {
+    return this.read((db) => promptSets.listPromptSets(db));
+  }
+  putPromptSetMember(member: PromptSetMemberInput): Promise<PromptSetMember> {
+    return this.write((db) => promptSets.putPromptSetMember(db, member));
+  }
+  promptSetMembers(name: string, status?: "accepted" | "rejected"): Promise<PromptSetMember[]> {
+    return this.read((db) => promptSets.promptSetMembers(db, name, status));
+  }
+
+  putLabel(
+    runId: string,
+    sampleKey: string,
+    fields: HumanLabelFieldsInput,
+    now?: string,
+  ): Promise<HumanLabel> {
+    return this.write((db) => labels.putLabel(db, runId, sampleKey, fields, now));
+  }
+  getLabels(runId: string, sampleKey: string): Promise<HumanLabel[]> {
+    return this.read((db) => labels.getLabels(db, runId, sampleKey));
+  }
+  listLabels(runId: string): Promise<HumanLabel[]> {
+    return this.read((db) => labels.listLabels(db, runId));
+  }
+  deleteLabel(runId: string, sampleKey: string, labeller: string): Promise<boolean> {
+    return this.write((db) => labels.deleteLabel(db, runId, sampleKey, labeller));
   }
 
   responseCache(): ResponseCache {

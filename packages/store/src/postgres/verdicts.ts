@@ -90,24 +90,3 @@ export async function* iterateVerdicts(
     if (rows.length < PAGE_SIZE) return;
   }
 }
-
-export async function classifierNames(db: PgDb, runId: string): Promise<string[]> {
-  return db.column<string>(
-    "SELECT DISTINCT classifier FROM verdicts WHERE run_id = ? ORDER BY classifier",
-    runId,
-  );
-}
-
-export async function failureKinds(
-  db: PgDb,
-  runId: string,
-  classifier: string,
-): Promise<Record<string, number>> {
-  const rows = await db.all<{ kind: string; count: number }>(
-    `SELECT COALESCE(failure_kind, 'unspecified') AS kind, COUNT(*) AS count FROM verdicts
-     WHERE run_id = ? AND classifier = ? AND status = 'failed' GROUP BY 1 ORDER BY 1`,
-    runId,
-    classifier,
-  );
-  return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
-}
