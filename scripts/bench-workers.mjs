@@ -50,20 +50,38 @@ function run(args) {
     let err = "";
     child.stdout.on("data", (chunk) => (out += chunk));
     child.stderr.on("data", (chunk) => (err += chunk));
-    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`aflab ${args[0]} exited ${code}: ${err}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`aflab ${args[0]} exited ${code}: ${err}`)),
+    );
   });
 }
 
 async function phase(label, count, workers) {
   const schema = `aflab_bench_workers_${process.pid}_${workers}`;
   const url = `${base}${base.includes("?") ? "&" : "?"}schema=${schema}`;
-  const items = Array.from({ length: count / 2 }, (_, index) => JSON.stringify({ prompt: `Question ${index}?` }));
+  const items = Array.from({ length: count / 2 }, (_, index) =>
+    JSON.stringify({ prompt: `Question ${index}?` }),
+  );
   const dataset = path.join(directory, `${label}.jsonl`);
   fs.writeFileSync(dataset, `${items.join("\n")}\n`);
   const queued = await run([
-    "run", "--db", url, "--queue", "--model", "anthropic/claude-sonnet-4-6", "--user-format", "minimal",
-    "--protocol", "single-call", "--dataset", dataset, "--classifiers", "tag-compliance", "--concurrency",
-    String(concurrency * workers), "--quiet",
+    "run",
+    "--db",
+    url,
+    "--queue",
+    "--model",
+    "anthropic/claude-sonnet-4-6",
+    "--user-format",
+    "minimal",
+    "--protocol",
+    "single-call",
+    "--dataset",
+    dataset,
+    "--classifiers",
+    "tag-compliance",
+    "--concurrency",
+    String(concurrency * workers),
+    "--quiet",
   ]);
   const runId = /^run (\S+) queued/m.exec(queued)?.[1];
   const store = await openStoreUrl(url);
@@ -80,7 +98,8 @@ async function phase(label, count, workers) {
   await Promise.all(exits);
   const progress = await store.progress(runId);
   await store.close();
-  if (progress.complete !== count) throw new Error(`${label}: ${progress.complete} of ${count} samples complete`);
+  if (progress.complete !== count)
+    throw new Error(`${label}: ${progress.complete} of ${count} samples complete`);
   return { label, count, workers, seconds, rate: count / seconds, schema };
 }
 
@@ -104,10 +123,16 @@ try {
   fs.rmSync(directory, { recursive: true, force: true });
 }
 
-console.log(`queued runs against a fake provider with ${latencyMs} ms latency, ${concurrency} samples in flight per worker`);
+console.log(
+  `queued runs against a fake provider with ${latencyMs} ms latency, ${concurrency} samples in flight per worker`,
+);
 for (const row of phases) {
-  console.log(`  ${row.label.padEnd(14)} ${String(row.count).padStart(6)} samples  ${row.seconds.toFixed(1).padStart(7)} s  ${row.rate.toFixed(1).padStart(7)} samples/s`);
+  console.log(
+    `  ${row.label.padEnd(14)} ${String(row.count).padStart(6)} samples  ${row.seconds.toFixed(1).padStart(7)} s  ${row.rate.toFixed(1).padStart(7)} samples/s`,
+  );
 }
 const ratio = (phases[1]?.rate ?? 0) / (phases[0]?.rate ?? 1);
-console.log(`three workers / one worker: ${ratio.toFixed(2)}× (limit ≥ ${limit}×) ${ratio >= limit ? "PASS" : "FAIL"}`);
+console.log(
+  `three workers / one worker: ${ratio.toFixed(2)}× (limit ≥ ${limit}×) ${ratio >= limit ? "PASS" : "FAIL"}`,
+);
 process.exitCode = ratio >= limit ? 0 : 1;

@@ -56,7 +56,6 @@ export {
   labelNoteSchema,
   labelTarget,
 } from "./human-label.js";
-export type { DeletedLabel, RunLabels, SampleLabels } from "./label-api.js";
 export {
   type ImportedClassifierRole,
   importedClassifierFields,
@@ -64,6 +63,7 @@ export {
   importedClassifierRole,
   isImportedClassifier,
 } from "./imported-verdicts.js";
+export type { DeletedLabel, RunLabels, SampleLabels } from "./label-api.js";
 export {
   findModel,
   type ListPrice,

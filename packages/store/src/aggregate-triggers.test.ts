@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as maintained from "./aggregates.js";
 import * as scanned from "./aggregates-scan.js";
 import { applyMigrations, migrations } from "./migrations.js";
+import { openSqlite } from "./sqlite-connection.js";
 import { SqliteDb } from "./sqlite-db.js";
 import { openStore } from "./store.js";
-import { openSqlite } from "./sqlite-connection.js";
 import { randomClassifiers as classifiers, fillRandomRun } from "./test-fixtures.js";
 
 // The trigger-kept tables against the full-scan SQL they replace, on the same database file.

@@ -1,8 +1,8 @@
 import { describe } from "vitest";
 import { aggregatesContract } from "./aggregates.js";
 import { aggregatesRecomputeContract } from "./aggregates-recompute.js";
-import { coordinationContract } from "./coordination.js";
 import { batchesContract } from "./batches.js";
+import { coordinationContract } from "./coordination.js";
 import type { StoreFactory } from "./factory.js";
 import { labelsContract } from "./labels.js";
 import { listSamplesContract } from "./list-samples.js";

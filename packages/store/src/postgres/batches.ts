@@ -15,7 +15,11 @@ import type { PgDb } from "./pg-db.js";
 // The same tables and rules as the SQLite module (`../batches.ts`, which documents them), over PostgreSQL.
 
 /** Writes a batch as `submitting` with all its requests `submitted`, in one transaction. */
-export function createBatch(db: PgDb, batch: NewBatch, requests: readonly NewBatchRequest[]): Promise<RunBatch> {
+export function createBatch(
+  db: PgDb,
+  batch: NewBatch,
+  requests: readonly NewBatchRequest[],
+): Promise<RunBatch> {
   return db.transaction(async (transaction) => {
     await transaction.run(
       `INSERT INTO batches (id, run_id, provider, model_id, provider_batch_id, state, round, request_count, counts, created_at, ended_at)
@@ -61,7 +65,8 @@ export async function recordBatchSubmitted(db: PgDb, id: string, providerBatchId
 
 export function updateBatch(db: PgDb, id: string, patch: BatchPatch): Promise<void> {
   return db.transaction(async (transaction) => {
-    if (patch.state !== undefined) await transaction.run("UPDATE batches SET state = ? WHERE id = ?", patch.state, id);
+    if (patch.state !== undefined)
+      await transaction.run("UPDATE batches SET state = ? WHERE id = ?", patch.state, id);
     if (patch.counts !== undefined)
       await transaction.run("UPDATE batches SET counts = ? WHERE id = ?", JSON.stringify(patch.counts), id);
     if (patch.endedAt !== undefined)

@@ -408,7 +408,9 @@ export class PostgresStore implements Store {
    */
   async createBatch(batch: NewBatch, requests: readonly NewBatchRequest[]): Promise<RunBatch> {
     const checked = parseOrThrow(newBatchSchema, batch, "batch");
-    const checkedRequests = requests.map((request) => parseOrThrow(newBatchRequestSchema, request, "batch request"));
+    const checkedRequests = requests.map((request) =>
+      parseOrThrow(newBatchRequestSchema, request, "batch request"),
+    );
     return this.write((db) => batches.createBatch(db, checked, checkedRequests));
   }
   getBatch(id: string): Promise<RunBatch | undefined> {
