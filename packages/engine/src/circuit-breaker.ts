@@ -18,11 +18,23 @@ export function isOutageStatus(status: number | undefined): boolean {
   return status === undefined || outageStatuses.has(status);
 }
 
+function lastAttemptError(error: ProviderError): ProviderError & { reason?: unknown } {
+  return (error as ProviderError & { lastError?: ProviderError }).lastError ?? error;
+}
+
 /** True for a failed request whose last attempt met an outage. */
 export function isOutageError(error: unknown): boolean {
-  if (!(error instanceof ProviderError)) return false;
-  const last = (error as ProviderError & { lastError?: ProviderError }).lastError ?? error;
-  return isOutageStatus(last.status);
+  return error instanceof ProviderError && isOutageStatus(lastAttemptError(error).status);
+}
+
+/**
+ * The short reason of a failed request's last attempt, worded as the retry events word theirs, so the
+ * breaker names the outage the same way whether its last count came from a retry or a request that gave up.
+ */
+export function outageReason(error: ProviderError): string {
+  const last = lastAttemptError(error);
+  if (typeof last.reason === "string") return last.reason;
+  return last.status === undefined ? "error" : `HTTP ${last.status}`;
 }
 
 export type Admission = "go" | "probe" | "stop";

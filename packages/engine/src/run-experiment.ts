@@ -16,7 +16,12 @@ import {
 } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { runBatches } from "./batch-run.js";
-import { CircuitBreaker, type CircuitBreakerOptions, isOutageError } from "./circuit-breaker.js";
+import {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  isOutageError,
+  outageReason,
+} from "./circuit-breaker.js";
 import { classifyRun } from "./classify-run.js";
 import { classifySample, settledClassifiers } from "./classify-sample.js";
 import { BudgetExhaustedError, withRunBudget } from "./cost-budget.js";
@@ -641,7 +646,7 @@ function observeFirstCall(inner: ModelClient, breaker: CircuitBreaker): Observed
           // Every attempt of the request tells the breaker whether the provider answered.
           result = await inner.generate({ ...request, onRetry: breaker.onRetry });
         } catch (error) {
-          if (isOutageError(error)) breaker.recordOutage(describeError(error));
+          if (isOutageError(error)) breaker.recordOutage(outageReason(error as ProviderError));
           else if (error instanceof ProviderError) breaker.recordAnswer();
           throw error;
         }
