@@ -1,12 +1,14 @@
 // Large runs for `pnpm bench:api`: samples with four turns and four verdicts each. A seed of 1,000 samples
 // goes through the store (validated like any write); copies of it under new keys are then made in SQL,
 // through the same triggers, which is what lets 100,000 samples be written in seconds rather than minutes.
+import { existsSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const { seededRandom } = await import(path.join(root, "packages", "core", "dist", "index.js"));
-const { openStore } = await import(path.join(root, "packages", "store", "dist", "index.js"));
+const { openStore, schemaVersion } = await import(path.join(root, "packages", "store", "dist", "index.js"));
 const Database = createRequire(path.join(root, "packages", "store", "package.json"))("better-sqlite3");
 
 export const benchClassifiers = ["tag-compliance", "af-reasoning", "partial-compliance", "eval-awareness"];
@@ -133,6 +135,8 @@ function columnsOf(db, table) {
   return db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all();
 }
 
+// The offset is bound as a BigInt: a JavaScript number binds as REAL, which made keys like "s-1000.0" and
+// item ids like "item-500.5", so no two samples shared a query.
 /** Copies the seed run's samples, turns and verdicts into `runId` as samples `offset`.. `offset + 999`. */
 function copySeed(db, runId, offset) {
   const sampleColumns = columnsOf(db, "samples").filter((name) => !["id", "outcomes"].includes(name));
@@ -145,7 +149,7 @@ function copySeed(db, runId, offset) {
   db.prepare(
     `INSERT INTO samples (${sampleColumns.join(", ")})
      SELECT ${sampleColumns.map((name) => renamed[name] ?? name).join(", ")} FROM samples WHERE run_id = 'bench-seed' ORDER BY sample_index`,
-  ).run({ run: runId, offset });
+  ).run({ run: runId, offset: BigInt(offset) });
   const turnColumns = columnsOf(db, "turns").filter((name) => name !== "sample_id");
   db.prepare(
     `INSERT INTO turns (sample_id, ${turnColumns.join(", ")})
@@ -153,7 +157,7 @@ function copySeed(db, runId, offset) {
      FROM samples seed JOIN turns t ON t.sample_id = seed.id
      JOIN samples copy ON copy.run_id = @run AND copy.key = 's-' || (seed.sample_index + @offset)
      WHERE seed.run_id = 'bench-seed'`,
-  ).run({ run: runId, offset });
+  ).run({ run: runId, offset: BigInt(offset) });
   const verdictColumns = columnsOf(db, "verdicts");
   const verdictRenamed = { run_id: "@run", sample_key: "'s-' || (seed.sample_index + @offset)" };
   db.prepare(
@@ -161,7 +165,7 @@ function copySeed(db, runId, offset) {
      SELECT ${verdictColumns.map((name) => verdictRenamed[name] ?? `v.${name}`).join(", ")}
      FROM verdicts v JOIN samples seed ON seed.run_id = v.run_id AND seed.key = v.sample_key
      WHERE v.run_id = 'bench-seed'`,
-  ).run({ run: runId, offset });
+  ).run({ run: runId, offset: BigInt(offset) });
 }
 
 /**
@@ -185,4 +189,34 @@ export async function writeBenchFixture(file, total, runs) {
   db.prepare("DELETE FROM runs WHERE id = 'bench-seed'").run();
   db.close();
   return performance.now() - started;
+}
+
+/**
+ * The benchmarks' store: two finished runs of `samples` samples (`bench-a`, `bench-b`) and a running one
+ * (`bench-live`), written once into the temporary directory and kept for the next time (`fresh` writes it
+ * again; `file` puts it elsewhere). Resolves to the file's path.
+ */
+export async function benchFixture({ samples, file, fresh = false }) {
+  // The fixture's version is in the name, so a store written by an older fixture is never reused.
+  const fixtureVersion = 2;
+  const target =
+    file ?? path.join(tmpdir(), `aflab-bench-api-${samples}-v${schemaVersion}-f${fixtureVersion}.db`);
+  const remove = () => {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${target}${suffix}`, { force: true });
+  };
+  if (fresh) remove();
+  if (existsSync(target)) return target;
+  console.log(`writing ${samples.toLocaleString("en")} samples × 3 runs to ${target} ...`);
+  try {
+    const ms = await writeBenchFixture(target, samples, {
+      "bench-a": "complete",
+      "bench-b": "complete",
+      "bench-live": "running",
+    });
+    console.log(`  written in ${(ms / 1000).toFixed(1)} s (kept for the next run; --fresh writes it again)`);
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return target;
 }

@@ -13,9 +13,8 @@
 // Flags: --samples N (default 100000, a multiple of 1000), --clients C (20), --seconds S (8),
 // --streams K (200), --store FILE (where the fixture is kept), --fresh (write it again).
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
 import http from "node:http";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -55,28 +54,9 @@ if (samples % 1000 !== 0) {
   process.exit(2);
 }
 
-const { schemaVersion } = await import(path.join(root, "packages", "store", "dist", "index.js"));
-const { writeBenchFixture } = await import(path.join(root, "scripts", "bench-api-fixture.mjs"));
+const { benchFixture } = await import(path.join(root, "scripts", "bench-api-fixture.mjs"));
 
-const file = values.store ?? path.join(tmpdir(), `aflab-bench-api-${samples}-v${schemaVersion}.db`);
-const removeStore = () => {
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
-};
-if (values.fresh) removeStore();
-if (!existsSync(file)) {
-  console.log(`writing ${samples.toLocaleString("en")} samples × 3 runs to ${file} ...`);
-  try {
-    const ms = await writeBenchFixture(file, samples, {
-      "bench-a": "complete",
-      "bench-b": "complete",
-      "bench-live": "running",
-    });
-    console.log(`  written in ${(ms / 1000).toFixed(1)} s (kept for the next run; --fresh writes it again)`);
-  } catch (error) {
-    removeStore();
-    throw error;
-  }
-}
+const file = await benchFixture({ samples, file: values.store, fresh: values.fresh });
 
 function startChild(script, args) {
   const child = spawn(process.execPath, [path.join(root, "scripts", script), ...args], {

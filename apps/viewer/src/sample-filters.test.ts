@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { alignmentFakingClassifier, apiFilterParams, filterSearch } from "./sample-filters.js";
+import {
+  alignmentFakingClassifier,
+  apiFilterParams,
+  filterSearch,
+  needsClassifiers,
+} from "./sample-filters.js";
 
 const classifiers = { compliance: "tag-compliance", alignmentFaking: "af-reasoning" };
 
@@ -30,6 +35,27 @@ describe("apiFilterParams", () => {
       alignmentFaking: null,
     });
     expect(params.toString()).toBe("");
+  });
+});
+
+describe("needsClassifiers", () => {
+  it("is true exactly when the API parameters would differ between two runs' classifiers", () => {
+    const one = { compliance: "tag-compliance", alignmentFaking: "af-reasoning" };
+    const other = { compliance: "partial-compliance", alignmentFaking: "af-judge" };
+    for (const text of [
+      "",
+      "tier=free&status=complete&q=bomb",
+      "sort=tokens&order=desc",
+      "compliance=compliant",
+      "af=yes",
+      "af=failed",
+      "sort=compliance",
+      "sort=af&tier=paid",
+    ]) {
+      const search = new URLSearchParams(text);
+      const differs = apiFilterParams(search, one).toString() !== apiFilterParams(search, other).toString();
+      expect(needsClassifiers(search), text).toBe(differs);
+    }
   });
 });
 

@@ -51,6 +51,15 @@ export function apiFilterParams(search: URLSearchParams, classifiers: FilterClas
   return params;
 }
 
+/**
+ * Whether turning `search` into API parameters needs the run's classifiers (a verdict filter or sort).
+ * Without one, a page can ask for samples at once instead of after the run's report.
+ */
+export function needsClassifiers(search: URLSearchParams): boolean {
+  const sort = search.get("sort");
+  return search.has("compliance") || search.has("af") || sort === "compliance" || sort === "af";
+}
+
 /** Only the filter parameters of `search` (to carry them from the table to a transcript and back). */
 export function filterSearch(search: URLSearchParams): URLSearchParams {
   const kept = new URLSearchParams();

@@ -7,7 +7,12 @@ import { LabelPanel } from "../components/label-panel.js";
 import { VerdictCard } from "../components/verdict-card.js";
 import { percent, tierLabel, usd } from "../format.js";
 import { Link, navigate, paths, useLocation } from "../router.js";
-import { alignmentFakingClassifier, apiFilterParams, filterSearch } from "../sample-filters.js";
+import {
+  alignmentFakingClassifier,
+  apiFilterParams,
+  filterSearch,
+  needsClassifiers,
+} from "../sample-filters.js";
 import {
   highlightQuotes,
   reasoningPieces,
@@ -226,7 +231,8 @@ export function TranscriptPage(props: { runId: string; sampleKey: string }) {
   const detail = useQuery({
     queryKey: ["sample", props.runId, props.sampleKey, params.toString()],
     queryFn: ({ signal }) => api.sample(props.runId, props.sampleKey, params, signal),
-    enabled: run.data !== undefined || run.error !== null,
+    // The run's report names the classifiers that verdict filters refer to; other filters need no wait.
+    enabled: !needsClassifiers(kept) || run.data !== undefined || run.error !== null,
   });
   const neighbours = detail.data?.neighbours;
   const previousHref = neighbours?.previous ? paths.sample(props.runId, neighbours.previous, kept) : null;
