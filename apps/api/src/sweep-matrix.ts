@@ -10,6 +10,7 @@ import type {
 import { parseOrThrow } from "@aflab/core";
 import {
   cellRunId,
+  loadSweepPromptSet,
   paperReference,
   type SweepConfig,
   summarizeRun,
@@ -105,7 +106,9 @@ export async function sweepMatrix(
   const reports = sweepReportCache(store);
   const cells: SweepMatrixCell[] = [];
   let newestChange = 0;
-  for (const cell of sweepCells(config)) {
+  // A prompt-set sweep has one cell per paraphrase, so its cells can only be listed with the set.
+  const promptSet = await loadSweepPromptSet(config, store);
+  for (const cell of sweepCells(config, promptSet)) {
     const runId = cellRunId(sweep.id, cell);
     const run: Run | undefined = await store.getRun(runId);
     let state: SweepMatrixCell["run"] = null;
@@ -134,6 +137,7 @@ export async function sweepMatrix(
       run: state,
       results,
       reference,
+      paraphrase: cell.paraphrase?.position ?? null,
     });
   }
   const unique = (values: string[]) => [...new Set(values)];
@@ -149,6 +153,8 @@ export async function sweepMatrix(
     userFormats: unique(cells.map((cell) => cell.userFormat)),
     cells,
     live: running || waiting,
+    promptSet: config.promptSet ?? null,
+    family: config.family ?? null,
   };
 }
 
@@ -160,7 +166,7 @@ export async function sweepListItem(store: Store, sweep: Sweep): Promise<SweepLi
     id: sweep.id,
     name: config.name ?? null,
     createdAt: sweep.createdAt,
-    cells: sweepCells(config).length,
+    cells: sweepCells(config, await loadSweepPromptSet(config, store)).length,
     started: runs.length,
     complete: runs.filter((run) => run.status === "complete").length,
   };

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { labelChecks } from "./labels.mjs";
+import { sweepViewChecks } from "./sweep-views.mjs";
 import { sweepChecks } from "./sweeps.mjs";
 import { workChecks } from "./work.mjs";
 
@@ -903,6 +904,7 @@ try {
   });
 
   await sweepChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
+  await sweepViewChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
   await workChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
 
   await check("no page threw an error", async () => {

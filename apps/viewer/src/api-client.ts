@@ -2,6 +2,8 @@ import type {
   ApiErrorBody,
   CompareResult,
   ItemDetail,
+  ParaphraseDistribution,
+  ProbeCurve,
   RunDetail,
   RunLabels,
   RunList,
@@ -71,5 +73,9 @@ export const api = {
   sweeps: (signal?: AbortSignal) => getJson<SweepList>("/api/sweeps", signal),
   sweep: (id: string, signal?: AbortSignal) =>
     getJson<SweepMatrix>(`/api/sweeps/${encodeURIComponent(id)}`, signal),
+  sweepDistribution: (id: string, signal?: AbortSignal) =>
+    getJson<ParaphraseDistribution>(`/api/sweeps/${encodeURIComponent(id)}/distribution`, signal),
+  sweepCurve: (id: string, signal?: AbortSignal) =>
+    getJson<ProbeCurve>(`/api/sweeps/${encodeURIComponent(id)}/curve`, signal),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,
 };

@@ -29,6 +29,9 @@ export interface SweepMatrixCell {
   results: SweepCellResults | null;
   /** The paper's row for this setting and variant combination, when it has one. */
   reference: PaperReference | null;
+  /** In a prompt-set sweep, the paraphrase's position in the set; null for the original prompt and in
+   * other sweeps. */
+  paraphrase: number | null;
 }
 
 /** `GET /api/sweeps`: each sweep with how far it got. */
@@ -58,4 +61,8 @@ export interface SweepMatrix {
   cells: SweepMatrixCell[];
   /** True while some cell's run is running or has not started (the page keeps polling). */
   live: boolean;
+  /** The prompt set the sweep runs (its paraphrase distribution at `/distribution`), or null. */
+  promptSet: string | null;
+  /** The probe family the sweep runs (its curve at `/curve`), or null. */
+  family: string | null;
 }

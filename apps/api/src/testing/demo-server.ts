@@ -5,6 +5,7 @@ import { createClientFactory, runSweep, startRun } from "@aflab/engine";
 import { openStore } from "@aflab/store";
 import { startServer } from "../server.js";
 import { seedDemoRun } from "./demo-run.js";
+import { runDemoCurveSweep, runDemoParaphraseSweep } from "./demo-sweeps.js";
 import { type RecordedRun, runOnRecordedReplies } from "./recorded-run.js";
 
 export interface DemoServer {
@@ -35,6 +36,10 @@ export interface DemoServer {
   interruptedRunId: string;
   /** A finished sweep of 2 models × 2 prompt variants, made by the engine. */
   sweepId: string;
+  /** A finished sweep of the original prompt and 20 stored paraphrases, whose gap holds only on the original. */
+  paraphraseSweepId: string;
+  /** A finished monitoring-probability sweep (0, 25, 50, 75 and 100%). */
+  curveSweepId: string;
   /** The write token the server accepts, or null when writes are off. */
   token: string | null;
   close(): Promise<void>;
@@ -162,6 +167,23 @@ export async function startDemoServer(options: {
     },
     { store, createClient: createClientFactory() },
   );
+  // The two sweeps with views of their own. Seed 3 makes the original prompt's gap significant while
+  // fewer than half the paraphrases' are, so the page shows its warning.
+  const paraphraseSweep = await runDemoParaphraseSweep(store, {
+    name: "demo paraphrases",
+    paraphrases: 20,
+    model: "sim/custom?free=0.3&paid=0.12&af=0.8",
+    queries: 30,
+    seed: 3,
+  });
+  const curveSweepId = await runDemoCurveSweep(store, {
+    name: "demo monitoring curve",
+    model: "sim/custom?free=0.7&paid=0.1&af=0.8",
+    steps: [0, 25, 50, 75, 100],
+    queries: 30,
+    epochs: 2,
+    seed: 4,
+  });
   const server = await startServer({
     store,
     port: options.port ?? 0,
@@ -184,6 +206,8 @@ export async function startDemoServer(options: {
     dbPath,
     sweepId: sweep.sweepId,
     interruptedRunId: interrupted.runId,
+    paraphraseSweepId: paraphraseSweep.sweepId,
+    curveSweepId,
     token: options.token ?? null,
     async close() {
       await server.close();

@@ -13,7 +13,7 @@ const plotWidth = 420;
 const margin = { top: 24, right: 24, bottom: 30 };
 
 /** Round tick positions across [low, high] in steps of 5, 10, 20 or 25 percentage points. */
-function ticks(low: number, high: number): number[] {
+export function ticks(low: number, high: number): number[] {
   const span = high - low;
   const step = [0.05, 0.1, 0.2, 0.25, 0.5].find((candidate) => span / candidate <= 8) ?? 1;
   const result: number[] = [];

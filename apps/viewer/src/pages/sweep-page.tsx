@@ -1,6 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api-client.js";
 import type { SweepMatrix, SweepMatrixCell } from "../api-types.js";
+import { ParaphraseDistributionView } from "../components/paraphrase-distribution.js";
+import { ProbeCurveView } from "../components/probe-curve.js";
 import { count, percent, points } from "../format.js";
 import { Link, paths } from "../router.js";
 
@@ -147,6 +149,21 @@ export function SweepPage(props: { sweepId: string }) {
     refetchInterval: (query) => (query.state.data?.live ? livePollMs : false),
   });
   const data = matrix.data;
+  // The views some sweeps have: asked for only when the matrix says the sweep is of that kind, and again
+  // with it while it is live.
+  const refetchInterval = data?.live ? livePollMs : false;
+  const distribution = useQuery({
+    queryKey: ["sweep-distribution", props.sweepId],
+    queryFn: ({ signal }) => api.sweepDistribution(props.sweepId, signal),
+    enabled: Boolean(data?.promptSet),
+    refetchInterval,
+  });
+  const curve = useQuery({
+    queryKey: ["sweep-curve", props.sweepId],
+    queryFn: ({ signal }) => api.sweepCurve(props.sweepId, signal),
+    enabled: Boolean(data?.family),
+    refetchInterval,
+  });
   return (
     <main className="sweep-page">
       <p>
@@ -171,7 +188,25 @@ export function SweepPage(props: { sweepId: string }) {
               pipeline; they are not findings.
             </div>
           )}
-          <Matrix matrix={data} />
+          {data.promptSet && (
+            <>
+              {distribution.error && <p className="error">{distribution.error.message}</p>}
+              {!distribution.data && !distribution.error && (
+                <p className="loading">loading the distribution across paraphrases…</p>
+              )}
+              {distribution.data && <ParaphraseDistributionView distribution={distribution.data} />}
+            </>
+          )}
+          {data.family && (
+            <>
+              {curve.error && <p className="error">{curve.error.message}</p>}
+              {!curve.data && !curve.error && <p className="loading">loading the curve…</p>}
+              {curve.data && <ProbeCurveView curve={curve.data} />}
+            </>
+          )}
+          {/* A prompt-set sweep's cells share their variants, so a matrix would stack them in one column:
+              its distribution above lists every prompt instead. */}
+          {!data.promptSet && <Matrix matrix={data} />}
           {data.cells.some((cell) => cell.run) && (
             <p>
               <Link href={paths.many(data.cells.filter((cell) => cell.run).map((cell) => cell.runId))}>
