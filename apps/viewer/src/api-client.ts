@@ -10,6 +10,7 @@ import type {
   SamplePage,
   SweepList,
   SweepMatrix,
+  WorkersReport,
 } from "./api-types.js";
 
 /** An error answer from the API, with its code and message. */
@@ -72,4 +73,6 @@ export const api = {
   sweep: (id: string, signal?: AbortSignal) =>
     getJson<SweepMatrix>(`/api/sweeps/${encodeURIComponent(id)}`, signal),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,
+  runWorkers: (id: string, signal?: AbortSignal) =>
+    getJson<WorkersReport>(`/api/runs/${encodeURIComponent(id)}/workers`, signal),
 };

@@ -35,4 +35,6 @@ export type {
   TierCategories,
   TierSummary,
   VerdictDecision,
+  WorkersListing,
+  WorkersReport,
 } from "@aflab/core";
