@@ -22,6 +22,7 @@ interface HeartbeatRow {
   rate: number;
   run_id: string | null;
   runs: Record<string, number>;
+  heartbeat_at: Date;
   live: boolean;
 }
 
@@ -31,7 +32,8 @@ async function heartbeatRows(url: string, schema: string): Promise<HeartbeatRow[
   await client.connect();
   try {
     const { rows } = await client.query<HeartbeatRow>(
-      `SELECT id, done, rate, run_id, runs, heartbeat_at > now() - interval '15 seconds' AS live
+      `SELECT id, done, rate, run_id, runs, heartbeat_at,
+         left_at IS NULL AND heartbeat_at > now() - interval '15 seconds' AS live
        FROM ${schema}.aflab_workers`,
     );
     return rows;
@@ -147,6 +149,10 @@ describe.skipIf(!server.url)("worker routes on PostgreSQL", () => {
         "host-3:303:cccccc",
       ]);
       expect(all.workers[2]).toMatchObject({ host: "host-3", pid: 303, live: false, samplesPerSecond: 0 });
+      // The worker that left keeps the time it last reported.
+      const left = rows.find((row) => row.id === "host-3:303:cccccc");
+      expect(all.workers[2].heartbeatAt).toBe(left?.heartbeat_at.toISOString());
+      expect(Date.now() - Date.parse(all.workers[2].heartbeatAt)).toBeLessThan(60_000);
 
       for (const runId of ["run-a", "run-b"]) {
         const body = await json(await app.request(`/api/runs/${runId}/workers`));

@@ -34,6 +34,9 @@ const listedRowSchema = z.object({
   total_done: z.coerce.number(),
 });
 
+/** A row's worker is live: it has not left and beat within the last `$1` seconds. */
+const liveSql = "(left_at IS NULL AND heartbeat_at > now() - $1 * interval '1 second')";
+
 /** PostgreSQL error codes of a table, schema or column that is not there (no worker ever ran, or an older one). */
 const undefinedTable = new Set(["42P01", "3F000"]);
 const undefinedColumn = "42703";
@@ -76,7 +79,8 @@ export class WorkerRegistry {
       await client.query(
         `ALTER TABLE ${this.schema}.aflab_workers
            ADD COLUMN IF NOT EXISTS run_id TEXT,
-           ADD COLUMN IF NOT EXISTS runs JSONB NOT NULL DEFAULT '{}'::jsonb`,
+           ADD COLUMN IF NOT EXISTS runs JSONB NOT NULL DEFAULT '{}'::jsonb,
+           ADD COLUMN IF NOT EXISTS left_at TIMESTAMPTZ`,
       );
     } finally {
       await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`aflab-workers:${this.schema}`]);
@@ -115,18 +119,17 @@ export class WorkerRegistry {
     );
   }
 
-  /** Marks a worker gone at once (a clean exit), so it stops counting as live. */
+  /** Marks a worker gone at once (a clean exit), so it stops counting as live; its last heartbeat stays. */
   async leave(id: string): Promise<void> {
-    await this.pool.query(
-      `UPDATE ${this.schema}.aflab_workers SET heartbeat_at = now() - interval '1 day', rate = 0 WHERE id = $1`,
-      [id],
-    );
+    await this.pool.query(`UPDATE ${this.schema}.aflab_workers SET left_at = now(), rate = 0 WHERE id = $1`, [
+      id,
+    ]);
   }
 
   async status(): Promise<WorkersStatus> {
     const { rows } = await this.pool.query<{ live: string; rate: number | null; done: string | null }>(
-      `SELECT COUNT(*) FILTER (WHERE heartbeat_at > now() - $1 * interval '1 second') AS live,
-         SUM(rate) FILTER (WHERE heartbeat_at > now() - $1 * interval '1 second') AS rate,
+      `SELECT COUNT(*) FILTER (WHERE ${liveSql}) AS live,
+         SUM(rate) FILTER (WHERE ${liveSql}) AS rate,
          SUM(done) AS done
        FROM ${this.schema}.aflab_workers`,
       [staleSeconds],
@@ -162,7 +165,7 @@ export class WorkerRegistry {
     const { rows } = await this.pool.query(
       `WITH matching AS (
          SELECT id, host, pid, started_at, heartbeat_at, run_id,
-           heartbeat_at > now() - $1 * interval '1 second' AND ($2::text IS NULL OR run_id = $2) AS live,
+           ${liveSql} AND ($2::text IS NULL OR run_id = $2) AS live,
            CASE WHEN $2::text IS NULL THEN done ELSE COALESCE((runs ->> $2)::integer, 0) END AS done,
            rate
          FROM ${this.schema}.aflab_workers
