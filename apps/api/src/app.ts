@@ -23,6 +23,7 @@ import { resumeRoutes } from "./routes/resume.js";
 import { runRoutes } from "./routes/runs.js";
 import { sampleRoutes } from "./routes/samples.js";
 import { sweepRoutes } from "./routes/sweeps.js";
+import { type WorkersSource, workerRoutes } from "./routes/workers.js";
 import { RunJobs } from "./run-jobs.js";
 import { checkAllowedBaseUrls } from "./run-request.js";
 import { serveViewerFile } from "./static-files.js";
@@ -50,6 +51,8 @@ export interface CreateAppOptions {
   eventStreamLimits?: Partial<EventStreamLimits>;
   /** Where secret-looking values come from, to keep them out of responses (default `process.env`). */
   environment?: Record<string, string | undefined>;
+  /** The queue's worker heartbeats, on a PostgreSQL store (`/api/workers`; without it `workers` is null). */
+  workers?: WorkersSource;
 }
 
 /** The app plus the registry of runs it started, for the server's shutdown. */
@@ -122,6 +125,7 @@ export function buildApp(options: CreateAppOptions): BuiltApp {
   app.route("/api", labelRoutes(api));
   app.route("/api", sweepRoutes(api));
   app.route("/api", resumeRoutes(api));
+  app.route("/api", workerRoutes(api, options.workers));
 
   app.all("/api/*", () => {
     throw new ApiError("NOT_FOUND", "no such API route");

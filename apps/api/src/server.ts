@@ -7,6 +7,7 @@ import { serve } from "@hono/node-server";
 import { buildApp } from "./app.js";
 import type { EventStreamLimits } from "./middleware/event-stream-limit.js";
 import type { JobStartLimits } from "./middleware/job-start-limit.js";
+import type { WorkersSource } from "./routes/workers.js";
 
 export interface StartServerOptions {
   store: Store;
@@ -26,6 +27,8 @@ export interface StartServerOptions {
   pollIntervalMs?: number;
   /** Caps on open event streams (see `CreateAppOptions.eventStreamLimits`). */
   eventStreamLimits?: Partial<EventStreamLimits>;
+  /** The queue's worker heartbeats (see `CreateAppOptions.workers`); the caller closes it. */
+  workers?: WorkersSource;
 }
 
 export interface RunningServer {
@@ -78,6 +81,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.jobStartLimits ? { jobStartLimits: options.jobStartLimits } : {}),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.eventStreamLimits ? { eventStreamLimits: options.eventStreamLimits } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
   });
   const loopbackOnly = isLoopback(host);
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(

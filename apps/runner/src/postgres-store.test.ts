@@ -75,6 +75,9 @@ describe.skipIf(!server.url)("a team store on PostgreSQL", () => {
       };
       expect(detail.run.id).toBe(runId);
       expect(JSON.parse(JSON.stringify(detail.summary))).toEqual(JSON.parse(teamReport.stdout));
+      // The server follows the queue's workers (none yet: nothing was queued here).
+      const workers = await (await fetch(`${api.url}/api/runs/${runId}/workers`)).json();
+      expect(workers).toMatchObject({ backend: "postgres", runId, live: 0, done: 0, workers: [] });
     } finally {
       api.stop();
     }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { type FakeServer, startFakeAnthropicServer } from "@aflab/clients/testing";
+import { WorkerRegistry } from "@aflab/engine";
 import { openStoreUrl, type Store } from "@aflab/store";
 import { findTestPostgres } from "@aflab/store/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -225,6 +226,17 @@ describe.skipIf(!server.url)("queued runs drained by worker processes", () => {
       const { runs } = await store.listRuns({ sweepId });
       expect(runs.map((run) => run.status)).toEqual(["complete", "complete"]);
       for (const run of runs) expect((await store.progress(run.id)).complete).toBe(10);
+      // The worker's heartbeat counted each run's samples apart, for the run pages; it left when done.
+      const registry = WorkerRegistry.connect(db);
+      try {
+        for (const run of runs) {
+          const listing = await registry.list(run.id);
+          expect(listing).toMatchObject({ live: 0, samplesPerSecond: 0, done: 10 });
+          expect(listing.workers).toHaveLength(1);
+        }
+      } finally {
+        await registry.close();
+      }
     } finally {
       await store.close();
     }

@@ -11,6 +11,7 @@ import { labelChecks } from "./labels.mjs";
 import { sweepViewChecks } from "./sweep-views.mjs";
 import { sweepChecks } from "./sweeps.mjs";
 import { workChecks } from "./work.mjs";
+import { workersChecks } from "./workers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viewerRoot = join(here, "..");
@@ -41,11 +42,11 @@ if (!existsSync(executablePath)) {
   process.exit(0);
 }
 
-/** Start the fixture server in its own process (TypeScript sources through tsx) and read its one line. */
-async function startServer() {
+/** Start a fixture server in its own process (TypeScript sources through tsx) and read its one line. */
+async function startServer(fixture = "fixture-server.ts") {
   const child = spawn(
     process.execPath,
-    ["--conditions=@aflab/source", "--import", "tsx", join(here, "fixture-server.ts")],
+    ["--conditions=@aflab/source", "--import", "tsx", join(here, fixture)],
     { cwd: viewerRoot, stdio: ["pipe", "pipe", "inherit"] },
   );
   const lines = createInterface({ input: child.stdout });
@@ -906,6 +907,15 @@ try {
   await sweepChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
   await sweepViewChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
   await workChecks({ page, url, facts: server.facts, check, assert, screenshotDir });
+  await workersChecks({
+    page,
+    url,
+    facts: server.facts,
+    check,
+    assert,
+    screenshotDir,
+    startTeamServer: () => startServer("workers-fixture-server.ts"),
+  });
 
   await check("no page threw an error", async () => {
     assert(pageErrors.length === 0, pageErrors.join("; "));

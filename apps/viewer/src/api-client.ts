@@ -12,6 +12,7 @@ import type {
   SamplePage,
   SweepList,
   SweepMatrix,
+  WorkersReport,
 } from "./api-types.js";
 
 /** An error answer from the API, with its code and message. */
@@ -78,4 +79,6 @@ export const api = {
   sweepCurve: (id: string, signal?: AbortSignal) =>
     getJson<ProbeCurve>(`/api/sweeps/${encodeURIComponent(id)}/curve`, signal),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,
+  runWorkers: (id: string, signal?: AbortSignal) =>
+    getJson<WorkersReport>(`/api/runs/${encodeURIComponent(id)}/workers`, signal),
 };

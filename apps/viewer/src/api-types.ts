@@ -42,4 +42,6 @@ export type {
   TierCategories,
   TierSummary,
   VerdictDecision,
+  WorkersListing,
+  WorkersReport,
 } from "@aflab/core";

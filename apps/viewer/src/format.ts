@@ -35,6 +35,11 @@ export function count(value: number): string {
   return value.toLocaleString("en-US");
 }
 
+/** A rate per second with one decimal: `41.2`. */
+export function perSecond(value: number): string {
+  return value.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
 export function tierLabel(tier: string): string {
   switch (tier) {
     case "free":

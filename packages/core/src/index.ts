@@ -223,3 +223,4 @@ export {
   verdictSchema,
   verdictStatusSchema,
 } from "./verdict.js";
+export type { QueueWorker, WorkersListing, WorkersReport } from "./workers-api.js";

@@ -53,7 +53,7 @@ export {
   sampleQueueName,
 } from "./queue/sample-queue.js";
 export { type QueueWorkerOptions, runQueueWorker, type WorkerProgress } from "./queue/worker.js";
-export type { WorkersStatus } from "./queue/worker-registry.js";
+export { WorkerRegistry, type WorkersStatus } from "./queue/worker-registry.js";
 export {
   type RunExperimentOptions,
   type RunOutcome,

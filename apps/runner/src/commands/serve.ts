@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkAllowedBaseUrls, checkApiToken, defaultViewerDir, startServer } from "@aflab/api";
 import { InputError } from "@aflab/core";
-import { createClientFactory } from "@aflab/engine";
+import { createClientFactory, WorkerRegistry } from "@aflab/engine";
 import { isPostgresUrl, openStoreUrl } from "@aflab/store";
 import type { Command } from "commander";
 import { loadEnvironment, numberFlag, openStoreForReading, resolveDbPath } from "../context.js";
@@ -50,6 +50,8 @@ export function registerServeCommand(program: Command): void {
         const dbPath = resolveDbPath(flags);
         // A server is reached before listening, so a bad URL is one line and exit 2, not a failing API.
         const store = isPostgresUrl(dbPath) ? await openStoreUrl(dbPath) : openStoreForReading(dbPath);
+        // On the team's store the viewer shows the queue's workers from their heartbeats.
+        const workers = isPostgresUrl(dbPath) ? WorkerRegistry.connect(dbPath) : undefined;
         const dir = viewerDir();
         const server = await startServer({
           store,
@@ -59,6 +61,7 @@ export function registerServeCommand(program: Command): void {
           viewerDir: dir,
           createClient: createClientFactory({ responseCache: store.responseCache(), providers }),
           allowedBaseUrls,
+          ...(workers ? { workers } : {}),
         });
         process.stderr.write(
           `aflab serving ${server.url}${dir ? "" : " (API only: the viewer is not built; run pnpm build)"}\n` +
@@ -69,6 +72,7 @@ export function registerServeCommand(program: Command): void {
         );
         const stop = async () => {
           await server.close();
+          await workers?.close();
           await store.close();
           process.exit(0);
         };

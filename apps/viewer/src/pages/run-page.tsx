@@ -8,6 +8,7 @@ import { NoSamples, RunMetadata } from "../components/run-metadata.js";
 import { SampleTable } from "../components/sample-table.js";
 import { TierFigure } from "../components/tier-figure.js";
 import { RunWorkPanel } from "../components/work-panel.js";
+import { WorkersLine } from "../components/workers-line.js";
 import { count } from "../format.js";
 import { Link, paths } from "../router.js";
 import { alignmentFakingClassifier } from "../sample-filters.js";
@@ -99,6 +100,7 @@ export function RunPage(props: { runId: string }) {
           </span>
         </div>
       )}
+      <WorkersLine runId={run.id} running={status === "running"} />
       <RunMetadata detail={data} />
       <RunWorkPanel detail={data} />
       {progress.complete + progress.failed + progress.errored === 0 && status !== "running" ? (

@@ -76,6 +76,15 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
   let done = 0;
   let skipped = 0;
   let errored = 0;
+  /** The run of the latest job taken, and samples stored per run: the heartbeat reports them for run pages. */
+  let currentRunId: string | null = null;
+  const storedByRun = new Map<string, number>();
+  const countStored = (runId: string) => {
+    const count = (storedByRun.get(runId) ?? 0) + 1;
+    // Re-inserted, so the map keeps runs in the order they were last worked on.
+    storedByRun.delete(runId);
+    storedByRun.set(runId, count);
+  };
   let fatal: AflabError | undefined;
   const finishTimes: number[] = [];
   const rate = () => {
@@ -132,6 +141,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
 
   /** Works one job; resolves to true when the job is done with (completed), false to give it back. */
   const work = async ({ runId, key }: SampleJob): Promise<boolean> => {
+    currentRunId = runId;
     const { prepared, plans } = await contextFor(runId);
     const plan = plans.get(key);
     if (!plan) return true;
@@ -159,7 +169,10 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
       const outcome = await store.putSampleUnlessFinished(
         erroredSample(runId, plan, prepared, startedAt, error, secrets),
       );
-      if (outcome.stored) errored++;
+      if (outcome.stored) {
+        errored++;
+        countStored(runId);
+      }
       finishTimes.push(Date.now());
       return true;
     }
@@ -173,6 +186,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     if (sample.status === "complete")
       await classifyAll(runId, sample, prepared, store, emit, signal, secrets);
     done++;
+    countStored(runId);
     finishTimes.push(Date.now());
     return true;
   };
@@ -223,6 +237,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
       pid: process.pid,
       done: done + errored,
       rate: rate(),
+      runId: currentRunId,
+      runs: Object.fromEntries(storedByRun),
     });
   };
   await beat();
@@ -275,6 +291,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     options.signal?.removeEventListener("abort", stop);
     const final = await progress().catch(() => undefined);
     if (final) options.onProgress?.(final);
+    // A last beat with the final counts (the interval may not have fired since the last samples), then gone.
+    await beat().catch(() => undefined);
     await registry.leave(workerId).catch(() => undefined);
     await slots.close();
   }
