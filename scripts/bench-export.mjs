@@ -9,7 +9,7 @@
 // --samples reuse it).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -47,6 +47,12 @@ function runJob(args) {
   return JSON.parse(result.stdout.trim().split("\n").at(-1));
 }
 
+// Wall times depend on what else the machine runs; peak memory does not.
+console.log(
+  `load average ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(", ")} on ${availableParallelism()} cores`,
+);
 let failed = false;
 try {
   if (existsSync(db)) {

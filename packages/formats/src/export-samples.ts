@@ -4,6 +4,7 @@ import { InputError } from "@aflab/core";
 import type { Store } from "@aflab/store";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
 import { ChunkedWriter, type ExportDestination, partialPath, withDestination } from "./destination.js";
+import { runSamples } from "./run-samples.js";
 import {
   type ColumnDefinition,
   SampleColumns,
@@ -38,7 +39,7 @@ export async function sampleRows(
   // Runs of one prompt store one system prompt; the cache stays as small as the run's distinct prompts.
   const prompts = new Map<string, string | undefined>();
   async function* rows(): AsyncGenerator<SampleRow> {
-    for await (const sample of store.iterateSamples(runId, { withTurns: texts })) {
+    for await (const sample of runSamples(store, runId, { withTurns: texts })) {
       const verdicts = await store.getVerdicts(runId, sample.key);
       let systemPrompt: string | undefined;
       if (texts) {
@@ -134,9 +135,14 @@ const parquetTypes = {
   boolean: { type: "BOOLEAN" },
 } as const;
 
-/** A row group's columns are held in memory until written: a group closes at this many rows or characters. */
+/**
+ * A row group's columns are held in memory until written: a group closes at this many rows or characters.
+ * With texts a row is some 15,000 characters, so the characters decide: a group of 8 million lived long
+ * enough for the collector to move it to the old generation, which then grew past 200 MiB on a
+ * 100,000-sample run; much smaller groups add footer metadata per group, which grows with the run.
+ */
 const groupRowLimit = 500;
-const groupCharacterLimit = 8_000_000;
+const groupCharacterLimit = 4_000_000;
 
 function rowCharacters(row: SampleRow): number {
   let characters = 0;

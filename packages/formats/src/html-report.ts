@@ -4,6 +4,7 @@ import { reasoningText } from "@aflab/core";
 import { summarizeRun } from "@aflab/engine";
 import type { Store } from "@aflab/store";
 import { ChunkedWriter, type ExportDestination, withDestination } from "./destination.js";
+import { runSamples } from "./run-samples.js";
 
 /**
  * A run's report as one self-contained HTML file: the figure as inline SVG, the key numbers with their
@@ -32,7 +33,7 @@ export async function exportHtmlReport(
     await out.write("</tbody></table></section>\n");
     await out.write('<section><h2>Transcripts</h2>\n<p class="muted">Click a transcript to open it.</p>\n');
     const shownPrompts = new Set<string>();
-    for await (const sample of store.iterateSamples(runId, { withTurns: true })) {
+    for await (const sample of runSamples(store, runId, { withTurns: true })) {
       if (!shownPrompts.has(sample.systemPromptHash)) {
         shownPrompts.add(sample.systemPromptHash);
         const prompt = await store.getSystemPrompt(sample.systemPromptHash);

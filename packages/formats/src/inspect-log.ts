@@ -14,6 +14,7 @@ import {
   sampleMessages,
   verdictScore,
 } from "./inspect-messages.js";
+import { runSamples } from "./run-samples.js";
 import { ZipWriter } from "./zip-writer.js";
 
 /** Inspect's eval log format version (`EvalLog.version`) these files follow. */
@@ -27,7 +28,7 @@ const headerPath = "header.json";
 
 /**
  * Sample summaries are written as the journal's numbered chunks (as Inspect's recorder flushes them
- * during a run) rather than one `summaries.json`, so no more than a chunk is ever held. Inspect's
+ * during a run) rather than one `summaries.json`, so no more than a chunk is ever held (deflated). Inspect's
  * readers and its viewer read the chunks when `summaries.json` is absent.
  */
 const summaryChunkSize = 1000;
@@ -74,11 +75,14 @@ export async function exportInspectLog(
     const prompts = new Map<string, string | undefined>();
     const reductions = new EpochReductions();
     const modelUsage: Record<string, InspectModelUsage> = {};
-    let summaries: unknown[] = [];
-    let chunks = 0;
+    // A chunk's summaries are deflated as each sample is written rather than kept until the chunk is
+    // full: kept, they would outlive many samples and fill the collector's old generation.
+    let chunks = 1;
+    let summaries = zip.open(summaryPath(chunks));
+    let summaryCount = 0;
     let samples = 0;
     let completed = 0;
-    for await (const sample of store.iterateSamples(runId, { withTurns: true })) {
+    for await (const sample of runSamples(store, runId, { withTurns: true })) {
       if (!prompts.has(sample.systemPromptHash)) {
         prompts.set(sample.systemPromptHash, await store.getSystemPrompt(sample.systemPromptHash));
       }
@@ -88,19 +92,30 @@ export async function exportInspectLog(
       const record = evalSample(run, sample, verdicts, prompts.get(sample.systemPromptHash));
       for (const [model, usage] of Object.entries(record.model_usage)) addUsage(modelUsage, model, usage);
       reductions.add(record.id, record.scores);
-      summaries.push(sampleSummary(record, sample));
+      await summaries.write(
+        `${summaryCount++ === 0 ? "[" : ","}${JSON.stringify(sampleSummary(record, sample))}`,
+      );
       await zip.add(`samples/${record.id}_epoch_${record.epoch}.json`, JSON.stringify(record));
-      if (summaries.length >= summaryChunkSize) {
-        await zip.add(summaryPath(++chunks), JSON.stringify(summaries));
-        summaries = [];
+      if (summaryCount >= summaryChunkSize) {
+        await summaries.write("]");
+        await summaries.close();
+        summaries = zip.open(summaryPath(++chunks));
+        summaryCount = 0;
       }
       samples++;
       if (sample.status === "complete") completed++;
     }
     // The last chunk, then an empty one: Inspect's synchronous Python reader stops one chunk short of
-    // the highest number, so the empty chunk is the one it skips.
-    if (summaries.length > 0) await zip.add(summaryPath(++chunks), JSON.stringify(summaries));
-    await zip.add(summaryPath(++chunks), "[]");
+    // the highest number, so the empty chunk is the one it skips. When the last chunk came out full, the
+    // chunk already open is that empty one.
+    if (summaryCount > 0) {
+      await summaries.write("]");
+      await summaries.close();
+      await zip.add(summaryPath(++chunks), "[]");
+    } else {
+      await summaries.write("[]");
+      await summaries.close();
+    }
     await zip.addChunks(reductionsPath, reductions.toJsonChunks(classifiers));
     const header = {
       version: inspectLogVersion,

@@ -31,6 +31,35 @@ function localCompressedSizes(bytes: Buffer): number[] {
 }
 
 describe("ZipWriter", () => {
+  it("adds a file written over time when it is closed, after the entries added meanwhile", async () => {
+    const file = path.join(directory, "open.zip");
+    const output = fs.createWriteStream(file);
+    const zip = new ZipWriter(output);
+    const journal = zip.open("_journal/summaries/1.json");
+    const parts: string[] = [];
+    for (let index = 0; index < 300; index++) {
+      const part = `${index === 0 ? "[" : ","}{"id":"sample-${index}","text":"é ✓ 😀"}`;
+      parts.push(part);
+      await journal.write(part);
+      await zip.add(`samples/${index}.json`, `{"index":${index}}`);
+    }
+    await journal.write("]");
+    await journal.close();
+    await zip.finish();
+    output.end();
+    await once(output, "close");
+    const bytes = fs.readFileSync(file);
+    const read = unzipSync(bytes);
+    const names = Object.keys(read);
+    expect(names.length).toBe(301);
+    expect(names.at(-1)).toBe("_journal/summaries/1.json");
+    const summaries = JSON.parse(strFromU8(read["_journal/summaries/1.json"] ?? new Uint8Array()));
+    expect(summaries.length).toBe(300);
+    expect(summaries[299]).toEqual({ id: "sample-299", text: "é ✓ 😀" });
+    expect(strFromU8(read["_journal/summaries/1.json"] ?? new Uint8Array())).toBe(`${parts.join("")}]`);
+    expect(localCompressedSizes(bytes).every((size) => size > 0)).toBe(true);
+  });
+
   it("writes entries another zip reader reads back, sizes in every local header", async () => {
     const file = path.join(directory, "small.zip");
     const entries: [string, string][] = [

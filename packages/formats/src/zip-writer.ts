@@ -32,21 +32,35 @@ export class ZipWriter {
    * held (its sizes must be known before its local header is written).
    */
   async addChunks(name: string, chunks: Iterable<string>): Promise<void> {
+    const entry = this.open(name);
+    for (const chunk of chunks) await entry.write(chunk);
+    await entry.close();
+  }
+
+  /**
+   * Starts a file whose text is written over time, e.g. while other entries are added; it is added to the
+   * zip when closed. Text is deflated as it is written, so what waits is its compressed bytes, not the text.
+   */
+  open(name: string): { write(text: string): Promise<void>; close(): Promise<void> } {
     const deflate = zlib.createDeflateRaw({ level: this.level });
     const compressed: Buffer[] = [];
     deflate.on("data", (chunk: Buffer) => compressed.push(chunk));
     const ended = once(deflate, "end");
     let crc = 0;
     let size = 0;
-    for (const chunk of chunks) {
-      const bytes = Buffer.from(chunk, "utf8");
-      crc = zlib.crc32(bytes, crc);
-      size += bytes.length;
-      if (!deflate.write(bytes)) await once(deflate, "drain");
-    }
-    deflate.end();
-    await ended;
-    await this.addDeflated(name, Buffer.concat(compressed), crc, size);
+    return {
+      write: async (text) => {
+        const bytes = Buffer.from(text, "utf8");
+        crc = zlib.crc32(bytes, crc);
+        size += bytes.length;
+        if (!deflate.write(bytes)) await once(deflate, "drain");
+      },
+      close: async () => {
+        deflate.end();
+        await ended;
+        await this.addDeflated(name, Buffer.concat(compressed), crc, size);
+      },
+    };
   }
 
   /** Adds one file. An entry must be under 4 GiB (a log's entries are a sample or a chunk each). */
