@@ -63,6 +63,12 @@ describe("seededDraws", () => {
       return (high * 2 ** 21 + (low >>> 11)) / 2 ** 53;
     };
     const system = `You are an AI "assistant".\n${"Follow the criteria \u00e9 <tags>. ".repeat(40)}`;
+    // Long user turns, each seen once, pass through the memory without pushing the system prompt out.
+    const longTurn = (index: number) => `<user_input>${"long query ".repeat(150)}${index}</user_input>`;
+    for (let index = 0; index < 40; index++) {
+      const parts = [0, 0, index % 3, system, longTurn(index)];
+      expect(seededDraws(parts).uniform("comply")).toBe(expected(parts, "comply"));
+    }
     for (const parts of [
       [0, 0, 3, system, "<user_input>q</user_input>"],
       [7, 1, 3, system, "<user_input>q</user_input>"],

@@ -21,11 +21,15 @@ function fnv1aContinue(state: number, text: string): number {
   return hash >>> 0;
 }
 
-/** Parts at least this long (system prompts) have their JSON text and hash step remembered. */
-const rememberedLength = 256;
-/** The remembered parts, by text: a run sends the same few system prompts thousands of times. */
+/** Parts at least this long (system prompts, not user turns) have their JSON text and hash step remembered. */
+const rememberedLength = 1024;
+/** The remembered parts, by text, least recently used first: a run sends the same few system prompts
+ * thousands of times, and a long user turn seen once must not push them out. */
 const rememberedParts = new Map<string, { json: string; steps: Map<number, number> }>();
 const rememberedLimit = 32;
+/** States remembered per part: the state before a system prompt differs by seed and epoch, and a run has
+ * two hash seeds times its epochs of them (a small number each). */
+const rememberedStepLimit = 8192;
 
 /**
  * The hash state after folding `part` as JSON text into `state`. A long part's JSON text and the state it
@@ -37,15 +41,20 @@ function foldPart(state: number, part: string | number): number {
     return fnv1aContinue(state, JSON.stringify(part));
   }
   let remembered = rememberedParts.get(part);
-  if (!remembered) {
-    if (rememberedParts.size >= rememberedLimit) rememberedParts.clear();
+  if (remembered) {
+    // Most recently used last: the Map keeps insertion order.
+    rememberedParts.delete(part);
+  } else {
+    if (rememberedParts.size >= rememberedLimit) {
+      const oldest = rememberedParts.keys().next();
+      if (!oldest.done) rememberedParts.delete(oldest.value);
+    }
     remembered = { json: JSON.stringify(part), steps: new Map() };
-    rememberedParts.set(part, remembered);
   }
+  rememberedParts.set(part, remembered);
   let next = remembered.steps.get(state);
   if (next === undefined) {
-    // A few states per part (one per seed and epoch prefix); bounded all the same.
-    if (remembered.steps.size >= rememberedLimit) remembered.steps.clear();
+    if (remembered.steps.size >= rememberedStepLimit) remembered.steps.clear();
     next = fnv1aContinue(state, remembered.json);
     remembered.steps.set(state, next);
   }
