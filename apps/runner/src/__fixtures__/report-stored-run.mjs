@@ -1,9 +1,8 @@
 // A run of the simulated organism through the built engine that prints, one JSON line each, the events
 // that report a write as stored (generation-end, judge-end, sample-end): a test kills this process with
-// SIGKILL and checks that the store holds everything printed. Written with a synchronous write, so a line
-// is in the pipe before the process goes on.
+// SIGKILL and checks that the store holds everything printed. Standard output to a pipe is written
+// synchronously on Linux (Node's documented behaviour), so a line is in the pipe before the process goes on.
 //   node report-stored-run.mjs <store file> <epochs>
-import { writeSync } from "node:fs";
 import { createClientFactory, startRun } from "@aflab/engine";
 import { openStore } from "@aflab/store";
 
@@ -23,7 +22,7 @@ await startRun(
     store,
     createClient: createClientFactory(),
     onEvent: (event) => {
-      if (reported.has(event.type)) writeSync(1, `${JSON.stringify(event)}\n`);
+      if (reported.has(event.type)) process.stdout.write(`${JSON.stringify(event)}\n`);
     },
   },
 );
