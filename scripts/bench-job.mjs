@@ -1,6 +1,6 @@
 // One benchmark job, run in its own Node process so its peak memory is its own. Started by bench.mjs:
-//   node scripts/bench-job.mjs <plain|engine> '<json options>'
-// Prints one JSON line on stdout: { wallMs, samples, requests, maxRssKiB, status }.
+//   node scripts/bench-job.mjs <plain|engine|sim> '<json options>'
+// Prints one JSON line on stdout: { wallMs, samples, requests, maxRssKiB, retainedHeapKiB, status } (sim: cpuMs too).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -118,7 +118,58 @@ async function engineRun() {
   }
 }
 
-const result = kind === "plain" ? await plainPool() : await engineRun();
+/**
+ * The simulated organism through the engine (startRun, SQLite store, tag-compliance), `samples` samples
+ * from the built-in harmful queries (90 samples an epoch): the engine's own cost per sample, with no
+ * network and no process start-up in the clock. CPU time is the process's own (user + system).
+ */
+async function simulatedRun() {
+  const { createClientFactory, startRun } = await import(fromPackage("engine", "index.js"));
+  const { openStore } = await import(fromPackage("store", "index.js"));
+  const directory = mkdtempSync(path.join(tmpdir(), "aflab-bench-sim-"));
+  try {
+    const store = openStore(path.join(directory, "sim.db"));
+    let retainedMidRunKiB;
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const outcome = await startRun(
+      {
+        model: "sim/opus-like",
+        dataset: { source: "builtin:harmful" },
+        classifiers: ["tag-compliance"],
+        epochs: Math.ceil(samples / 90),
+        concurrency,
+      },
+      {
+        store,
+        createClient: createClientFactory(),
+        onEvent: (event) => {
+          if (event.type === "sample-end" && event.done === Math.floor(event.total * 0.9) && globalThis.gc) {
+            globalThis.gc();
+            retainedMidRunKiB = process.memoryUsage().heapUsed / 1024;
+          }
+        },
+      },
+    );
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const requests = (await store.runUsage(outcome.runId)).samples;
+    await store.close();
+    return {
+      wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      samples: outcome.total,
+      requests,
+      status: outcome.status,
+      retainedMidRunKiB,
+    };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const jobs = { plain: plainPool, engine: engineRun, sim: simulatedRun };
+const result = await jobs[kind]();
 // The engine job measured its retained heap at 90% of the run; the plain pool at its end. `gc` exists
 // because the parent starts jobs with --expose-gc.
 globalThis.gc?.();

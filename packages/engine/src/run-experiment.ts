@@ -27,6 +27,7 @@ import { classifySample, settledClassifiers } from "./classify-sample.js";
 import { BudgetExhaustedError, withRunBudget } from "./cost-budget.js";
 import { expandSamples, type SamplePlan } from "./expand.js";
 import { generateSample } from "./generate-sample.js";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import { newRunId } from "./keys.js";
 import { type PreparedRun, type PrepareOptions, prepareRun } from "./prepare-run.js";
 import { knownSecrets, redactSample, redactVerdict } from "./redact.js";
@@ -50,6 +51,9 @@ export interface RunExperimentOptions extends PrepareOptions, RunLeaseOptions {
   circuitBreaker?: CircuitBreakerOptions;
   /** Ask the model through its provider's batch API instead of live calls (see `batch-run.ts`). */
   batch?: { pollMs?: number; maxRequestsPerBatch?: number; maxBytesPerBatch?: number };
+  /** How samples and verdicts are grouped into commits (default: every 5 ms, or at once when
+   * min(64, concurrency) writes wait). Events that report a sample or verdict come after its commit. */
+  groupCommit?: GroupCommitOptions;
 }
 
 /** Why a run stopped early, as a stable code. */
@@ -261,11 +265,18 @@ async function executeRun(
 
   const model = observeFirstCall(prepared.model, breaker);
 
+  // Samples and verdicts are committed in groups: one transaction per few milliseconds instead of one per
+  // write. A write resolves once committed, and only then is it reported (generation-end, judge-end,
+  // sample-end), so everything reported stored survives a crash.
+  const commits = new GroupCommit(store, {
+    maxWrites: Math.min(64, Math.max(1, config.concurrency)),
+    ...options.groupCommit,
+  });
   // Another process may resume the same run on the same store file. A sample it finished is never asked
   // again here, and never replaced: its stored transcript and verdicts stay as they are.
   // The store does the check and the write under one write lock, and waits out another process's lock.
   const storeUnlessFinished = async (sample: SampleInput): Promise<Sample | undefined> => {
-    const outcome = await store.putSampleUnlessFinished(sample);
+    const outcome = await commits.putSampleUnlessFinished(sample);
     return outcome.stored ? undefined : outcome.sample;
   };
   const countFinishedElsewhere = (plan: SamplePlan, stored: Sample) => {
@@ -290,7 +301,7 @@ async function executeRun(
       retries: sample.retries ?? 0,
     });
     if (sample.status === "complete") {
-      await classifyAll(runId, sample as Sample, prepared, store, emit, signal, secrets);
+      await classifyAll(runId, sample as Sample, prepared, commits, emit, signal, secrets);
     }
     done++;
     emit({ type: "sample-end", runId, key: plan.key, status: sample.status, done, total: prepared.total });
@@ -426,6 +437,7 @@ async function executeRun(
   }
   // Every generated sample is stored (and classified) before the run reports its end.
   await persistQueue.drain();
+  await commits.flush();
   breaker.dispose();
   options.signal?.removeEventListener("abort", stopWith);
   leaseLost.removeEventListener("abort", onLeaseLost);
@@ -665,34 +677,42 @@ export async function classifyAll(
   runId: string,
   sample: Sample,
   prepared: PreparedRun,
-  store: Store,
+  store: Pick<Store, "putVerdict">,
   emit: (event: RunEvent) => void,
   signal: AbortSignal | undefined,
   secrets: readonly string[],
   only?: Set<string>,
 ): Promise<void> {
+  // A verdict is reported once stored; the next classifier judges while it is being written.
+  const writes: Promise<void>[] = [];
   for (const classifier of prepared.classifiers) {
     if (only && !only.has(classifier.name)) continue;
-    if (signal?.aborted) return;
+    if (signal?.aborted) break;
     const verdict = await classifySample(classifier, sample, prepared.config, prepared.judge, signal);
     // A judge call cut short by the cancellation (or not sent for the budget) is no verdict: stored as a
     // failure it would count as a judge failure for good and keep resume from classifying the sample.
-    if (verdict.status === "failed" && (signal?.aborted || prepared.budget?.exhausted)) return;
-    await store.putVerdict(
+    if (verdict.status === "failed" && (signal?.aborted || prepared.budget?.exhausted)) break;
+    const stored = store.putVerdict(
       redactVerdict(
         { ...verdict, runId, sampleKey: sample.key, createdAt: new Date().toISOString() },
         secrets,
       ),
     );
-    emit({
-      type: "judge-end",
-      runId,
-      key: sample.key,
-      classifier: classifier.name,
-      status: verdict.status,
-      decision: verdict.decision,
-    });
+    const reported = stored.then(() =>
+      emit({
+        type: "judge-end",
+        runId,
+        key: sample.key,
+        classifier: classifier.name,
+        status: verdict.status,
+        decision: verdict.decision,
+      }),
+    );
+    // Handled below by Promise.all; until then a failed write must not count as an unhandled rejection.
+    reported.catch(() => {});
+    writes.push(reported);
   }
+  await Promise.all(writes);
 }
 
 async function classifyMissingVerdicts(

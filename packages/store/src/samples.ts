@@ -109,12 +109,27 @@ export function putSampleUnlessFinished(
   sample: SampleInput,
 ): { stored: boolean; sample: Sample } {
   const parsed = parseSample(sample);
-  return db.transaction(() => {
-    const existing = finishedSample(db, parsed.runId, parsed.key);
-    if (existing) return { stored: false, sample: existing };
-    writeSample(db, parsed);
-    return { stored: true, sample: parsed };
-  });
+  return db.transaction(() => writeUnlessFinished(db, parsed));
+}
+
+/**
+ * `putSampleUnlessFinished` for several samples in one transaction (one commit for the group): each is
+ * checked and written in order, and the answer says for each which sample is stored. All or none.
+ */
+export function putSamplesUnlessFinished(
+  db: SqliteDb,
+  list: SampleInput[],
+): { stored: boolean; sample: Sample }[] {
+  const parsed = list.map(parseSample);
+  return db.transaction(() => parsed.map((sample) => writeUnlessFinished(db, sample)));
+}
+
+/** The check and the write of `putSampleUnlessFinished`; the caller holds the transaction. */
+function writeUnlessFinished(db: SqliteDb, parsed: Sample): { stored: boolean; sample: Sample } {
+  const existing = finishedSample(db, parsed.runId, parsed.key);
+  if (existing) return { stored: false, sample: existing };
+  writeSample(db, parsed);
+  return { stored: true, sample: parsed };
 }
 
 /** The stored sample with this key when it is finished (complete or failed), else undefined. */

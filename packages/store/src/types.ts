@@ -237,6 +237,11 @@ export interface Store {
    * store's business, not the caller's.
    */
   putSampleUnlessFinished(sample: SampleInput): Promise<{ stored: boolean; sample: Sample }>;
+  /**
+   * `putSampleUnlessFinished` for several samples in one transaction, so a group of them costs one commit:
+   * the answers are in the order of `samples`. All or none: a sample that fails validation rejects the group.
+   */
+  putSamplesUnlessFinished(samples: SampleInput[]): Promise<{ stored: boolean; sample: Sample }[]>;
   /** The stored sample with this key when it is finished (complete or failed), else undefined. */
   finishedSample(runId: string, key: string): Promise<Sample | undefined>;
   finishedSampleKeys(runId: string): Promise<Set<string>>;

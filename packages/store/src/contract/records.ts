@@ -76,6 +76,35 @@ export function recordsContract(open: StoreFactory): void {
       expect(await store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1"]));
     });
 
+    it("stores a group of samples unless finished in one all-or-nothing step, answering for each", async () => {
+      const first = await store.putSampleUnlessFinished(makeSample("run-1", 0, { output: "first" }));
+      const errored = makeSample("run-1", 1, {
+        status: "errored",
+        failure: { kind: "provider_error", message: "overloaded" },
+        output: null,
+      });
+      await store.putSample(errored);
+      const group = await store.putSamplesUnlessFinished([
+        makeSample("run-1", 2),
+        makeSample("run-1", 0, { output: "second" }),
+        makeSample("run-1", 1),
+      ]);
+      // In the order asked: a new sample stored, a finished one kept, an errored one replaced.
+      expect(group).toEqual([
+        { stored: true, sample: sampleSchema.parse(makeSample("run-1", 2)) },
+        { stored: false, sample: first.sample },
+        { stored: true, sample: sampleSchema.parse(makeSample("run-1", 1)) },
+      ]);
+      expect((await store.getSample("run-1", "key-1"))?.status).toBe("complete");
+      expect(await store.finishedSampleKeys("run-1")).toEqual(new Set(["key-0", "key-1", "key-2"]));
+      // One bad sample rejects the group, and none of it is stored.
+      await expect(
+        store.putSamplesUnlessFinished([makeSample("run-1", 3), makeSample("ghost", 4)]),
+      ).rejects.toThrow("run ghost not found");
+      expect(await store.getSample("run-1", "key-3")).toBeUndefined();
+      expect(await store.putSamplesUnlessFinished([])).toEqual([]);
+    });
+
     it("streams samples in index order and lets the caller write between items", async () => {
       await store.putSamples([3, 1, 2, 0].map((index) => makeSample("run-1", index)));
       const seen: string[] = [];

@@ -177,18 +177,41 @@ export async function putSampleUnlessFinished(
   const parsed = parseSample(sample);
   return db.transaction(async (tx) => {
     await lockSample(tx, parsed);
-    const status = await tx.get<{ status: string }>(
-      "SELECT status FROM samples WHERE run_id = ? AND key = ?",
-      parsed.runId,
-      parsed.key,
-    );
-    if (status && status.status !== "errored") {
-      const existing = await getSample(tx, parsed.runId, parsed.key);
-      if (existing) return { stored: false, sample: existing };
-    }
-    await writeSample(tx, parsed, { exists: status !== undefined });
-    return { stored: true, sample: parsed };
+    return writeUnlessFinished(tx, parsed);
   });
+}
+
+/** `putSampleUnlessFinished` for several samples in one transaction (one commit); all or none. */
+export async function putSamplesUnlessFinished(
+  db: PgDb,
+  list: SampleInput[],
+): Promise<{ stored: boolean; sample: Sample }[]> {
+  const parsed = list.map(parseSample);
+  return db.transaction(async (tx) => {
+    // Locks in one order (by key), as putSamples does, so two groups over the same samples cannot deadlock.
+    const ordered = [...parsed].sort((a, b) =>
+      a.runId === b.runId ? (a.key < b.key ? -1 : 1) : a.runId < b.runId ? -1 : 1,
+    );
+    for (const sample of ordered) await lockSample(tx, sample);
+    const outcomes: { stored: boolean; sample: Sample }[] = [];
+    for (const sample of parsed) outcomes.push(await writeUnlessFinished(tx, sample));
+    return outcomes;
+  });
+}
+
+/** The check and the write under the sample's lock, which the caller holds in its transaction. */
+async function writeUnlessFinished(tx: PgDb, parsed: Sample): Promise<{ stored: boolean; sample: Sample }> {
+  const status = await tx.get<{ status: string }>(
+    "SELECT status FROM samples WHERE run_id = ? AND key = ?",
+    parsed.runId,
+    parsed.key,
+  );
+  if (status && status.status !== "errored") {
+    const existing = await getSample(tx, parsed.runId, parsed.key);
+    if (existing) return { stored: false, sample: existing };
+  }
+  await writeSample(tx, parsed, { exists: status !== undefined });
+  return { stored: true, sample: parsed };
 }
 
 export async function finishedSample(db: PgDb, runId: string, key: string): Promise<Sample | undefined> {

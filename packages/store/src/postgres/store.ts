@@ -243,6 +243,9 @@ export class PostgresStore implements Store {
   putSampleUnlessFinished(sample: SampleInput): Promise<{ stored: boolean; sample: Sample }> {
     return this.write((db) => samples.putSampleUnlessFinished(db, sample));
   }
+  putSamplesUnlessFinished(list: SampleInput[]): Promise<{ stored: boolean; sample: Sample }[]> {
+    return this.write((db) => samples.putSamplesUnlessFinished(db, list));
+  }
   finishedSample(runId: string, key: string): Promise<Sample | undefined> {
     return this.read((db) => samples.finishedSample(db, runId, key));
   }
