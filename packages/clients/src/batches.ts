@@ -26,8 +26,9 @@ export interface BatchStatus {
   state: "in_progress" | "canceling" | "ended";
   counts: BatchCounts;
   createdAt: string;
-  /** The run's own batch id, where the provider keeps one with the batch (OpenAI's metadata); null when
-   * it keeps none. It identifies a batch whose submission was cut short. */
+  /** The run's own batch id, where the provider keeps one with the batch (OpenAI's metadata): null for a
+   * batch made without one (not this tool's); absent where the provider keeps none. It identifies a batch
+   * whose submission was cut short. */
   label?: string | null;
 }
 

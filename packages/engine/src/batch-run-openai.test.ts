@@ -180,4 +180,51 @@ describe("batch runs on an OpenAI model", () => {
       ...Array(8).fill(2),
     ]);
   });
+
+  it("adopts a batch whose creation answer was lost by the run's id in its metadata, never a look-alike", async () => {
+    // Requests 1 and 2 make another tool's batch of the same size, without the run's id; request 3
+    // uploads the run's file; request 4 makes its batch, and the answer to it is cut off.
+    const server = await fake({ faultSequence: ["none", "none", "none", "drop"] });
+    const authorization = `Bearer ${server.apiKey}`;
+    const form = new FormData();
+    form.append("purpose", "batch");
+    const line = (index: number) =>
+      JSON.stringify({
+        custom_id: `other_${index}`,
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
+      });
+    form.append("file", new Blob([[0, 1, 2, 3].map(line).join("\n")]), "other.jsonl");
+    const upload = await fetch(`${server.baseUrl}/files`, {
+      method: "POST",
+      headers: { authorization },
+      body: form,
+    });
+    const file = (await upload.json()) as { id: string };
+    const created = await fetch(`${server.baseUrl}/batches`, {
+      method: "POST",
+      headers: { authorization, "content-type": "application/json" },
+      body: JSON.stringify({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      }),
+    });
+    expect(created.status).toBe(200);
+
+    const outcome = await startRun(config(2, "single-call"), {
+      createClient: factory(server),
+      store,
+      batch: { pollMs: 10 },
+    });
+    expect(outcome.status).toBe("complete");
+    const batches = await store.listBatches(outcome.runId);
+    expect(batches).toHaveLength(1);
+    expect(server.batchSubmissions).toHaveLength(2);
+    expect(batches[0]?.providerBatchId).toBe(server.batchSubmissions[1]?.batchId);
+    expect(server.requests[3]).toMatchObject({ path: "/v1/batches", fault: "drop" });
+    // Its four requests were submitted once: the batch was adopted, not submitted again.
+    expect(server.batchSubmissions[1]?.customIds).toHaveLength(4);
+  });
 });

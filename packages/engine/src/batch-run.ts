@@ -168,7 +168,7 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
     // A provider that keeps the run's batch id with the batch (OpenAI's metadata) names it; else it is
     // recognised by its time and size.
     const candidates = (await api.listRecent(100)).filter((status) =>
-      status.label !== undefined && status.label !== null
+      status.label !== undefined
         ? status.label === batch.id
         : !recorded.has(status.providerBatchId) &&
           Date.parse(status.createdAt) >= since &&

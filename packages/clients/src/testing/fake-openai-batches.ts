@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { z } from "zod";
 import type { FakeBatchResultType } from "./fake-anthropic-batches.js";
-import { sendJson } from "./fake-shared.js";
+import { sendDropped, sendJson } from "./fake-shared.js";
 
 export interface FakeOpenAIBatchOptions {
   /** Milliseconds from a batch's creation until its requests are processed (default 0: at the next retrieve). */
@@ -378,6 +378,8 @@ export function fakeOpenAIBatches(
       raw: Buffer,
       headers: IncomingHttpHeaders,
       response: ServerResponse,
+      /** The request drew a `drop` fault: a batch is made, but its answer is cut off (the client cannot know). */
+      drop = false,
     ): Promise<boolean> {
       const parts = path.split("/").filter(Boolean);
       if (parts[1] === "files") {
@@ -489,7 +491,8 @@ export function fakeOpenAIBatches(
           receivedAt: Date.now(),
         });
         batches.set(batch.id, batch);
-        sendJson(response, 200, view(batch));
+        if (drop) sendDropped(response, view(batch));
+        else sendJson(response, 200, view(batch));
         return true;
       }
       if (method === "GET" && parts.length === 2) {

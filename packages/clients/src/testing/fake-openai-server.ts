@@ -359,7 +359,19 @@ export async function startFakeOpenAIServer(
           code: "invalid_api_key",
         });
       const query = new URL(incoming.url ?? "/", "http://127.0.0.1").searchParams;
-      if (await batches.handle(method, path, query, body, raw, incoming.headers, response)) return;
+      if (
+        await batches.handle(
+          method,
+          path,
+          query,
+          body,
+          raw,
+          incoming.headers,
+          response,
+          fault.kind === "drop",
+        )
+      )
+        return;
       if (method === "GET" && path === "/v1/models") {
         const names = options.models ?? ["gpt-4o", "gpt-4o-mini"];
         return sendJson(response, 200, {
