@@ -161,7 +161,17 @@ export function createOpenAIBatchApi(
       input: Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
-    for await (const text of lines) if (text.trim() !== "") yield JSON.parse(text) as unknown;
+    for await (const text of lines) {
+      if (text.trim() === "") continue;
+      try {
+        yield JSON.parse(text) as unknown;
+      } catch {
+        throw new ProviderError(`malformed batch result line from ${settings.baseUrl}: not JSON`, {
+          provider: settings.provider,
+          isRetryable: false,
+        });
+      }
+    }
   };
   return {
     provider: settings.provider,
@@ -216,8 +226,8 @@ export function createOpenAIBatchApi(
           yield result;
         }
       }
-      // A batch that failed validation has no files: its requests are errored (the engine marks every
-      // request without a result so); its errors say why.
+      // A batch that failed validation has no files: the engine stores each request without a result as
+      // errored, and resume asks it again.
     },
     async cancel(id) {
       const client = await connect();
