@@ -203,7 +203,10 @@ export function createOpenAIBatchApi(
       );
       const batch = openaiBatchStatus(status(raw));
       // A batch still validating reports no requests yet.
-      if (batch.counts.processing + batch.counts.succeeded + batch.counts.errored === 0)
+      if (
+        batch.state === "in_progress" &&
+        batch.counts.processing + batch.counts.succeeded + batch.counts.errored === 0
+      )
         batch.counts.processing = items.length;
       return batch;
     },
