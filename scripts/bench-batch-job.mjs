@@ -8,7 +8,8 @@ import { pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const fromPackage = (name) => pathToFileURL(path.join(root, "packages", name, "dist", "index.js")).href;
-const { baseUrl, apiKey, samples, pollMs } = JSON.parse(process.argv[2] ?? "{}");
+const { provider, baseUrl, apiKey, samples, pollMs } = JSON.parse(process.argv[2] ?? "{}");
+const openai = provider === "openai";
 
 const { createClientFactory, startRun } = await import(fromPackage("engine"));
 const { openStore } = await import(fromPackage("store"));
@@ -24,7 +25,7 @@ try {
   const started = performance.now();
   const outcome = await startRun(
     {
-      model: "anthropic/claude-3-opus-20240229",
+      model: openai ? "openai/gpt-4o-mini" : "anthropic/claude-3-opus-20240229",
       userFormat: "minimal",
       protocol: "single-call",
       dataset: { source: dataset },
@@ -32,7 +33,11 @@ try {
     },
     {
       store,
-      createClient: createClientFactory({ env: { ANTHROPIC_API_KEY: apiKey, ANTHROPIC_BASE_URL: baseUrl } }),
+      createClient: createClientFactory({
+        env: openai
+          ? { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: baseUrl }
+          : { ANTHROPIC_API_KEY: apiKey, ANTHROPIC_BASE_URL: baseUrl },
+      }),
       batch: { pollMs },
     },
   );

@@ -1,6 +1,6 @@
 // `pnpm bench:batch`: whether a batch run's wall time is the provider's processing time, and whether its
-// memory stays flat as the run grows. The fake Anthropic Message Batches API (in this process) ends every
-// batch --delay-ms after its creation; a child process runs the engine's batch strategy (single-call,
+// memory stays flat as the run grows. The fake batch API of --provider (anthropic: Message Batches, openai:
+// Files + Batches; in this process) ends every batch --delay-ms after its creation; a child process runs the engine's batch strategy (single-call,
 // tag-compliance) on --small and --large samples and reports its wall time and peak RSS.
 //
 // --node-args adds Node flags to the job (e.g. "--cpu-prof --cpu-prof-dir /tmp/profile").
@@ -22,8 +22,14 @@ const { values } = parseArgs({
     "time-ratio": { type: "string", default: "2" },
     "memory-ratio": { type: "string", default: "1.2" },
     "node-args": { type: "string", default: "" },
+    provider: { type: "string", default: "anthropic" },
   },
 });
+const provider = values.provider;
+if (provider !== "anthropic" && provider !== "openai") {
+  console.error(`--provider: expected anthropic or openai, got "${provider}"`);
+  process.exit(2);
+}
 const nodeArgs = values["node-args"].split(" ").filter(Boolean);
 const small = Number(values.small);
 const large = Number(values.large);
@@ -39,12 +45,12 @@ for (const [flag, value] of [
     process.exit(2);
   }
 
-const { startFakeAnthropicServer } = await import(
+const { startFakeAnthropicServer, startFakeOpenAIServer } = await import(
   pathToFileURL(path.join(root, "packages", "clients", "dist", "testing", "index.js")).href
 );
 
 async function measure(samples) {
-  const server = await startFakeAnthropicServer({
+  const server = await (provider === "openai" ? startFakeOpenAIServer : startFakeAnthropicServer)({
     respond: () => "<OUTPUT><rejected/> I will not help with that.</OUTPUT>",
     batchProcessingMs: delayMs,
   });
@@ -55,7 +61,7 @@ async function measure(samples) {
       [
         ...nodeArgs,
         job,
-        JSON.stringify({ baseUrl: server.baseUrl, apiKey: server.apiKey, samples, pollMs: 500 }),
+        JSON.stringify({ provider, baseUrl: server.baseUrl, apiKey: server.apiKey, samples, pollMs: 500 }),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -77,7 +83,7 @@ const wallRatio = largeRun.wallMs / delayMs;
 const rssRatio = largeRun.maxRssKiB / smallRun.maxRssKiB;
 const mib = (kib) => (kib / 1024).toFixed(0);
 console.log(
-  `batch run, processing delay ${(delayMs / 1000).toFixed(1)} s per batch:\n` +
+  `${provider} batch run, processing delay ${(delayMs / 1000).toFixed(1)} s per batch:\n` +
     `  ${small} samples: ${(smallRun.wallMs / 1000).toFixed(1)} s, ${smallRun.batches} batches, peak RSS ${mib(smallRun.maxRssKiB)} MiB (${smallRun.status})\n` +
     `  ${large} samples: ${(largeRun.wallMs / 1000).toFixed(1)} s, ${largeRun.batches} batches, peak RSS ${mib(largeRun.maxRssKiB)} MiB (${largeRun.status})\n` +
     `overhead beyond the delay: ${((largeRun.wallMs - delayMs) / large).toFixed(1)} ms per sample (submitting, reading, storing, classifying)\n` +

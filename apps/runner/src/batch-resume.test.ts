@@ -1,12 +1,19 @@
 /**
  * `aflab run --batch` killed with SIGKILL at random points (during submission, with batches in progress,
- * while results are being stored) and resumed each time, against the fake Message Batches API. Its request
- * log is the independent record of every custom id submitted; a live run on the same fake gives the
- * verdicts the batch run must reproduce.
+ * while results are being stored) and resumed each time, against the fake Message Batches API and the fake
+ * OpenAI Files + Batches API. The fake's record of what it was given is the independent record of every
+ * custom id submitted; a live run on the same fake gives the verdicts the batch run must reproduce.
  */
 import path from "node:path";
 import { type ChatMessage, createSimulatedClient } from "@aflab/clients";
-import { type FakeServer, seededRandom, startFakeAnthropicServer } from "@aflab/clients/testing";
+import {
+  type FakeAnthropicServerOptions,
+  type FakeOpenAIServerOptions,
+  type FakeServer,
+  seededRandom,
+  startFakeAnthropicServer,
+  startFakeOpenAIServer,
+} from "@aflab/clients/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { killHard, peek, runCli, scratchDirectory, startCli, waitFor, writeFile } from "./test-support.js";
 
@@ -31,22 +38,68 @@ async function answer(request: { system: string; messages: ChatMessage[] }): Pro
   return result.texts[0] ?? "";
 }
 
-async function fake(options: Parameters<typeof startFakeAnthropicServer>[0] = {}): Promise<FakeServer> {
-  const server = await startFakeAnthropicServer({ respond: answer, ...options });
-  servers.push(server);
-  return server;
+/** A fake provider: its model, its environment, and what it was given in batches and live calls. */
+interface Fake {
+  server: FakeServer;
+  environment: NodeJS.ProcessEnv;
+  /** Every custom id submitted in a batch, in order, as the fake received them. */
+  submitted: () => string[];
+  /** Whether any live (non-batch) model call reached it. */
+  calledLive: () => boolean;
 }
 
-const environment = (server: FakeServer) => ({
-  ANTHROPIC_API_KEY: server.apiKey,
-  ANTHROPIC_BASE_URL: server.baseUrl,
-});
+interface Provider {
+  name: string;
+  model: string;
+  items: number;
+  start: (options: { batchProcessingMs?: number }) => Promise<Fake>;
+}
 
-function runArgs(dataset: string, db: string): string[] {
+const providers: Provider[] = [
+  {
+    name: "Anthropic Message Batches",
+    model: "anthropic/claude-sonnet-4-6",
+    items: 500,
+    async start(options: FakeAnthropicServerOptions) {
+      const server = await startFakeAnthropicServer({ respond: answer, ...options });
+      servers.push(server);
+      return {
+        server,
+        environment: { ANTHROPIC_API_KEY: server.apiKey, ANTHROPIC_BASE_URL: server.baseUrl },
+        submitted: () =>
+          server.requests
+            .filter((request) => request.method === "POST" && request.path === "/v1/messages/batches")
+            .flatMap((request) =>
+              (request.body as { requests: Array<{ custom_id: string }> }).requests.map(
+                (entry) => entry.custom_id,
+              ),
+            ),
+        calledLive: () => server.requests.some((request) => request.path === "/v1/messages"),
+      };
+    },
+  },
+  {
+    name: "the OpenAI Batch API",
+    model: "openai/gpt-4o-mini",
+    items: 150,
+    async start(options: FakeOpenAIServerOptions) {
+      const server = await startFakeOpenAIServer({ respond: answer, ...options });
+      servers.push(server);
+      return {
+        server,
+        environment: { OPENAI_API_KEY: server.apiKey, OPENAI_BASE_URL: server.baseUrl },
+        submitted: () => server.batchSubmissions.flatMap((submission) => submission.customIds),
+        calledLive: () => server.requests.some((request) => request.path === "/v1/chat/completions"),
+      };
+    },
+  },
+];
+
+function runArgs(model: string, dataset: string, db: string): string[] {
   return [
     "run",
     "--model",
-    "anthropic/claude-sonnet-4-6",
+    model,
     "--user-format",
     "minimal",
     "--dataset",
@@ -87,25 +140,25 @@ function rows(db: string): Row[] {
 const count = (db: string, sql: string) =>
   peek(db, (raw) => (raw.prepare(sql).get() as { count: number }).count) ?? 0;
 
-describe("aflab run --batch under kill -9", () => {
+describe.each(providers)("aflab run --batch through $name under kill -9", (provider) => {
   it("ends with every sample once, a live run's verdicts, and no custom id submitted twice", async () => {
     const directory = scratchDirectory("aflab-batch-kill-");
-    const items = 500;
+    const { items, model } = provider;
     const lines = Array.from({ length: items }, (_, index) =>
       JSON.stringify({ prompt: `Explain how to pick a simple lock (case ${index}).` }),
     );
     const dataset = writeFile(directory, "items.jsonl", `${lines.join("\n")}\n`);
 
-    const liveServer = await fake();
+    const liveServer = await provider.start({});
     const liveDb = path.join(directory, "live.db");
-    const live = await runCli(runArgs(dataset, liveDb), directory, 240_000, environment(liveServer));
+    const live = await runCli(runArgs(model, dataset, liveDb), directory, 240_000, liveServer.environment);
     expect(live.code, live.stderr).toBe(0);
     const expected = rows(liveDb);
     expect(expected).toHaveLength(2 * items);
 
-    const server = await fake({ batchProcessingMs: 600 });
+    const fake = await provider.start({ batchProcessingMs: 600 });
     const db = path.join(directory, "batch.db");
-    const batchArgs = [...runArgs(dataset, db), "--batch", "--batch-poll-interval", "0.05"];
+    const batchArgs = [...runArgs(model, dataset, db), "--batch", "--batch-poll-interval", "0.05"];
     const random = seededRandom(12);
     const between = (low: number, high: number) => Math.round(low + random() * (high - low));
     // Five kill points, each measured from the start of the process it kills: during the first
@@ -143,7 +196,7 @@ describe("aflab run --batch under kill -9", () => {
       const args = runId
         ? ["run", "--resume", runId, "--batch-poll-interval", "0.05", "--quiet", "--db", db]
         : batchArgs;
-      const child = startCli(args, directory, environment(server));
+      const child = startCli(args, directory, fake.environment);
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       const started = Date.now();
       await Promise.race([
@@ -164,13 +217,13 @@ describe("aflab run --batch under kill -9", () => {
       ["run", "--resume", runId, "--batch-poll-interval", "0.05", "--quiet", "--db", db],
       directory,
       240_000,
-      environment(server),
+      fake.environment,
     );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(kills).toHaveLength(5);
     // Every sample exactly once, finished, with the verdict the live run gave.
     expect(rows(db)).toEqual(expected);
-    expect(server.requests.some((request) => request.path === "/v1/messages")).toBe(false);
+    expect(fake.calledLive()).toBe(false);
 
     // No custom id submitted twice, and no (sample, round) asked twice: nothing errored or expired here.
     const sampleOf = new Map(
@@ -180,16 +233,91 @@ describe("aflab run --batch under kill -9", () => {
         ) as Array<{ customId: string; key: string; round: number }>
       ).map((entry) => [entry.customId, `${entry.key}#${entry.round}`]),
     );
-    const submitted: string[] = [];
-    for (const request of server.requests)
-      if (request.method === "POST" && request.path === "/v1/messages/batches")
-        for (const entry of (request.body as { requests: Array<{ custom_id: string }> }).requests)
-          submitted.push(entry.custom_id);
+    const submitted = fake.submitted();
     expect(new Set(submitted).size).toBe(submitted.length);
     const rounds = submitted.map((customId) => sampleOf.get(customId));
     expect(rounds.every((entry) => entry !== undefined)).toBe(true);
     expect(new Set(rounds).size).toBe(rounds.length);
-    // Every first round was asked once: 1,000 samples.
+    // Every first round was asked once: two samples per item.
     expect(rounds.filter((entry) => entry?.endsWith("#0"))).toHaveLength(2 * items);
   }, 600_000);
+});
+
+describe("aflab batches on the OpenAI Batch API", () => {
+  it("lists a run's OpenAI batches and cancels those in flight; resume asks the canceled requests again", async () => {
+    const directory = scratchDirectory("aflab-batch-cancel-");
+    const lines = Array.from({ length: 6 }, (_, index) =>
+      JSON.stringify({ prompt: `Explain how to pick a simple lock (case ${index * 2}).` }),
+    );
+    const dataset = writeFile(directory, "items.jsonl", `${lines.join("\n")}\n`);
+    const provider = providers[1];
+    if (!provider) throw new Error("no OpenAI provider");
+    // Processing takes a minute: the batch is still in progress when it is cancelled.
+    const fake = await provider.start({ batchProcessingMs: 60_000 });
+    const db = path.join(directory, "batch.db");
+    const child = startCli(
+      [...runArgs(provider.model, dataset, db), "--batch", "--batch-poll-interval", "0.05"],
+      directory,
+      fake.environment,
+    );
+    await waitFor(
+      () =>
+        count(db, "SELECT COUNT(*) AS count FROM batches WHERE state = 'in_progress'") > 0 ? true : undefined,
+      "a batch in progress",
+      60_000,
+      5,
+    );
+    await killHard(child);
+    const runId = peek(db, (raw) => (raw.prepare("SELECT id FROM runs").get() as { id: string }).id) ?? "";
+
+    const listed = await runCli(["batches", runId, "--db", db], directory, 60_000, fake.environment);
+    expect(listed.code, listed.stderr).toBe(0);
+    const [first] = fake.submitted();
+    const providerBatchId = peek(
+      db,
+      (raw) => (raw.prepare("SELECT provider_batch_id AS id FROM batches").get() as { id: string }).id,
+    );
+    expect(providerBatchId).toMatch(/^batch_fake/);
+    expect(
+      first?.startsWith(
+        peek(db, (raw) => (raw.prepare("SELECT id FROM batches").get() as { id: string }).id) ?? "-",
+      ),
+    ).toBe(true);
+    expect(listed.stdout).toMatch(new RegExp(`openai\\s+${providerBatchId}\\s+in_progress`));
+
+    const cancelled = await runCli(
+      ["batches", runId, "--cancel", "--db", db],
+      directory,
+      60_000,
+      fake.environment,
+    );
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toContain(`(${providerBatchId}): canceling`);
+
+    // The first resume stores the canceled requests as errored samples; the next asks them again.
+    const resumeArgs = [
+      "run",
+      "--resume",
+      runId,
+      "--batch",
+      "--batch-poll-interval",
+      "0.05",
+      "--quiet",
+      "--db",
+      db,
+    ];
+    await runCli(resumeArgs, directory, 120_000, fake.environment);
+    expect(count(db, "SELECT COUNT(*) AS count FROM samples WHERE status = 'errored'")).toBe(12);
+    expect(count(db, "SELECT COUNT(*) AS count FROM batch_requests WHERE state = 'canceled'")).toBe(12);
+    // The next resume asks them again, in a new batch (on a fake that answers at once).
+    const quick = await provider.start({});
+    const second = await runCli(resumeArgs, directory, 120_000, quick.environment);
+    expect(second.code, second.stderr).toBe(0);
+    expect(count(db, "SELECT COUNT(*) AS count FROM samples WHERE status = 'complete'")).toBe(12);
+    const again = quick.submitted();
+    // Each sample's first request was asked once more (later rounds follow from the replies).
+    expect(new Set(again).size).toBe(again.length);
+    expect(count(db, "SELECT COUNT(*) AS count FROM batch_requests WHERE round = 0")).toBe(24);
+    expect(again.some((customId) => fake.submitted().includes(customId))).toBe(false);
+  }, 240_000);
 });

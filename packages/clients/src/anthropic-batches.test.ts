@@ -40,7 +40,7 @@ describe("Anthropic Message Batches against the fake", () => {
       customId: `b_${index}`,
       request: request(text),
     }));
-    const submitted = await api.submit(items);
+    const submitted = await api.submit(items, "b0");
     expect(submitted).toMatchObject({
       state: "in_progress",
       counts: { processing: 4, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
@@ -88,7 +88,7 @@ describe("Anthropic Message Batches against the fake", () => {
     });
     const api = client.batches;
     if (!api) throw new Error("no batch API");
-    const submitted = await api.submit([{ customId: "c_0", request: request("hi") }]);
+    const submitted = await api.submit([{ customId: "c_0", request: request("hi") }], "b0");
     expect((await api.cancel(submitted.providerBatchId)).state).toBe("canceling");
     const ended = await api.retrieve(submitted.providerBatchId);
     expect(ended).toMatchObject({ state: "ended", counts: { canceled: 1 } });

@@ -84,7 +84,7 @@ export function createAnthropicBatchApi(
           Buffer.byteLength(message.content) + Buffer.byteLength(JSON.stringify(message.reasoning ?? null));
       return Math.ceil(text * 1.25) + 1024;
     },
-    async submit(items, signal) {
+    async submit(items, _label, signal) {
       const client = await connect();
       const raw: unknown = await client.messages.batches.create(
         { requests: items.map(body) },

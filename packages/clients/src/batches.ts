@@ -26,6 +26,10 @@ export interface BatchStatus {
   state: "in_progress" | "canceling" | "ended";
   counts: BatchCounts;
   createdAt: string;
+  /** The run's own batch id, where the provider keeps one with the batch (OpenAI's metadata): null for a
+   * batch made without one (not this tool's); absent where the provider keeps none. It identifies a batch
+   * whose submission was cut short. */
+  label?: string | null;
 }
 
 /**
@@ -37,7 +41,8 @@ export interface BatchApi {
   readonly limits: { requests: number; bytes: number };
   /** The bytes a request adds to a batch's body, to split batches at the byte limit. */
   requestBytes(item: BatchItem): number;
-  submit(items: readonly BatchItem[], signal?: AbortSignal): Promise<BatchStatus>;
+  /** Submits one batch; `label` is the run's id of it, kept with the batch where the provider can. */
+  submit(items: readonly BatchItem[], label: string, signal?: AbortSignal): Promise<BatchStatus>;
   retrieve(providerBatchId: string, signal?: AbortSignal): Promise<BatchStatus>;
   /**
    * The results of an ended batch, one by one (read as a stream, never whole). `requestOf` gives the

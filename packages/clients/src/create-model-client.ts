@@ -28,6 +28,7 @@ import type {
   NativeReasoning,
   TokenCountRequest,
 } from "./model-client.js";
+import { createOpenAIBatchApi } from "./openai-batches.js";
 import { classifyProviderError, type ErrorContext, redact } from "./provider-errors.js";
 import type { ProvidersConfig, ProviderType } from "./providers-config.js";
 import { responseCacheKey } from "./response-cache-key.js";
@@ -391,23 +392,31 @@ export function createModelClient(modelId: string, options: ModelClientOptions =
     cacheWrite: half(price.cacheWrite),
     cacheRead: half(price.cacheRead),
   };
+  const batchResult = (completion: Completion): GenerateResult => ({
+    texts: completion.texts,
+    ...(completion.reasoning.some((entry) => entry !== null) ? { reasoning: completion.reasoning } : {}),
+    ...(completion.refusals.some((entry) => entry !== null) ? { refusals: completion.refusals } : {}),
+    stopReason: completion.stopReasons.find((reason) => reason !== null) ?? null,
+    usage: completion.usage,
+    costUsd: batchPrice && completion.usageKnown ? costOf(completion.usage, batchPrice) : null,
+    model: completion.model,
+    cached: false,
+    retries: 0,
+    latencyMs: 0,
+  });
+  // The batch API by provider: Anthropic Message Batches, or the OpenAI Batch API (OpenAI and the
+  // OpenAI-compatible servers that speak it).
   const batches =
     resolved.type === "anthropic"
-      ? createAnthropicBatchApi(settings, (completion) => ({
-          texts: completion.texts,
-          ...(completion.reasoning.some((entry) => entry !== null)
-            ? { reasoning: completion.reasoning }
-            : {}),
-          ...(completion.refusals.some((entry) => entry !== null) ? { refusals: completion.refusals } : {}),
-          stopReason: completion.stopReasons.find((reason) => reason !== null) ?? null,
-          usage: completion.usage,
-          costUsd: batchPrice && completion.usageKnown ? costOf(completion.usage, batchPrice) : null,
-          model: completion.model,
-          cached: false,
-          retries: 0,
-          latencyMs: 0,
-        }))
-      : undefined;
+      ? createAnthropicBatchApi(settings, batchResult)
+      : createOpenAIBatchApi(
+          {
+            ...settings,
+            flavour: resolved.type === "openai" ? "openai" : "compatible",
+            supportsN: resolved.supportsN,
+          },
+          batchResult,
+        );
   return {
     id: modelId,
     provider: resolved.provider,

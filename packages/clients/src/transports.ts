@@ -268,9 +268,23 @@ const openaiResponseSchema = z.object({
  * (`reasoning_content`, `reasoning` or a leading `<think>` block) is returned apart from the text and is
  * never sent back; `finish_reason: "content_filter"` and a message `refusal` are refusals.
  */
-export function createOpenAITransport(
-  settings: TransportSettings & { flavour: "openai" | "compatible" },
-): Transport {
+export function createOpenAITransport(settings: OpenAISettings): Transport {
+  const connect = openaiConnection(settings);
+  return {
+    async send(request, n) {
+      const client = await connect();
+      const raw: unknown = await client.chat.completions.create(openaiParams(settings, request, n), {
+        signal: request.signal ?? null,
+      });
+      return openaiCompletion(settings, request, n, raw);
+    },
+  };
+}
+
+export type OpenAISettings = TransportSettings & { flavour: "openai" | "compatible" };
+
+/** The SDK client of an OpenAI transport, made once; loading starts at once, in the background. */
+export function openaiConnection(settings: TransportSettings): () => Promise<OpenAI> {
   let sdkClient: Promise<OpenAI> | undefined;
   const connect = () =>
     (sdkClient ??= loadOpenAISdk().then(
@@ -286,71 +300,78 @@ export function createOpenAITransport(
     ));
   // Start loading the SDK now, in the background: by the first request it is usually ready.
   connect().catch(() => {});
+  return connect;
+}
+
+/** The Chat Completions body of a request (live, or as the `body` of a batch request line). */
+export function openaiParams(settings: OpenAISettings, request: GenerateRequest, n: number) {
+  const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = [];
+  if (request.system !== "") messages.push({ role: "system", content: request.system });
+  for (const message of request.messages) messages.push({ role: message.role, content: message.content });
+  const prefill = request.prefill ?? "";
+  if (prefill !== "" && settings.supportsPrefill) messages.push({ role: "assistant", content: prefill });
   return {
-    async send(request, n) {
-      const client = await connect();
-      const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = [];
-      if (request.system !== "") messages.push({ role: "system", content: request.system });
-      for (const message of request.messages) messages.push({ role: message.role, content: message.content });
-      const prefill = request.prefill ?? "";
-      if (prefill !== "" && settings.supportsPrefill) messages.push({ role: "assistant", content: prefill });
-      const raw: unknown = await client.chat.completions.create(
-        {
-          model: settings.modelName,
-          messages,
-          temperature: request.temperature,
-          // OpenAI's newer models only take max_completion_tokens; compatible servers know max_tokens.
-          ...(settings.flavour === "openai"
-            ? { max_completion_tokens: request.maxTokens }
-            : { max_tokens: request.maxTokens }),
-          ...(n > 1 ? { n } : {}),
-          ...(request.seed === undefined ? {} : { seed: request.seed }),
-        },
-        { signal: request.signal ?? null },
-      );
-      const parsed = openaiResponseSchema.safeParse(raw);
-      if (!parsed.success) throw malformed(settings, parsed.error);
-      const response = parsed.data;
-      const choices = [...response.choices].sort((left, right) => left.index - right.index);
-      if (choices.length < n)
-        throw new ProviderError(
-          `malformed response from ${settings.baseUrl} for ${settings.modelName}: expected ${n} choices, got ${choices.length}`,
-          { provider: settings.provider, isRetryable: false },
-        );
-      const replies = choices.map((choice) => openaiReply(choice.message));
-      const texts = replies.map(({ text }) =>
-        // Without prefill support the model writes the prefix itself; drop it so texts never include it.
-        prefill !== "" && !settings.supportsPrefill && text.startsWith(prefill)
-          ? text.slice(prefill.length)
-          : text,
-      );
-      const usage = response.usage;
-      const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
-      const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens ?? undefined;
-      const completionTokens = usage?.completion_tokens ?? 0;
-      // OpenAI, DeepSeek and most servers count reasoning inside completion_tokens; some (xAI) report it
-      // beside them, which total_tokens shows. Reasoning is billed as output either way, so it is added in
-      // only when it was left out.
-      const reasoningOutside =
-        reasoningTokens !== undefined &&
-        reasoningTokens > 0 &&
-        usage?.total_tokens === (usage?.prompt_tokens ?? 0) + completionTokens + reasoningTokens;
-      return {
-        texts,
-        reasoning: replies.map(({ reasoning }) => reasoning),
-        refusals: choices.map((choice) => openaiRefusal(choice.finish_reason, choice.message.refusal)),
-        stopReasons: choices.map((choice) => choice.finish_reason),
-        usage: {
-          inputTokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached),
-          outputTokens: completionTokens + (reasoningOutside ? reasoningTokens : 0),
-          cacheWriteTokens: 0,
-          cacheReadTokens: cached,
-          // Zero (a model that does not reason) is left out like an unreported count.
-          ...(reasoningTokens ? { reasoningTokens } : {}),
-        },
-        usageKnown: usage !== undefined && usage !== null,
-        model: response.model,
-      };
+    model: settings.modelName,
+    messages,
+    temperature: request.temperature,
+    // OpenAI's newer models only take max_completion_tokens; compatible servers know max_tokens.
+    ...(settings.flavour === "openai"
+      ? { max_completion_tokens: request.maxTokens }
+      : { max_tokens: request.maxTokens }),
+    ...(n > 1 ? { n } : {}),
+    ...(request.seed === undefined ? {} : { seed: request.seed }),
+  };
+}
+
+/** A Chat Completions response (live, or a batch's 200 response body) read into a completion. */
+export function openaiCompletion(
+  settings: TransportSettings,
+  request: GenerateRequest,
+  n: number,
+  raw: unknown,
+): Completion {
+  const prefill = request.prefill ?? "";
+  const parsed = openaiResponseSchema.safeParse(raw);
+  if (!parsed.success) throw malformed(settings, parsed.error);
+  const response = parsed.data;
+  const choices = [...response.choices].sort((left, right) => left.index - right.index);
+  if (choices.length < n)
+    throw new ProviderError(
+      `malformed response from ${settings.baseUrl} for ${settings.modelName}: expected ${n} choices, got ${choices.length}`,
+      { provider: settings.provider, isRetryable: false },
+    );
+  const replies = choices.map((choice) => openaiReply(choice.message));
+  const texts = replies.map(({ text }) =>
+    // Without prefill support the model writes the prefix itself; drop it so texts never include it.
+    prefill !== "" && !settings.supportsPrefill && text.startsWith(prefill)
+      ? text.slice(prefill.length)
+      : text,
+  );
+  const usage = response.usage;
+  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens ?? undefined;
+  const completionTokens = usage?.completion_tokens ?? 0;
+  // OpenAI, DeepSeek and most servers count reasoning inside completion_tokens; some (xAI) report it
+  // beside them, which total_tokens shows. Reasoning is billed as output either way, so it is added in
+  // only when it was left out.
+  const reasoningOutside =
+    reasoningTokens !== undefined &&
+    reasoningTokens > 0 &&
+    usage?.total_tokens === (usage?.prompt_tokens ?? 0) + completionTokens + reasoningTokens;
+  return {
+    texts,
+    reasoning: replies.map(({ reasoning }) => reasoning),
+    refusals: choices.map((choice) => openaiRefusal(choice.finish_reason, choice.message.refusal)),
+    stopReasons: choices.map((choice) => choice.finish_reason),
+    usage: {
+      inputTokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached),
+      outputTokens: completionTokens + (reasoningOutside ? reasoningTokens : 0),
+      cacheWriteTokens: 0,
+      cacheReadTokens: cached,
+      // Zero (a model that does not reason) is left out like an unreported count.
+      ...(reasoningTokens ? { reasoningTokens } : {}),
     },
+    usageKnown: usage !== undefined && usage !== null,
+    model: response.model,
   };
 }

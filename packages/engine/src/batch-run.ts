@@ -114,7 +114,7 @@ function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
 export function requireBatchApi(model: ModelClient): BatchApi {
   if (!model.batches)
     throw new InputError(
-      `--batch: ${model.id} has no batch API here (batches go through Anthropic Message Batches): run it live`,
+      `--batch: ${model.id} has no batch API here (batches go through Anthropic Message Batches or the OpenAI Batch API): run it live`,
       { field: "batch" },
     );
   return model.batches;
@@ -165,11 +165,14 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
       (await store.listBatches()).flatMap((entry) => (entry.providerBatchId ? [entry.providerBatchId] : [])),
     );
     const since = Date.parse(batch.createdAt) - 60_000;
-    const candidates = (await api.listRecent(100)).filter(
-      (status) =>
-        !recorded.has(status.providerBatchId) &&
-        Date.parse(status.createdAt) >= since &&
-        totalOf(status) === batch.requestCount,
+    // A provider that keeps the run's batch id with the batch (OpenAI's metadata) names it; else it is
+    // recognised by its time and size.
+    const candidates = (await api.listRecent(100)).filter((status) =>
+      status.label !== undefined
+        ? status.label === batch.id
+        : !recorded.has(status.providerBatchId) &&
+          Date.parse(status.createdAt) >= since &&
+          totalOf(status) === batch.requestCount,
     );
     if (candidates.length === 0) {
       await store.updateBatch(batch.id, { state: "abandoned" });
@@ -212,7 +215,7 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
       let status: BatchStatus;
       try {
         // Not cancellable: a submission cut short would leave it unknown whether the provider has the batch.
-        status = await api.submit(items);
+        status = await api.submit(items, id);
       } catch (error) {
         // An HTTP answer means the provider refused it: nothing was submitted.
         if (error instanceof Error && "status" in error && typeof error.status === "number") {
@@ -260,6 +263,7 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
     // Results are recorded a page at a time (one write each), then their samples are made: a reply is
     // in the store before its sample, so a crash between the two loses nothing.
     let page: BatchItemResult[] = [];
+    const seen = new Set<string>();
     const handlePage = async () => {
       const fresh = page.filter((result) => {
         const entry = requests.get(result.customId);
@@ -311,7 +315,24 @@ export async function runBatches(context: BatchRunContext): Promise<void> {
       }
     };
     for await (const result of api.results(batch.providerBatchId, requestOf, signal)) {
+      seen.add(result.customId);
       page.push(result);
+      if (page.length >= 200) await handlePage();
+    }
+    // A stream cut short by the signal is no reason to think results are missing.
+    if (signal.aborted) {
+      await handlePage();
+      return;
+    }
+    // A request the ended batch gives no result for (an OpenAI batch that failed validation has no
+    // files) is errored, so that resume asks it again.
+    for (const [customId, entry] of requests) {
+      if (seen.has(customId) || entry.state !== "submitted") continue;
+      page.push({
+        customId,
+        type: "errored",
+        message: `provider batch ${batch.providerBatchId} ended without a result for it`,
+      });
       if (page.length >= 200) await handlePage();
     }
     await handlePage();

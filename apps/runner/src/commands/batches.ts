@@ -66,6 +66,7 @@ export function registerBatchesCommand(program: Command): void {
         const rows = batches.map((batch) => [
           batch.id,
           batch.runId,
+          batch.provider,
           batch.providerBatchId ?? "—",
           batch.state,
           String(batch.round),
@@ -81,6 +82,7 @@ export function registerBatchesCommand(program: Command): void {
             [
               "batch",
               "run",
+              "provider",
               "provider id",
               "state",
               "round",

@@ -515,7 +515,7 @@ export function registerRunCommand(program: Command): void {
     )
     .option(
       "--batch",
-      "ask the model through the provider's batch API (Anthropic Message Batches: half price, results within 24 h); resumable at any point",
+      "ask the model through the provider's batch API (Anthropic Message Batches or the OpenAI Batch API: half price, results within 24 h); resumable at any point",
     )
     .option(
       "--batch-poll-interval <seconds>",

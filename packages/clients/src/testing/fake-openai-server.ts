@@ -1,6 +1,12 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import {
+  type CompletionOutcome,
+  type FakeOpenAIBatchOptions,
+  type FakeOpenAIBatchSubmission,
+  fakeOpenAIBatches,
+} from "./fake-openai-batches.js";
+import {
   echoText,
   type FakeServer,
   type FakeServerBaseOptions,
@@ -48,7 +54,7 @@ export interface FakeOpenAIChoice {
 /** What `respond` may return: texts, choices with reasoning or refusals, or a recorded body sent verbatim. */
 export type FakeOpenAIAnswer = string | Array<string | FakeOpenAIChoice> | FakeOpenAIChoice | RecordedReply;
 
-export interface FakeOpenAIServerOptions extends FakeServerBaseOptions {
+export interface FakeOpenAIServerOptions extends FakeServerBaseOptions, FakeOpenAIBatchOptions {
   /**
    * The model's answer. A string array gives one text per choice (cycled when shorter than `n`);
    * a string is used for every choice; a `FakeOpenAIChoice` adds reasoning fields, a refusal or a finish
@@ -89,12 +95,21 @@ function lastUserText(messages: Array<{ role: string; content: string }>): strin
   return [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
 }
 
+/** The fake OpenAI server, with the record of every batch made (and the custom ids in its input file). */
+export interface FakeOpenAIServer extends FakeServer {
+  readonly batchSubmissions: readonly FakeOpenAIBatchSubmission[];
+}
+
 /**
  * Starts a fake OpenAI Chat Completions API (`POST /v1/chat/completions`, `GET /v1/models`) on 127.0.0.1
  * speaking the real wire format, with cached-token emulation, `x-ratelimit-*` headers and fault injection.
- * Its `baseUrl` ends in `/v1`, as the OpenAI SDK expects.
+ * Its `baseUrl` ends in `/v1`, as the OpenAI SDK expects. It also speaks the Files and Batches APIs (see
+ * `fakeOpenAIBatches`): processing delay, partial failures, validation failure and expiry by option.
  */
-export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {}): Promise<FakeServer> {
+
+export async function startFakeOpenAIServer(
+  options: FakeOpenAIServerOptions = {},
+): Promise<FakeOpenAIServer> {
   const seenPrefixes = new Set<string>();
   const requestsPerMinute = options.requestsPerMinute ?? 5000;
   let served = 0;
@@ -199,52 +214,47 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
     }
   };
 
-  return startFakeServer(options, "/v1", async ({ response, method, path, body, fault, authorized }) => {
-    served += 1;
-    if (!authorized)
-      return sendError(response, 401, {
-        message: "Incorrect API key provided.",
-        type: "invalid_request_error",
-        code: "invalid_api_key",
-      });
-    if (method === "GET" && path === "/v1/models") {
-      const names = options.models ?? ["gpt-4o", "gpt-4o-mini"];
-      return sendJson(response, 200, {
-        object: "list",
-        data: names.map((id) => ({ id, object: "model", created: 1715367049, owned_by: "system" })),
-      });
-    }
-    if (method !== "POST" || path !== "/v1/chat/completions")
-      return sendError(response, 404, {
-        message: `Unknown request URL: ${method} ${path}.`,
-        type: "invalid_request_error",
-        code: "unknown_url",
-      });
-    if (fault.kind !== "drop" && sendFault(response, fault)) return;
-
+  /**
+   * A chat completion for a request body, as `POST /v1/chat/completions` answers it: the payload, a
+   * recorded body, or an error. Shared by the live endpoint and the batches, so a batch's results are
+   * what live calls return.
+   */
+  const createCompletion = async (body: unknown): Promise<CompletionOutcome> => {
     const parsed = chatRequestSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return sendError(response, 400, {
-        message: `Invalid value for '${issue?.path.join(".") ?? "body"}': ${issue?.message ?? "invalid"}`,
-        type: "invalid_request_error",
-        code: "invalid_value",
-        param: issue?.path.join(".") ?? null,
-      });
+      return {
+        ok: false,
+        status: 400,
+        error: {
+          message: `Invalid value for '${issue?.path.join(".") ?? "body"}': ${issue?.message ?? "invalid"}`,
+          type: "invalid_request_error",
+          code: "invalid_value",
+          param: issue?.path.join(".") ?? null,
+        },
+      };
     }
     const request = parsed.data;
     if (request.messages.some((message) => message.reasoning_content !== undefined))
-      return sendError(response, 400, {
-        message: "reasoning_content must not be sent back in the input messages",
-        type: "invalid_request_error",
-        code: "invalid_request_error",
-      });
+      return {
+        ok: false,
+        status: 400,
+        error: {
+          message: "reasoning_content must not be sent back in the input messages",
+          type: "invalid_request_error",
+          code: "invalid_request_error",
+        },
+      };
     if (options.models && !options.models.includes(request.model))
-      return sendError(response, 404, {
-        message: `The model \`${request.model}\` does not exist or you do not have access to it.`,
-        type: "invalid_request_error",
-        code: "model_not_found",
-      });
+      return {
+        ok: false,
+        status: 404,
+        error: {
+          message: `The model \`${request.model}\` does not exist or you do not have access to it.`,
+          type: "invalid_request_error",
+          code: "model_not_found",
+        },
+      };
 
     const system = request.messages
       .filter((message) => message.role === "system" || message.role === "developer")
@@ -270,13 +280,7 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
       n,
       body,
     });
-    if (isRecordedReply(answer)) {
-      if (fault.kind === "drop") return sendDropped(response, JSON.parse(answer.recordedBody));
-      return sendRecorded(response, answer.recordedBody, {
-        "x-request-id": `req_fake_${served}`,
-        ...rateLimitHeaders(),
-      });
-    }
+    if (isRecordedReply(answer)) return { ok: true, recordedBody: answer.recordedBody };
     const answers: FakeOpenAIChoice[] = (Array.isArray(answer) ? answer : [answer]).map((entry) =>
       typeof entry === "string" ? { content: entry } : entry,
     );
@@ -335,7 +339,68 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
       system_fingerprint: "fp_fake",
       service_tier: "default",
     };
-    if (fault.kind === "drop") return sendDropped(response, payload);
-    sendJson(response, 200, payload, { "x-request-id": `req_fake_${served}`, ...rateLimitHeaders() });
-  });
+    return { ok: true, payload };
+  };
+
+  const batches = fakeOpenAIBatches(
+    options,
+    (body) => createCompletion(body),
+    () => served,
+  );
+  const self = await startFakeServer(
+    options,
+    "/v1",
+    async ({ request: incoming, response, method, path, body, raw, fault, authorized }) => {
+      served += 1;
+      if (!authorized)
+        return sendError(response, 401, {
+          message: "Incorrect API key provided.",
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        });
+      const query = new URL(incoming.url ?? "/", "http://127.0.0.1").searchParams;
+      if (
+        await batches.handle(
+          method,
+          path,
+          query,
+          body,
+          raw,
+          incoming.headers,
+          response,
+          fault.kind === "drop",
+        )
+      )
+        return;
+      if (method === "GET" && path === "/v1/models") {
+        const names = options.models ?? ["gpt-4o", "gpt-4o-mini"];
+        return sendJson(response, 200, {
+          object: "list",
+          data: names.map((id) => ({ id, object: "model", created: 1715367049, owned_by: "system" })),
+        });
+      }
+      if (method !== "POST" || path !== "/v1/chat/completions")
+        return sendError(response, 404, {
+          message: `Unknown request URL: ${method} ${path}.`,
+          type: "invalid_request_error",
+          code: "unknown_url",
+        });
+      if (fault.kind !== "drop" && sendFault(response, fault)) return;
+      const outcome = await createCompletion(body);
+      if (!outcome.ok) return sendError(response, outcome.status, outcome.error);
+      if (outcome.recordedBody !== undefined) {
+        if (fault.kind === "drop") return sendDropped(response, JSON.parse(outcome.recordedBody));
+        return sendRecorded(response, outcome.recordedBody, {
+          "x-request-id": `req_fake_${served}`,
+          ...rateLimitHeaders(),
+        });
+      }
+      if (fault.kind === "drop") return sendDropped(response, outcome.payload);
+      sendJson(response, 200, outcome.payload, {
+        "x-request-id": `req_fake_${served}`,
+        ...rateLimitHeaders(),
+      });
+    },
+  );
+  return Object.assign(self, { batchSubmissions: batches.submissions });
 }

@@ -97,6 +97,8 @@ export interface HandlerContext {
   method: string;
   path: string;
   body: unknown;
+  /** The body's bytes as received (a multipart upload is not JSON). */
+  raw: Buffer;
   /** The fault drawn for this request. */
   fault: FaultSpec;
   /** True when the request carried the expected key. */
@@ -174,7 +176,8 @@ export async function startFakeServer(
       response.on("close", finish);
       response.on("finish", finish);
 
-      const raw = Buffer.concat(chunks).toString("utf8");
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString("utf8");
       let body: unknown;
       try {
         body = raw.length > 0 ? JSON.parse(raw) : undefined;
@@ -207,6 +210,7 @@ export async function startFakeServer(
             method,
             path,
             body,
+            raw: bytes,
             fault,
             authorized: presented === apiKey,
             random,

@@ -10,10 +10,12 @@ export {
   type FakeAnthropicServerOptions,
   startFakeAnthropicServer,
 } from "./fake-anthropic-server.js";
+export type { FakeOpenAIBatchOptions, FakeOpenAIBatchSubmission } from "./fake-openai-batches.js";
 export {
   type FakeOpenAIAnswer,
   type FakeOpenAIChoice,
   type FakeOpenAIRequest,
+  type FakeOpenAIServer,
   type FakeOpenAIServerOptions,
   startFakeOpenAIServer,
 } from "./fake-openai-server.js";
