@@ -139,15 +139,14 @@ describe("batch runs on an OpenAI model", () => {
   });
 
   it("stores expired, errored and failed-batch requests as errored samples that resume asks again", async () => {
-    // The first batch: request 1 errors (status 500), request 4 expires (the batch ends `expired`).
-    // The second batch fails validation. Every later submission succeeds.
-    let firstBatch: string | undefined;
+    // The first batch submitted: its request 1 errors (status 500), its request 4 expires (the batch ends
+    // `expired`). The second batch fails validation. Every later submission succeeds. The first batch is
+    // told by the fake's submission log: batches that end together are read in any order.
     const server = await fake({
       batchResult: (customId, earlier) => {
-        const [batch, index] = customId.split("_");
-        firstBatch ??= batch;
-        if (earlier > 0 || batch !== firstBatch) return "succeeded";
-        return index === "1" ? "errored" : index === "4" ? "expired" : "succeeded";
+        const position = server.batchSubmissions[0]?.customIds.indexOf(customId) ?? -1;
+        if (earlier > 0 || position < 0) return "succeeded";
+        return position === 1 ? "errored" : position === 4 ? "expired" : "succeeded";
       },
       batchFails: (number) => number === 2,
     });
@@ -156,8 +155,10 @@ describe("batch runs on an OpenAI model", () => {
       store,
       batch: { pollMs: 10, maxRequestsPerBatch: 6 },
     });
-    // 16 samples in batches of 6, 6 and 4: two failed in the first, all six of the second.
+    // 16 samples in batches of 6, 6 and 4: two failed in the first, all six of the second. A failed batch
+    // hands back its requests at once: they are stored, and never stop the run as "failed in a row".
     expect(first).toMatchObject({ status: "interrupted", errored: 8 });
+    expect(first.reason).toMatch(/^8 sample\(s\) errored/);
     const batches = await store.listBatches(first.runId);
     expect(batches[0]?.counts).toMatchObject({ succeeded: 4, errored: 1, expired: 1 });
     // The batch that failed validation has no files: each of its requests is errored for want of a result.

@@ -7,7 +7,7 @@ import {
   type GenerateResult,
   type ModelClient,
 } from "@aflab/clients";
-import { InputError, ProviderError, proportion, type RunConfigInput, type RunEvent } from "@aflab/core";
+import { InputError, proportion, type RunConfigInput, type RunEvent } from "@aflab/core";
 import { collect, openStore, type Store } from "@aflab/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyRun } from "./classify-run.js";

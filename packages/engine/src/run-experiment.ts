@@ -307,16 +307,25 @@ async function executeRun(
     emit({ type: "sample-end", runId, key: plan.key, status: sample.status, done, total: prepared.total });
   };
 
-  /** Stores a sample whose provider calls kept failing: resume asks it again. */
-  const storeErroredSample = async (plan: SamplePlan, startedAt: string, error: unknown): Promise<void> => {
+  /**
+   * Stores a sample whose provider calls kept failing: resume asks it again. Live failures count toward
+   * the stop after `errorLimit` in a row; a batch's failed results do not, since a batch that failed or
+   * expired hands back all its requests at once, and the run must still collect its other batches.
+   */
+  const storeErroredSample = async (
+    plan: SamplePlan,
+    startedAt: string,
+    error: unknown,
+    countsTowardStop = true,
+  ): Promise<void> => {
     const stored = await storeUnlessFinished(erroredSample(runId, plan, prepared, startedAt, error, secrets));
     if (stored) {
       countFinishedElsewhere(plan, stored);
       return;
     }
     errored++;
-    consecutiveErrors++;
-    if (consecutiveErrors >= errorLimit && !stopReason) {
+    if (countsTowardStop) consecutiveErrors++;
+    if (countsTowardStop && consecutiveErrors >= errorLimit && !stopReason) {
       stopReason = {
         code: "errors",
         message: `${consecutiveErrors} samples in a row failed at the provider (last: ${describeError(error)})`,
@@ -419,7 +428,7 @@ async function executeRun(
           );
           await persistQueue.add(() => persistSample(plan, sample));
         },
-        fail: storeErroredSample,
+        fail: (plan, startedAt, error) => storeErroredSample(plan, startedAt, error, false),
         flush: () => persistQueue.drain(),
         emit,
         pollMs: batchOptions.pollMs ?? 30_000,
